@@ -4,4 +4,14 @@
 //! on one crate. Each layer is its own crate under `crates/`; see the README for the map.
 //!
 //! - [`core`]: the shared vocabulary (ids, contacts, records, events, time, the `Trunk` trait).
+
 pub use cc_core as core;
+
+/// Each SDK layer linked into this build, with its version, for `ccd version` and bug
+/// reports.
+pub const LAYERS: &[(&str, &str)] = &[("cc-core", cc_core::VERSION)];
+
+/// The README's code blocks, compiled as doc tests so the front page never lies.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

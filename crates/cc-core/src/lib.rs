@@ -62,5 +62,8 @@ pub use record::{
     AbandonStage, ContactRecord, Destination, Disposition, HoldSpan, MediaQuality, Offer, OfferOutcome,
     Transfer,
 };
-pub use time::{Clock, ManualClock, SystemClock};
+pub use time::{Clock, ManualClock, SignedDuration, SystemClock, TimeZone, Timestamp, Zoned};
 pub use trunk::{HangupCause, LoopbackTrunk, OriginateRequest, Trunk, TrunkError, TrunkEvent};
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

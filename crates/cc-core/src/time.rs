@@ -18,9 +18,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-pub use jiff::Timestamp;
 pub use jiff::Zoned;
 pub use jiff::tz::TimeZone;
+pub use jiff::{SignedDuration, Timestamp};
 
 /// A source of monotonic and wall-clock time, read only by drivers.
 pub trait Clock: Send + Sync {

@@ -1,0 +1,50 @@
+# Shared by scripts/test.sh and scripts/demo.sh: installs the system packages the project
+# needs when they are missing. Idempotent; quiet when everything is present.
+#
+# Each entry is "command-or-check:debian-package". A check starting with "pc:" asks
+# pkg-config for a library; anything else is a command looked up on PATH.
+CCSDK_SYSTEM_PACKAGES=(
+  "pkg-config:pkg-config"
+  "pc:opus:libopus-dev"
+  "sipp:sip-tester"
+  "sox:sox"
+  "espeak-ng:espeak-ng"
+)
+
+ccsdk_missing_packages() {
+  local entry check package
+  for entry in "${CCSDK_SYSTEM_PACKAGES[@]}"; do
+    package=${entry##*:}
+    check=${entry%:*}
+    if [[ $check == pc:* ]]; then
+      command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${check#pc:}" && continue
+    else
+      command -v "$check" >/dev/null 2>&1 && continue
+    fi
+    echo "$package"
+  done
+}
+
+ccsdk_install_system_packages() {
+  local missing
+  mapfile -t missing < <(ccsdk_missing_packages)
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  echo "==> installing system packages: ${missing[*]}"
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      echo "error: need root (or sudo) to install: ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  mapfile -t missing < <(ccsdk_missing_packages)
+  if [[ ${#missing[@]} -ne 0 ]]; then
+    echo "error: still missing after apt-get install: ${missing[*]}" >&2
+    return 1
+  fi
+}

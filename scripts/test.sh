@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, then runs every check and test.
+# Idempotent; runnable as root on a fresh machine. Ends with the test runner's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/install.sh
+
+step() { echo; echo "==> $*"; }
+started=$(date +%s)
+
+step "system packages"
+ccsdk_install_system_packages
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "benchmarks build"
+cargo bench --workspace --no-run --locked
+
+step "examples run"
+cargo run --quiet --locked --example loopback_call >/dev/null
+
+step "doc tests"
+cargo test --workspace --doc --locked
+
+step "tests"
+echo "(checks took $(( $(date +%s) - started )) s so far)"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
