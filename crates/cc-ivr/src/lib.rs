@@ -1,0 +1,30 @@
+//! # cc-ivr: the IVR flow language
+//!
+//! Voice navigation (语音导航) flows are written in a small text language (see
+//! `LANGUAGE.md` beside this crate), parsed with precise diagnostics, and checked against
+//! an [`Environment`] before they ever meet a caller.
+//!
+//! ```
+//! let source = "flow hello\nmain {\n  play \"welcome\"\n  hangup\n}\n";
+//! let parse = cc_ivr::parse(source);
+//! assert!(parse.diagnostics.is_empty());
+//! assert_eq!(parse.flow.unwrap().name.name, "hello");
+//! ```
+//!
+//! Nothing here panics on input: every problem is a [`Diagnostic`].
+
+pub mod ast;
+mod cfg;
+mod check;
+mod diagnostic;
+mod env;
+mod lexer;
+mod parser;
+mod pattern;
+mod printer;
+
+pub use check::{BUILTINS, check};
+pub use diagnostic::{Diagnostic, Severity, Span, line_col};
+pub use env::Environment;
+pub use parser::{KEYWORDS, Parse, parse};
+pub use pattern::DigitPattern;
