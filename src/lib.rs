@@ -4,12 +4,14 @@
 //! on one crate. Each layer is its own crate under `crates/`; see the README for the map.
 //!
 //! - [`core`]: the shared vocabulary (ids, contacts, records, events, time, the `Trunk` trait).
+//! - [`ivr`]: the IVR flow language (parser, checker, calendars).
 
 pub use cc_core as core;
+pub use cc_ivr as ivr;
 
 /// Each SDK layer linked into this build, with its version, for `ccd version` and bug
 /// reports.
-pub const LAYERS: &[(&str, &str)] = &[("cc-core", cc_core::VERSION)];
+pub const LAYERS: &[(&str, &str)] = &[("cc-core", cc_core::VERSION), ("cc-ivr", cc_ivr::VERSION)];
 
 /// The README's code blocks, compiled as doc tests so the front page never lies.
 #[cfg(doctest)]

@@ -7,6 +7,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+#[path = "ccd/ivr.rs"]
+mod ivr;
 use tracing_subscriber::EnvFilter;
 
 /// The reference contact-center daemon of the ccsdk SDK.
@@ -38,6 +41,9 @@ enum LogFormat {
 enum Command {
     /// Print the version of ccd and of each SDK layer it links.
     Version,
+    /// Work with IVR flows: check them before they meet a caller.
+    #[command(subcommand)]
+    Ivr(ivr::IvrCommand),
 }
 
 fn init_logging(format: LogFormat, filter: Option<&str>) -> Result<(), String> {
@@ -72,5 +78,6 @@ fn main() -> ExitCode {
             tracing::debug!("version printed");
             ExitCode::SUCCESS
         }
+        Command::Ivr(command) => ivr::run(command),
     }
 }

@@ -14,6 +14,7 @@
 //! Nothing here panics on input: every problem is a [`Diagnostic`].
 
 pub mod ast;
+mod calendar;
 mod cfg;
 mod check;
 mod diagnostic;
@@ -23,8 +24,12 @@ mod parser;
 mod pattern;
 mod printer;
 
+pub use calendar::{Calendar, CalendarConfig, CalendarError, CalendarState};
 pub use check::{BUILTINS, check};
 pub use diagnostic::{Diagnostic, Severity, Span, line_col};
 pub use env::Environment;
 pub use parser::{KEYWORDS, Parse, parse};
 pub use pattern::DigitPattern;
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
