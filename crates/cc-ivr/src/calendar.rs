@@ -165,12 +165,11 @@ impl Calendar {
         let mut holidays = Vec::new();
         for (i, text) in config.holidays.iter().enumerate() {
             let field = format!("holidays[{i}]");
-            let (start, end) = match text.split_once("..") {
-                Some((a, b)) => (parse_date(&field, a)?, parse_date(&field, b)?),
-                None => {
-                    let d = parse_date(&field, text)?;
-                    (d, d)
-                }
+            let (start, end) = if let Some((a, b)) = text.split_once("..") {
+                (parse_date(&field, a)?, parse_date(&field, b)?)
+            } else {
+                let d = parse_date(&field, text)?;
+                (d, d)
             };
             if end < start {
                 return Err(fail(field, format!("{text:?} ends before it starts")));
