@@ -23,6 +23,8 @@ mod lexer;
 mod parser;
 mod pattern;
 mod printer;
+mod program;
+mod session;
 
 pub use calendar::{Calendar, CalendarConfig, CalendarError, CalendarState};
 pub use check::{BUILTINS, check};
@@ -30,6 +32,11 @@ pub use diagnostic::{Diagnostic, Severity, Span, line_col};
 pub use env::Environment;
 pub use parser::{KEYWORDS, Parse, parse};
 pub use pattern::DigitPattern;
+pub use program::{Code, CompileError, IrExpr, IrPlay, IrTransfer, Op, Pc, Program};
+pub use session::{
+    Action, Event, MAX_CALL_DEPTH, MAX_STEPS_PER_EVENT, PlayPiece, QueueEvent, Resources, Session,
+    SessionContext, TransferTo,
+};
 
 /// This crate's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1183 @@
+//! The sans-IO interpreter: one [`Session`] per caller, driven by events and time.
+//!
+//! The host (the center, a test script, a C program) feeds what happened with
+//! [`Session::handle_event`] and [`Session::handle_timeout`], and carries out what the
+//! flow asks for by draining [`Session::poll_action`]: play prompts, call a hook, queue
+//! the caller, transfer, hang up. [`Session::poll_timeout`] says when the session next
+//! needs the time. Nothing here reads a clock or touches I/O.
+//!
+//! Between two events a session runs at most [`MAX_STEPS_PER_EVENT`] operations; a flow
+//! that would run longer without waiting (the checker rejects such loops, but flows
+//! compiled without an environment could still compute forever) is ended with
+//! [`Action::Failed`].
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cc_core::{DtmfDigit, Language, Timestamp, Value};
+use serde::Serialize;
+
+use crate::ast::BinOp;
+use crate::calendar::Calendar;
+use crate::program::{IrExpr, IrPlay, IrTransfer, Op, Pc, Program};
+
+/// Operations one event may run before the session is declared runaway.
+pub const MAX_STEPS_PER_EVENT: u32 = 10_000;
+/// Deepest sub-flow nesting.
+pub const MAX_CALL_DEPTH: usize = 32;
+/// Keys remembered for the next input when the caller types ahead.
+const TYPE_AHEAD: usize = 32;
+/// How long a survey waits for each answer.
+const SURVEY_ANSWER_MS: u64 = 5_000;
+
+/// Lists and calendars that flows consult, shared by all sessions of a center.
+#[derive(Debug, Default, Clone)]
+pub struct Resources {
+    /// Named number lists (blacklist, VIP list...).
+    pub lists: HashMap<String, HashSet<String>>,
+    /// Named business-hours calendars.
+    pub calendars: HashMap<String, Calendar>,
+}
+
+/// Who called, when, and what the flow may consult.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    /// The caller's number (text, as the trunk gave it).
+    pub caller: String,
+    /// The number dialled.
+    pub called: String,
+    /// The starting language (e.g. the access number's default).
+    pub language: String,
+    /// Monotonic time at which the session starts.
+    pub start: Instant,
+    /// Wall-clock time at `start`; calendars judge `start_wall + (now - start)`.
+    pub start_wall: Timestamp,
+    /// Lists and calendars.
+    pub resources: Arc<Resources>,
+}
+
+/// What the host tells a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The caller pressed a key.
+    Digit(DtmfDigit),
+    /// The last `Play` finished (or was stopped).
+    PlayDone,
+    /// A hook answered (`Ok(text)`) or failed; `id` is the one from [`Action::Hook`].
+    HookResult {
+        /// The request.
+        id: u32,
+        /// The answer.
+        result: Result<String, String>,
+    },
+    /// News from the queue.
+    Queue(QueueEvent),
+    /// The transfer failed (`false`) or connected (`true`: the flow ends).
+    TransferResult(bool),
+    /// The callback was registered (`true`) or not.
+    CallbackResult(bool),
+    /// The voicemail was recorded (`true`) or not.
+    VoicemailResult(bool),
+    /// The caller hung up.
+    Hangup,
+}
+
+/// What the queue reports to a waiting caller's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueEvent {
+    /// An agent answered: the caller is talking to the agent.
+    Answered,
+    /// The agent hung up and the caller is still on the line.
+    AgentDone,
+    /// The queue gives the caller back (timeout, overflow, closed).
+    GaveBack {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One piece of a prompt sequence, resolved to values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum PlayPiece {
+    /// A prompt key in the session language.
+    Prompt(String),
+    /// A sound file.
+    File(String),
+    /// A number as a quantity.
+    Number(i64),
+    /// Digits one by one.
+    Digits(String),
+    /// A date.
+    Date(String),
+    /// Money in cents.
+    Money(i64),
+}
+
+/// Where a transfer goes, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "to", rename_all = "snake_case")]
+pub enum TransferTo {
+    /// A phone number.
+    Number(String),
+    /// An agent.
+    Agent(String),
+    /// A named external destination.
+    External(String),
+}
+
+/// What a session asks the host to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Play, then report `PlayDone`.
+    Play {
+        /// What to play.
+        items: Vec<PlayPiece>,
+        /// The language of prompt keys.
+        language: String,
+        /// Whether a key stops it.
+        barge: bool,
+    },
+    /// Stop the current playback (a key barged in); report `PlayDone` is not needed.
+    StopPlay,
+    /// Ask a hook; report `HookResult` with this id.
+    Hook {
+        /// Request id.
+        id: u32,
+        /// Hook name.
+        hook: String,
+        /// Arguments.
+        args: Vec<Value>,
+        /// How long the session waits (ms).
+        timeout_ms: u64,
+    },
+    /// The session language changed (prompts, and routing skill `lang:<tag>`).
+    SetLanguage {
+        /// The tag.
+        language: String,
+    },
+    /// Keep a value with the contact record.
+    SetAttribute {
+        /// Name.
+        name: String,
+        /// Value.
+        value: Value,
+    },
+    /// Put the caller in a queue; report `Queue` events.
+    Enqueue {
+        /// Queue.
+        queue: String,
+        /// Priority 0-255.
+        priority: u8,
+        /// Skills with minimum levels (1 when not given).
+        skills: Vec<(String, u8)>,
+        /// Attributes.
+        attributes: Vec<(String, Value)>,
+        /// The session language (routing adds `lang:<tag>`).
+        language: String,
+        /// Music on hold.
+        music: Option<String>,
+        /// Position announcement interval (ms).
+        announce_position_ms: Option<u64>,
+        /// Wait announcement interval (ms).
+        announce_wait_ms: Option<u64>,
+    },
+    /// Take the caller out of the queue (timeout or a key).
+    LeaveQueue,
+    /// Transfer; report `TransferResult`.
+    Transfer {
+        /// Destination.
+        to: TransferTo,
+    },
+    /// Register a callback; report `CallbackResult`.
+    Callback {
+        /// Queue.
+        queue: String,
+        /// `None`: confirm the caller's number; `Some(prompt)`: ask for one.
+        ask: Option<String>,
+    },
+    /// Record a voicemail; report `VoicemailResult`.
+    Voicemail {
+        /// Mailbox.
+        mailbox: String,
+        /// Greeting.
+        greeting: Option<String>,
+        /// Longest message (ms).
+        max_ms: u64,
+        /// Beep first.
+        beep: bool,
+    },
+    /// Pause or resume the recording.
+    Record {
+        /// Pause (else resume).
+        pause: bool,
+    },
+    /// End the call.
+    Hangup,
+    /// The flow broke at run time (reason given); the call is ended.
+    Failed {
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// What the session waits for.
+#[derive(Debug, Clone, PartialEq)]
+enum Wait {
+    /// Nothing: running.
+    Run,
+    /// Playback, then continue at `next`.
+    Play { barge: bool, next: Pc },
+    /// A collect: prompt playing, or reading digits.
+    Collect { attempt: u8, prompting: bool },
+    /// A menu: prompt playing, or waiting for a key.
+    Menu { attempt: u8, prompting: bool },
+    /// A hook answer.
+    Hook { id: u32 },
+    /// In a queue, or talking to an agent.
+    Queue { answered: bool },
+    /// A transfer's outcome.
+    Transfer,
+    /// A callback's outcome.
+    Callback,
+    /// A voicemail's outcome.
+    Voicemail,
+    /// A survey answer to question `index`.
+    Survey { index: usize, prompting: bool },
+    /// Over.
+    Ended,
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    body: u16,
+    return_to: Pc,
+    saved: Vec<Value>,
+}
+
+/// One caller's walk through a flow.
+#[derive(Debug)]
+pub struct Session {
+    program: Arc<Program>,
+    ctx: SessionContext,
+    vars: Vec<Value>,
+    language: String,
+    body: u16,
+    pc: Pc,
+    stack: Vec<Frame>,
+    wait: Wait,
+    deadline: Option<Instant>,
+    digits: String,
+    type_ahead: VecDeque<DtmfDigit>,
+    retrying: bool,
+    /// Attempts used by the current menu; survives its handlers' `Retry`.
+    menu_attempts: u8,
+    next_hook: u32,
+    actions: VecDeque<Action>,
+    /// Operations run, per body, for coverage reports.
+    visits: Vec<Vec<u32>>,
+}
+
+impl Session {
+    /// Starts a session at the beginning of `program`'s main body and runs it until it
+    /// first waits; drain [`Session::poll_action`] next.
+    pub fn new(program: Arc<Program>, ctx: SessionContext) -> Self {
+        let vars = program.vars.iter().map(|(_, _, v)| v.clone()).collect();
+        let visits = program.bodies.iter().map(|b| vec![0; b.ops.len()]).collect();
+        let now = ctx.start;
+        let mut session = Self {
+            language: ctx.language.clone(),
+            program,
+            ctx,
+            vars,
+            body: 0,
+            pc: 0,
+            stack: Vec::new(),
+            wait: Wait::Run,
+            deadline: None,
+            digits: String::new(),
+            type_ahead: VecDeque::new(),
+            retrying: false,
+            menu_attempts: 0,
+            next_hook: 1,
+            actions: VecDeque::new(),
+            visits,
+        };
+        session.run(now);
+        session
+    }
+
+    /// The version of the program this session runs (it keeps it to the end).
+    pub fn version(&self) -> &str {
+        &self.program.version
+    }
+
+    /// The next thing to do, if any.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When the session next needs [`Session::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Whether the flow is over (hung up, transferred, failed or finished).
+    pub fn is_finished(&self) -> bool {
+        self.wait == Wait::Ended
+    }
+
+    /// The session language.
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
+    /// The value of a flow variable by name (`None` for unknown names).
+    pub fn var(&self, name: &str) -> Option<&Value> {
+        self.program
+            .vars
+            .iter()
+            .position(|(n, _, _)| n == name)
+            .and_then(|i| self.vars.get(i))
+    }
+
+    /// How many times each operation ran: `visits()[body][pc]`.
+    pub fn visits(&self) -> &[Vec<u32>] {
+        &self.visits
+    }
+
+    /// Fires the timer if it is due; an early call does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.deadline {
+            Some(deadline) if deadline <= now => {}
+            _ => return,
+        }
+        self.deadline = None;
+        match self.wait.clone() {
+            Wait::Collect { attempt, .. } => {
+                if self.digits.len() >= usize::from(self.collect_min()) {
+                    self.finish_collect(attempt, now);
+                } else {
+                    self.collect_failed(attempt, now);
+                }
+            }
+            Wait::Menu { attempt, .. } => self.menu_miss(attempt, false, now),
+            Wait::Hook { .. } => self.after(|op| matches!(op, Op::Lookup { .. }), 1, now),
+            Wait::Queue { answered: false } => {
+                self.actions.push_back(Action::LeaveQueue);
+                self.follow_last(now);
+            }
+            Wait::Survey { index, .. } => self.next_question(index + 1, now),
+            _ => {}
+        }
+    }
+
+    /// Feeds one event.
+    pub fn handle_event(&mut self, now: Instant, event: Event) {
+        if self.wait == Wait::Ended {
+            return;
+        }
+        if event == Event::Hangup {
+            self.end();
+            return;
+        }
+        match (self.wait.clone(), event) {
+            (Wait::Play { barge, next }, Event::PlayDone) => {
+                let _ = barge;
+                self.goto(next, now);
+            }
+            (Wait::Play { barge: true, next }, Event::Digit(d)) => {
+                self.actions.push_back(Action::StopPlay);
+                self.remember(d);
+                self.goto(next, now);
+            }
+            (
+                Wait::Collect {
+                    attempt,
+                    prompting: true,
+                },
+                Event::PlayDone,
+            ) => {
+                self.wait = Wait::Collect {
+                    attempt,
+                    prompting: false,
+                };
+                self.arm_timer(now, self.collect_first_ms());
+            }
+            (Wait::Collect { attempt, prompting }, Event::Digit(d)) => {
+                if prompting {
+                    self.actions.push_back(Action::StopPlay);
+                    self.wait = Wait::Collect {
+                        attempt,
+                        prompting: false,
+                    };
+                }
+                self.collect_digit(attempt, d, now);
+            }
+            (
+                Wait::Menu {
+                    attempt,
+                    prompting: true,
+                },
+                Event::PlayDone,
+            ) => {
+                self.wait = Wait::Menu {
+                    attempt,
+                    prompting: false,
+                };
+                self.arm_timer(now, self.menu_timeout_ms());
+            }
+            (Wait::Menu { attempt, prompting }, Event::Digit(d)) => {
+                if prompting {
+                    self.actions.push_back(Action::StopPlay);
+                }
+                self.menu_key(attempt, d, now);
+            }
+            (Wait::Hook { id }, Event::HookResult { id: got, result }) if id == got => {
+                self.deadline = None;
+                match result {
+                    Ok(text) => {
+                        if let Some(&Op::Lookup { into, .. }) = self.op() {
+                            self.set_var(into, Value::Text(text));
+                        }
+                        self.after(|op| matches!(op, Op::Lookup { .. }), 0, now);
+                    }
+                    Err(_) => self.after(|op| matches!(op, Op::Lookup { .. }), 1, now),
+                }
+            }
+            (Wait::Queue { answered: false }, Event::Digit(d)) => {
+                if let Some(Op::Enqueue { keys, .. }) = self.op()
+                    && let Some(&(_, target)) = keys.iter().find(|(k, _)| *k == d)
+                {
+                    self.deadline = None;
+                    self.actions.push_back(Action::LeaveQueue);
+                    self.goto(target, now);
+                }
+            }
+            (Wait::Queue { .. }, Event::Queue(QueueEvent::Answered)) => {
+                self.deadline = None;
+                self.wait = Wait::Queue { answered: true };
+            }
+            (Wait::Queue { answered: true }, Event::Queue(QueueEvent::AgentDone)) => {
+                if let Some(Op::Enqueue { done, .. }) = self.op() {
+                    let done = *done;
+                    self.goto(done, now);
+                }
+            }
+            (Wait::Queue { .. }, Event::Queue(QueueEvent::GaveBack { .. })) => {
+                self.deadline = None;
+                self.follow_last(now);
+            }
+            (Wait::Transfer, Event::TransferResult(ok)) => {
+                if ok {
+                    self.end();
+                } else if let Some(Op::Transfer { fail, .. }) = self.op() {
+                    let fail = *fail;
+                    self.goto(fail, now);
+                }
+            }
+            (Wait::Callback, Event::CallbackResult(ok)) => {
+                self.after(|op| matches!(op, Op::Callback { .. }), usize::from(!ok), now);
+            }
+            (Wait::Voicemail, Event::VoicemailResult(ok)) => {
+                self.after(|op| matches!(op, Op::Voicemail { .. }), usize::from(!ok), now);
+            }
+            (
+                Wait::Survey {
+                    index,
+                    prompting: true,
+                },
+                Event::PlayDone,
+            ) => {
+                self.wait = Wait::Survey {
+                    index,
+                    prompting: false,
+                };
+                self.arm_timer(now, SURVEY_ANSWER_MS);
+            }
+            (Wait::Survey { index, prompting }, Event::Digit(d)) => {
+                if prompting {
+                    self.actions.push_back(Action::StopPlay);
+                }
+                if let Some(Op::Survey { questions, .. }) = self.op()
+                    && let Some(&(_, low, high, slot)) = questions.get(index)
+                {
+                    let code = d.event_code();
+                    if code <= 9 && (low..=high).contains(&code) {
+                        self.set_var(slot, Value::Number(i64::from(code)));
+                    }
+                }
+                self.next_question(index + 1, now);
+            }
+            // Anything else (a digit during a plain prompt, a stale hook answer...) is
+            // not for the current step.
+            _ => {}
+        }
+    }
+
+    // ---- running ------------------------------------------------------------------
+
+    fn op(&self) -> Option<&Op> {
+        op_at(&self.program, self.body, self.pc)
+    }
+
+    /// The current operation, borrowed from a shared handle to the program so that
+    /// `self` stays free to change (no copy of the operation).
+    fn current(&self) -> (Arc<Program>, u16, Pc) {
+        (Arc::clone(&self.program), self.body, self.pc)
+    }
+
+    fn goto(&mut self, pc: Pc, now: Instant) {
+        self.pc = pc;
+        self.wait = Wait::Run;
+        self.deadline = None;
+        self.run(now);
+    }
+
+    /// Continues at successor `index` of the current op when it is the expected kind.
+    fn after(&mut self, is: impl Fn(&Op) -> bool, index: usize, now: Instant) {
+        let target = match self.op() {
+            Some(op) if is(op) => successors(op).get(index).copied(),
+            _ => None,
+        };
+        match target {
+            Some(pc) => self.goto(pc, now),
+            None => self.fail("internal: resumed at an unexpected step".to_owned()),
+        }
+    }
+
+    /// Continues at the last successor of the current op (its failure branch).
+    fn follow_last(&mut self, now: Instant) {
+        let target = self.op().and_then(|op| successors(op).last().copied());
+        match target {
+            Some(pc) => self.goto(pc, now),
+            None => self.fail("internal: no failure branch".to_owned()),
+        }
+    }
+
+    fn end(&mut self) {
+        self.wait = Wait::Ended;
+        self.deadline = None;
+    }
+
+    fn fail(&mut self, reason: String) {
+        self.actions.push_back(Action::Failed { reason });
+        self.actions.push_back(Action::Hangup);
+        self.end();
+    }
+
+    fn arm_timer(&mut self, now: Instant, ms: u64) {
+        self.deadline = Some(now + Duration::from_millis(ms));
+    }
+
+    fn remember(&mut self, digit: DtmfDigit) {
+        if self.type_ahead.len() == TYPE_AHEAD {
+            self.type_ahead.pop_front();
+        }
+        self.type_ahead.push_back(digit);
+    }
+
+    fn set_var(&mut self, slot: u16, value: Value) {
+        if let Some(v) = self.vars.get_mut(usize::from(slot)) {
+            *v = value;
+        }
+    }
+
+    /// Runs operations until one waits or the flow ends.
+    fn run(&mut self, now: Instant) {
+        let program = Arc::clone(&self.program);
+        let mut steps = 0;
+        while self.wait == Wait::Run {
+            steps += 1;
+            if steps > MAX_STEPS_PER_EVENT {
+                self.fail(format!(
+                    "the flow ran {MAX_STEPS_PER_EVENT} steps without waiting for the caller (a loop?)"
+                ));
+                return;
+            }
+            if let Some(count) = self
+                .visits
+                .get_mut(usize::from(self.body))
+                .and_then(|b| b.get_mut(self.pc as usize))
+            {
+                *count = count.saturating_add(1);
+            }
+            let Some(op) = op_at(&program, self.body, self.pc) else {
+                self.fail(format!("internal: no step {} in body {}", self.pc, self.body));
+                return;
+            };
+            if let Err(reason) = self.step(op, now) {
+                self.fail(reason);
+            }
+        }
+    }
+
+    fn step(&mut self, op: &Op, now: Instant) -> Result<(), String> {
+        let retrying = std::mem::take(&mut self.retrying);
+        match op {
+            Op::Jump(pc) => self.pc = *pc,
+            Op::Play { items, barge, next } => {
+                let items = items
+                    .iter()
+                    .map(|i| self.piece(i, now))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.actions.push_back(Action::Play {
+                    items,
+                    language: self.language.clone(),
+                    barge: *barge,
+                });
+                self.wait = Wait::Play {
+                    barge: *barge,
+                    next: *next,
+                };
+            }
+            Op::Collect { .. } => {
+                self.digits.clear();
+                self.start_collect(0, now);
+            }
+            Op::Menu { .. } => {
+                let attempt = if retrying { self.menu_attempts } else { 0 };
+                self.start_menu(attempt, now);
+            }
+            Op::Retry { target } => {
+                self.retrying = true;
+                self.pc = *target;
+            }
+            Op::Branch {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.pc = if self.truth(cond, now)? { *then } else { *otherwise };
+            }
+            Op::Set { var, value, next } => {
+                let value = self.eval(value, now)?;
+                self.set_var(*var, value);
+                self.pc = *next;
+            }
+            Op::Store { name, value, next } => {
+                let value = self.eval(value, now)?;
+                self.actions.push_back(Action::SetAttribute {
+                    name: name.clone(),
+                    value,
+                });
+                self.pc = *next;
+            }
+            Op::Lookup {
+                hook,
+                args,
+                timeout_ms,
+                ..
+            } => {
+                let args = args
+                    .iter()
+                    .map(|a| self.eval(a, now))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let id = self.next_hook;
+                self.next_hook = self.next_hook.wrapping_add(1);
+                self.actions.push_back(Action::Hook {
+                    id,
+                    hook: hook.clone(),
+                    args,
+                    timeout_ms: *timeout_ms,
+                });
+                self.wait = Wait::Hook { id };
+                self.arm_timer(now, *timeout_ms);
+            }
+            Op::Language { value, next } => {
+                let tag = self.text(value, now)?;
+                let language = Language::new(&tag).map_err(|e| e.to_string())?;
+                language.as_str().clone_into(&mut self.language);
+                self.actions.push_back(Action::SetLanguage {
+                    language: self.language.clone(),
+                });
+                self.pc = *next;
+            }
+            Op::Enqueue {
+                queue,
+                priority,
+                skills,
+                attrs,
+                timeout_ms,
+                music,
+                announce_position_ms,
+                announce_wait_ms,
+                ..
+            } => {
+                let priority = match priority {
+                    Some(p) => match self.eval(p, now)? {
+                        Value::Number(n) => u8::try_from(n.clamp(0, 255)).unwrap_or(u8::MAX),
+                        other => return Err(format!("priority {other} is not a number")),
+                    },
+                    None => 0,
+                };
+                let attributes = attrs
+                    .iter()
+                    .map(|(n, v)| Ok((n.clone(), self.eval(v, now)?)))
+                    .collect::<Result<Vec<_>, String>>()?;
+                self.actions.push_back(Action::Enqueue {
+                    queue: queue.clone(),
+                    priority,
+                    skills: skills.iter().map(|(s, l)| (s.clone(), l.unwrap_or(1))).collect(),
+                    attributes,
+                    language: self.language.clone(),
+                    music: music.clone(),
+                    announce_position_ms: *announce_position_ms,
+                    announce_wait_ms: *announce_wait_ms,
+                });
+                self.wait = Wait::Queue { answered: false };
+                if let Some(ms) = timeout_ms {
+                    self.arm_timer(now, *ms);
+                }
+            }
+            Op::Transfer { target, .. } => {
+                let to = match target {
+                    IrTransfer::Number(e) => TransferTo::Number(self.text(e, now)?),
+                    IrTransfer::Agent(a) => TransferTo::Agent(a.clone()),
+                    IrTransfer::External(x) => TransferTo::External(x.clone()),
+                };
+                self.actions.push_back(Action::Transfer { to });
+                self.wait = Wait::Transfer;
+            }
+            Op::Callback { queue, ask, .. } => {
+                self.actions.push_back(Action::Callback {
+                    queue: queue.clone(),
+                    ask: ask.clone(),
+                });
+                self.wait = Wait::Callback;
+            }
+            Op::Voicemail {
+                mailbox,
+                greeting,
+                max_ms,
+                beep,
+                ..
+            } => {
+                self.actions.push_back(Action::Voicemail {
+                    mailbox: mailbox.clone(),
+                    greeting: greeting.clone(),
+                    max_ms: *max_ms,
+                    beep: *beep,
+                });
+                self.wait = Wait::Voicemail;
+            }
+            Op::Survey { .. } => self.next_question(0, now),
+            Op::Record { pause, next } => {
+                self.actions.push_back(Action::Record { pause: *pause });
+                self.pc = *next;
+            }
+            Op::Call { body, args, next } => {
+                if self.stack.len() >= MAX_CALL_DEPTH {
+                    return Err(format!("sub-flows nested more than {MAX_CALL_DEPTH} deep"));
+                }
+                let values = args
+                    .iter()
+                    .map(|a| self.eval(a, now))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let params = self
+                    .program
+                    .bodies
+                    .get(usize::from(*body))
+                    .map(|b| b.params.clone())
+                    .ok_or_else(|| format!("internal: no body {body}"))?;
+                let saved = params
+                    .iter()
+                    .map(|&p| {
+                        self.vars
+                            .get(usize::from(p))
+                            .cloned()
+                            .unwrap_or(Value::Bool(false))
+                    })
+                    .collect();
+                for (&slot, value) in params.iter().zip(values) {
+                    self.set_var(slot, value);
+                }
+                self.stack.push(Frame {
+                    body: self.body,
+                    return_to: *next,
+                    saved,
+                });
+                self.body = *body;
+                self.pc = 0;
+            }
+            Op::Return => {
+                if let Some(frame) = self.stack.pop() {
+                    let params = self
+                        .program
+                        .bodies
+                        .get(usize::from(self.body))
+                        .map(|b| b.params.clone())
+                        .unwrap_or_default();
+                    for (&slot, value) in params.iter().zip(frame.saved) {
+                        self.set_var(slot, value);
+                    }
+                    self.body = frame.body;
+                    self.pc = frame.return_to;
+                } else {
+                    // The end of main: the flow is over.
+                    self.actions.push_back(Action::Hangup);
+                    self.end();
+                }
+            }
+            Op::Hangup => {
+                self.actions.push_back(Action::Hangup);
+                self.end();
+            }
+        }
+        Ok(())
+    }
+
+    // ---- collect ------------------------------------------------------------------
+
+    fn collect_op(&self) -> Option<(Option<String>, u8, u8)> {
+        match self.op() {
+            Some(Op::Collect { prompt, min, max, .. }) => Some((prompt.clone(), *min, *max)),
+            _ => None,
+        }
+    }
+
+    fn collect_min(&self) -> u8 {
+        self.collect_op().map_or(1, |(_, min, _)| min)
+    }
+
+    fn collect_first_ms(&self) -> u64 {
+        match self.op() {
+            Some(Op::Collect { timeout_ms, .. }) => *timeout_ms,
+            _ => crate::program::DEFAULT_COLLECT_TIMEOUT_MS,
+        }
+    }
+
+    fn start_collect(&mut self, attempt: u8, now: Instant) {
+        self.digits.clear();
+        let prompt = self.collect_op().and_then(|(p, _, _)| p);
+        match prompt {
+            Some(prompt) if self.type_ahead.is_empty() => {
+                self.actions.push_back(Action::Play {
+                    items: vec![PlayPiece::Prompt(prompt)],
+                    language: self.language.clone(),
+                    barge: true,
+                });
+                self.wait = Wait::Collect {
+                    attempt,
+                    prompting: true,
+                };
+            }
+            _ => {
+                self.wait = Wait::Collect {
+                    attempt,
+                    prompting: false,
+                };
+                self.arm_timer(now, self.collect_first_ms());
+                while let Some(d) = self.type_ahead.pop_front() {
+                    self.collect_digit(attempt, d, now);
+                    if !matches!(self.wait, Wait::Collect { .. }) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn collect_digit(&mut self, attempt: u8, digit: DtmfDigit, now: Instant) {
+        let (program, body, pc) = self.current();
+        let Some(&Op::Collect {
+            max,
+            terminator,
+            inter_ms,
+            ..
+        }) = op_at(&program, body, pc)
+        else {
+            return;
+        };
+        if Some(digit) == terminator {
+            self.deadline = None;
+            self.finish_collect(attempt, now);
+            return;
+        }
+        self.digits.push(digit.as_char());
+        if self.digits.len() >= usize::from(max) {
+            self.deadline = None;
+            self.finish_collect(attempt, now);
+        } else {
+            self.arm_timer(now, inter_ms);
+        }
+    }
+
+    fn finish_collect(&mut self, attempt: u8, now: Instant) {
+        let (program, body, pc) = self.current();
+        let Some(Op::Collect {
+            var,
+            min,
+            max,
+            pattern,
+            ok,
+            ..
+        }) = op_at(&program, body, pc)
+        else {
+            return;
+        };
+        let (var, min, max, ok) = (*var, *min, *max, *ok);
+        let len = self.digits.len();
+        let valid = len >= usize::from(min)
+            && len <= usize::from(max)
+            && pattern.as_ref().is_none_or(|p| p.matches(&self.digits));
+        if valid {
+            let digits = std::mem::take(&mut self.digits);
+            self.set_var(var, Value::Text(digits));
+            self.goto(ok, now);
+        } else {
+            self.collect_failed(attempt, now);
+        }
+    }
+
+    fn collect_failed(&mut self, attempt: u8, now: Instant) {
+        let Some(&Op::Collect { retries, fail, .. }) = self.op() else {
+            return;
+        };
+        self.digits.clear();
+        if attempt >= retries {
+            self.goto(fail, now);
+        } else {
+            self.start_collect(attempt + 1, now);
+        }
+    }
+
+    // ---- menu ---------------------------------------------------------------------
+
+    fn menu_timeout_ms(&self) -> u64 {
+        match self.op() {
+            Some(Op::Menu { timeout_ms, .. }) => *timeout_ms,
+            _ => crate::program::DEFAULT_MENU_TIMEOUT_MS,
+        }
+    }
+
+    fn start_menu(&mut self, attempt: u8, now: Instant) {
+        self.menu_attempts = attempt;
+        if let Some(d) = self.type_ahead.pop_front() {
+            self.wait = Wait::Menu {
+                attempt,
+                prompting: false,
+            };
+            self.menu_key(attempt, d, now);
+            return;
+        }
+        let prompts = match self.op() {
+            Some(Op::Menu { prompts, .. }) => prompts.clone(),
+            _ => Vec::new(),
+        };
+        if prompts.is_empty() {
+            self.wait = Wait::Menu {
+                attempt,
+                prompting: false,
+            };
+            self.arm_timer(now, self.menu_timeout_ms());
+        } else {
+            self.actions.push_back(Action::Play {
+                items: prompts.into_iter().map(PlayPiece::Prompt).collect(),
+                language: self.language.clone(),
+                barge: true,
+            });
+            self.wait = Wait::Menu {
+                attempt,
+                prompting: true,
+            };
+        }
+    }
+
+    fn menu_key(&mut self, attempt: u8, digit: DtmfDigit, now: Instant) {
+        let target = match self.op() {
+            Some(Op::Menu { arms, .. }) => arms.iter().find(|(k, _)| *k == digit).map(|&(_, pc)| pc),
+            _ => None,
+        };
+        match target {
+            Some(pc) => self.goto(pc, now),
+            None => self.menu_miss(attempt, true, now),
+        }
+    }
+
+    /// A wrong key (`invalid`) or no key: run the handler or try again; give up after
+    /// the retries.
+    fn menu_miss(&mut self, attempt: u8, invalid: bool, now: Instant) {
+        let Some(&Op::Menu {
+            retries,
+            invalid: on_invalid,
+            timeout: on_timeout,
+            fail,
+            ..
+        }) = self.op()
+        else {
+            return;
+        };
+        self.deadline = None;
+        if attempt >= retries {
+            self.goto(fail, now);
+            return;
+        }
+        let handler = if invalid { on_invalid } else { on_timeout };
+        match handler {
+            Some(pc) => {
+                self.menu_attempts = attempt + 1;
+                self.goto(pc, now);
+            }
+            None => self.start_menu(attempt + 1, now),
+        }
+    }
+
+    // ---- survey -------------------------------------------------------------------
+
+    fn next_question(&mut self, index: usize, now: Instant) {
+        let (program, body, pc) = self.current();
+        let Some(Op::Survey { questions, next }) = op_at(&program, body, pc) else {
+            return;
+        };
+        let next = *next;
+        self.deadline = None;
+        match questions.get(index) {
+            Some((prompt, ..)) => {
+                self.actions.push_back(Action::Play {
+                    items: vec![PlayPiece::Prompt(prompt.clone())],
+                    language: self.language.clone(),
+                    barge: true,
+                });
+                self.wait = Wait::Survey {
+                    index,
+                    prompting: true,
+                };
+            }
+            None => self.goto(next, now),
+        }
+    }
+
+    // ---- expressions --------------------------------------------------------------
+
+    fn wall(&self, now: Instant) -> Timestamp {
+        let elapsed = now.saturating_duration_since(self.ctx.start);
+        let span = jiff::SignedDuration::try_from(elapsed).unwrap_or(jiff::SignedDuration::MAX);
+        self.ctx.start_wall.checked_add(span).unwrap_or(Timestamp::MAX)
+    }
+
+    fn calendar(&self, name: &str) -> Result<&Calendar, String> {
+        self.ctx
+            .resources
+            .calendars
+            .get(name)
+            .ok_or_else(|| format!("calendar \"{name}\" is not configured"))
+    }
+
+    fn piece(&self, item: &IrPlay, now: Instant) -> Result<PlayPiece, String> {
+        Ok(match item {
+            IrPlay::Prompt(p) => PlayPiece::Prompt(p.clone()),
+            IrPlay::File(f) => PlayPiece::File(f.clone()),
+            IrPlay::Number(e) => PlayPiece::Number(self.number(e, now)?),
+            IrPlay::Money(e) => PlayPiece::Money(self.number(e, now)?),
+            IrPlay::Digits(e) => PlayPiece::Digits(self.eval(e, now)?.to_string()),
+            IrPlay::Date(e) => PlayPiece::Date(self.text(e, now)?),
+        })
+    }
+
+    fn number(&self, e: &IrExpr, now: Instant) -> Result<i64, String> {
+        match self.eval(e, now)? {
+            Value::Number(n) => Ok(n),
+            other => Err(format!("expected a number, got {other:?}")),
+        }
+    }
+
+    fn text(&self, e: &IrExpr, now: Instant) -> Result<String, String> {
+        match self.eval(e, now)? {
+            Value::Text(t) => Ok(t),
+            other => Err(format!("expected text, got {other:?}")),
+        }
+    }
+
+    fn truth(&self, e: &IrExpr, now: Instant) -> Result<bool, String> {
+        match self.eval(e, now)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!("expected a bool, got {other:?}")),
+        }
+    }
+
+    fn eval(&self, e: &IrExpr, now: Instant) -> Result<Value, String> {
+        Ok(match e {
+            IrExpr::Const(v) => v.clone(),
+            IrExpr::Var(slot) => self
+                .vars
+                .get(usize::from(*slot))
+                .cloned()
+                .ok_or_else(|| format!("internal: no variable slot {slot}"))?,
+            IrExpr::Caller => Value::Text(self.ctx.caller.clone()),
+            IrExpr::Called => Value::Text(self.ctx.called.clone()),
+            IrExpr::Language => Value::Text(self.language.clone()),
+            IrExpr::Not(inner) => Value::Bool(!self.truth(inner, now)?),
+            IrExpr::Neg(inner) => Value::Number(
+                self.number(inner, now)?
+                    .checked_neg()
+                    .ok_or("number overflow in `-`")?,
+            ),
+            IrExpr::InList(inner, list) => {
+                let value = self.text(inner, now)?;
+                let members = self
+                    .ctx
+                    .resources
+                    .lists
+                    .get(list)
+                    .ok_or_else(|| format!("list \"{list}\" is not configured"))?;
+                Value::Bool(members.contains(&value))
+            }
+            IrExpr::Open(cal) => Value::Bool(self.calendar(cal)?.is_open(self.wall(now))),
+            IrExpr::Holiday(cal) => Value::Bool(self.calendar(cal)?.is_holiday(self.wall(now))),
+            IrExpr::Bin(op, l, r) => self.binary(*op, l, r, now)?,
+        })
+    }
+
+    fn binary(&self, op: BinOp, l: &IrExpr, r: &IrExpr, now: Instant) -> Result<Value, String> {
+        let numbers = |this: &Self| -> Result<(i64, i64), String> {
+            match (this.eval(l, now)?, this.eval(r, now)?) {
+                (Value::Number(x), Value::Number(y)) => Ok((x, y)),
+                _ => Err(format!("`{}` needs two numbers", op.symbol())),
+            }
+        };
+        Ok(match op {
+            // `and`/`or` short-circuit.
+            BinOp::And => Value::Bool(self.truth(l, now)? && self.truth(r, now)?),
+            BinOp::Or => Value::Bool(self.truth(l, now)? || self.truth(r, now)?),
+            BinOp::Eq => Value::Bool(self.eval(l, now)? == self.eval(r, now)?),
+            BinOp::Ne => Value::Bool(self.eval(l, now)? != self.eval(r, now)?),
+            BinOp::Lt => numbers(self).map(|(x, y)| Value::Bool(x < y))?,
+            BinOp::Le => numbers(self).map(|(x, y)| Value::Bool(x <= y))?,
+            BinOp::Gt => numbers(self).map(|(x, y)| Value::Bool(x > y))?,
+            BinOp::Ge => numbers(self).map(|(x, y)| Value::Bool(x >= y))?,
+            BinOp::Sub => {
+                let (x, y) = numbers(self)?;
+                Value::Number(x.checked_sub(y).ok_or("number overflow in `-`")?)
+            }
+            BinOp::Add => match (self.eval(l, now)?, self.eval(r, now)?) {
+                (Value::Number(x), Value::Number(y)) => {
+                    Value::Number(x.checked_add(y).ok_or("number overflow in `+`")?)
+                }
+                (Value::Text(mut x), Value::Text(y)) => {
+                    x.push_str(&y);
+                    Value::Text(x)
+                }
+                _ => return Err("`+` needs two numbers or two texts".to_owned()),
+            },
+        })
+    }
+}
+
+fn op_at(program: &Program, body: u16, pc: Pc) -> Option<&Op> {
+    program
+        .bodies
+        .get(usize::from(body))
+        .and_then(|b| b.ops.get(pc as usize))
+}
+
+/// The successors of an operation, in the order of `program::successors_mut`.
+fn successors(op: &Op) -> Vec<Pc> {
+    let mut copy = op.clone();
+    crate::program::successors_mut(&mut copy)
+        .into_iter()
+        .map(|pc| *pc)
+        .collect()
+}
