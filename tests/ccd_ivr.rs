@@ -139,3 +139,61 @@ fn bad_environment_and_missing_files_are_clear_errors() {
             .exists()
     );
 }
+
+#[test]
+fn ivr_test_runs_the_hotline_script_with_full_branch_coverage() {
+    let out = ccd(&[
+        "ivr",
+        "test",
+        "examples/flows/it_hotline.flow",
+        "examples/flows/it_hotline.test",
+        "--min-branch-coverage",
+        "100",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("pass  blacklisted caller is turned away\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n22 passed, 0 failed\n"), "{text}");
+    assert!(text.contains("branches: 49/49 (100.0%)"), "{text}");
+}
+
+#[test]
+fn ivr_test_reports_failures_and_coverage_floors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("short.test");
+    std::fs::write(
+        &script,
+        "list blacklist +8613900000000\ncase turned away\ncaller +8613900000000\nat 2026-11-23T10:00:00+08:00\nexpect play blocked\nplayed\nexpect hangup\nend\n\ncase wrong prompt\nat 2026-11-23T10:00:00+08:00\nexpect play welcome\n",
+    )
+    .expect("write script");
+    let script = script.to_str().expect("utf-8");
+    let out = ccd(&["ivr", "test", "examples/flows/it_hotline.flow", script]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("pass  turned away\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "FAIL  wrong prompt\n      {script}:line 12: expected `play welcome`, got `play choose_language`"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("1 passed, 1 failed"), "{text}");
+
+    std::fs::write(dir.path().join("one.test"), "list blacklist +8613900000000\ncase turned away\ncaller +8613900000000\nat 2026-11-23T10:00:00+08:00\nexpect play blocked\nplayed\nexpect hangup\nend\n").expect("write");
+    let one = dir.path().join("one.test");
+    let out = ccd(&[
+        "ivr",
+        "test",
+        "examples/flows/it_hotline.flow",
+        one.to_str().expect("utf-8"),
+        "--min-branch-coverage",
+        "90",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("is below the floor of 90.0%"), "{text}");
+    assert!(text.contains("branch never taken: line"), "{text}");
+}

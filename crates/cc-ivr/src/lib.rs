@@ -25,6 +25,7 @@ mod pattern;
 mod printer;
 mod program;
 mod session;
+pub mod testing;
 
 pub use calendar::{Calendar, CalendarConfig, CalendarError, CalendarState};
 pub use check::{BUILTINS, check};

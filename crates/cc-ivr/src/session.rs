@@ -253,8 +253,46 @@ enum Wait {
 #[derive(Debug, Clone)]
 struct Frame {
     body: u16,
+    /// The `Call` operation, for coverage of its return edge.
+    call_pc: Pc,
     return_to: Pc,
     saved: Vec<Value>,
+}
+
+/// What a traced session ran: operations and the edges between them.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// How many times each operation ran: `visits[body][pc]`.
+    pub visits: Vec<Vec<u32>>,
+    /// Edges taken within a body: (body, from, to).
+    pub edges: HashSet<(u16, Pc, Pc)>,
+    last: Option<(u16, Pc)>,
+}
+
+impl Trace {
+    fn new(program: &Program) -> Self {
+        Self {
+            visits: program.bodies.iter().map(|b| vec![0; b.ops.len()]).collect(),
+            edges: HashSet::new(),
+            last: None,
+        }
+    }
+
+    fn enter(&mut self, body: u16, pc: Pc) {
+        if let Some((last_body, from)) = self.last
+            && last_body == body
+        {
+            self.edges.insert((body, from, pc));
+        }
+        if let Some(count) = self
+            .visits
+            .get_mut(usize::from(body))
+            .and_then(|b| b.get_mut(pc as usize))
+        {
+            *count = count.saturating_add(1);
+        }
+        self.last = Some((body, pc));
+    }
 }
 
 /// One caller's walk through a flow.
@@ -276,16 +314,26 @@ pub struct Session {
     menu_attempts: u8,
     next_hook: u32,
     actions: VecDeque<Action>,
-    /// Operations run, per body, for coverage reports.
-    visits: Vec<Vec<u32>>,
+    /// What ran, when tracing (flow tests and coverage reports).
+    trace: Option<Box<Trace>>,
 }
 
 impl Session {
     /// Starts a session at the beginning of `program`'s main body and runs it until it
     /// first waits; drain [`Session::poll_action`] next.
     pub fn new(program: Arc<Program>, ctx: SessionContext) -> Self {
+        Self::start(program, ctx, false)
+    }
+
+    /// Like [`Session::new`], and records every operation and edge it runs (see
+    /// [`Session::trace`]), for flow tests and coverage reports.
+    pub fn traced(program: Arc<Program>, ctx: SessionContext) -> Self {
+        Self::start(program, ctx, true)
+    }
+
+    fn start(program: Arc<Program>, ctx: SessionContext, traced: bool) -> Self {
         let vars = program.vars.iter().map(|(_, _, v)| v.clone()).collect();
-        let visits = program.bodies.iter().map(|b| vec![0; b.ops.len()]).collect();
+        let trace = traced.then(|| Box::new(Trace::new(&program)));
         let now = ctx.start;
         let mut session = Self {
             language: ctx.language.clone(),
@@ -303,7 +351,7 @@ impl Session {
             menu_attempts: 0,
             next_hook: 1,
             actions: VecDeque::new(),
-            visits,
+            trace,
         };
         session.run(now);
         session
@@ -343,9 +391,35 @@ impl Session {
             .and_then(|i| self.vars.get(i))
     }
 
-    /// How many times each operation ran: `visits()[body][pc]`.
-    pub fn visits(&self) -> &[Vec<u32>] {
-        &self.visits
+    /// Approximate memory held by the session, in bytes: its own size plus the buffers
+    /// it owns (variables, digits, queued actions, call stack). The program is shared
+    /// and not counted.
+    pub fn approx_bytes(&self) -> usize {
+        let value = |v: &Value| match v {
+            Value::Text(t) => t.capacity(),
+            _ => 0,
+        };
+        std::mem::size_of::<Self>()
+            + self.vars.capacity() * std::mem::size_of::<Value>()
+            + self.vars.iter().map(value).sum::<usize>()
+            + self.language.capacity()
+            + self.digits.capacity()
+            + self.type_ahead.capacity() * std::mem::size_of::<DtmfDigit>()
+            + self.actions.capacity() * std::mem::size_of::<Action>()
+            + self.stack.capacity() * std::mem::size_of::<Frame>()
+            + self
+                .stack
+                .iter()
+                .map(|f| f.saved.capacity() * std::mem::size_of::<Value>())
+                .sum::<usize>()
+            + self.ctx.caller.capacity()
+            + self.ctx.called.capacity()
+            + self.ctx.language.capacity()
+    }
+
+    /// What the session ran, if it was started with [`Session::traced`].
+    pub fn trace(&self) -> Option<&Trace> {
+        self.trace.as_deref()
     }
 
     /// Fires the timer if it is due; an early call does nothing.
@@ -597,12 +671,8 @@ impl Session {
                 ));
                 return;
             }
-            if let Some(count) = self
-                .visits
-                .get_mut(usize::from(self.body))
-                .and_then(|b| b.get_mut(self.pc as usize))
-            {
-                *count = count.saturating_add(1);
+            if let Some(trace) = &mut self.trace {
+                trace.enter(self.body, self.pc);
             }
             let Some(op) = op_at(&program, self.body, self.pc) else {
                 self.fail(format!("internal: no step {} in body {}", self.pc, self.body));
@@ -796,6 +866,7 @@ impl Session {
                 }
                 self.stack.push(Frame {
                     body: self.body,
+                    call_pc: self.pc,
                     return_to: *next,
                     saved,
                 });
@@ -815,6 +886,9 @@ impl Session {
                     }
                     self.body = frame.body;
                     self.pc = frame.return_to;
+                    if let Some(trace) = &mut self.trace {
+                        trace.last = Some((frame.body, frame.call_pc));
+                    }
                 } else {
                     // The end of main: the flow is over.
                     self.actions.push_back(Action::Hangup);

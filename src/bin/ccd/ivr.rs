@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ccsdk::ivr::{Environment, Severity, check, parse};
+use ccsdk::ivr::{Environment, Program, Severity, check, parse, testing};
 use clap::Subcommand;
 
 /// IVR flow commands.
@@ -21,11 +21,90 @@ pub(crate) enum IvrCommand {
         #[arg(long, value_name = "ENV.toml")]
         env: Option<PathBuf>,
     },
+    /// Run a flow's test script: scripted callers (caller number, time of call, keys with
+    /// timing, hook replies) and the actions each expects. Prints pass/fail per case and
+    /// the steps and branches exercised. Exit status 0 when every case passes (and the
+    /// coverage floor, if given, is met), 1 otherwise.
+    Test {
+        /// The flow file.
+        flow: PathBuf,
+        /// The test script (see `examples/flows/it_hotline.test`).
+        script: PathBuf,
+        /// Fail unless at least this share of branches (in percent) is exercised.
+        #[arg(long, value_name = "PERCENT")]
+        min_branch_coverage: Option<f64>,
+    },
 }
 
 pub(crate) fn run(command: IvrCommand) -> ExitCode {
     match command {
         IvrCommand::Check { flow, env } => check_flow(&flow, env.as_deref()),
+        IvrCommand::Test {
+            flow,
+            script,
+            min_branch_coverage,
+        } => test_flow(&flow, &script, min_branch_coverage),
+    }
+}
+
+fn test_flow(flow_path: &Path, script_path: &Path, min_branch_coverage: Option<f64>) -> ExitCode {
+    let read = |path: &Path, what: &str| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
+    };
+    let (source, script) = match (read(flow_path, "flow"), read(script_path, "test script")) {
+        (Ok(source), Ok(script)) => (source, script),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("ccd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let name = flow_path.display().to_string();
+    let program = match Program::compile(&source, &Environment::default()) {
+        Ok(program) => program,
+        Err(err) => {
+            for d in &err.errors {
+                print!("{}", d.render(&name, &source));
+            }
+            println!("{name}: {} error(s); fix them before testing", err.errors.len());
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = match testing::run(&program, &script) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("ccd: {}:{e}", script_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    for case in &report.cases {
+        match &case.failure {
+            None => println!("pass  {}", case.name),
+            Some(why) => println!("FAIL  {}\n      {}:{why}", case.name, script_path.display()),
+        }
+    }
+    let passed = report.cases.iter().filter(|c| c.failure.is_none()).count();
+    println!("{passed} passed, {} failed", report.cases.len() - passed);
+    print!(
+        "coverage of {name} (version {}): {}",
+        program.version, report.coverage
+    );
+    let coverage = &report.coverage;
+    let branch_pct = if coverage.branches_total == 0 {
+        100.0
+    } else {
+        coverage.branches_covered as f64 * 100.0 / coverage.branches_total as f64
+    };
+    let floor_met = min_branch_coverage.is_none_or(|floor| branch_pct + 1e-9 >= floor);
+    if !floor_met {
+        println!(
+            "branch coverage {branch_pct:.1}% is below the floor of {:.1}%",
+            min_branch_coverage.unwrap_or_default()
+        );
+    }
+    if report.passed() && floor_met {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
