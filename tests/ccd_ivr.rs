@@ -33,6 +33,18 @@ fn the_example_hotline_checks_clean_against_its_environment() {
 }
 
 #[test]
+fn the_front_door_checks_clean_with_chinese_prompt_names() {
+    let out = ccd(&[
+        "ivr",
+        "check",
+        "examples/flows/front_door.flow",
+        "--env",
+        "examples/flows/front_door.env.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
 fn errors_print_file_line_col_with_a_caret_and_exit_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     let flow = dir.path().join("bad.flow");

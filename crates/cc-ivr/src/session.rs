@@ -79,6 +79,9 @@ pub enum Event {
     CallbackResult(bool),
     /// The voicemail was recorded (`true`) or not.
     VoicemailResult(bool),
+    /// The host's own timer fired (for hosts that run timers themselves): the same as
+    /// [`Session::handle_timeout`] at `now`.
+    Timeout,
     /// The caller hung up.
     Hangup,
 }
@@ -453,9 +456,16 @@ impl Session {
         if self.wait == Wait::Ended {
             return;
         }
-        if event == Event::Hangup {
-            self.end();
-            return;
+        match event {
+            Event::Hangup => {
+                self.end();
+                return;
+            }
+            Event::Timeout => {
+                self.handle_timeout(now);
+                return;
+            }
+            _ => {}
         }
         match (self.wait.clone(), event) {
             (Wait::Play { barge, next }, Event::PlayDone) => {

@@ -26,6 +26,24 @@ fn the_hotline_script_passes_with_full_branch_coverage() {
 }
 
 #[test]
+fn the_front_door_script_passes_with_full_coverage_and_chinese_prompt_names() {
+    let source = include_str!("../../../examples/flows/front_door.flow");
+    let program = Program::compile(source, &Environment::default()).expect("compiles");
+    let report = run(&program, include_str!("../../../examples/flows/front_door.test")).expect("parses");
+    assert!(report.passed(), "{:?}", report.cases);
+    assert_eq!(
+        report.coverage.branches_covered, report.coverage.branches_total,
+        "{}",
+        report.coverage
+    );
+    assert_eq!(
+        report.coverage.lines_covered, report.coverage.lines_total,
+        "{}",
+        report.coverage
+    );
+}
+
+#[test]
 fn a_wrong_expectation_fails_with_its_line() {
     let program = Program::compile(HOTLINE, &Environment::default()).expect("compiles");
     let script = "list blacklist +8613900000000\ncase wrong\ncaller +8613900000000\nat 2026-11-23T10:00:00+08:00\nexpect play welcome\n";

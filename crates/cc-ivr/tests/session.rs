@@ -513,10 +513,40 @@ fn flows_with_errors_do_not_compile() {
 }
 
 #[test]
-fn a_session_is_small() {
+fn a_live_session_is_small() {
     assert!(
         std::mem::size_of::<Session>() <= 512,
         "{}",
         std::mem::size_of::<Session>()
     );
+    // A caller waiting in the VIP queue, deep in a sub-flow: under 2 KB.
+    let mut call = Call::new(hotline(), "+8613800138000", OPEN);
+    let id = to_crm_lookup(&mut call);
+    call.send(Event::HookResult {
+        id,
+        result: Ok("vip".into()),
+    });
+    let _ = call.actions();
+    call.key('1');
+    let actions = call.actions();
+    assert!(
+        matches!(actions.last(), Some(Action::Enqueue { .. })),
+        "{actions:?}"
+    );
+    let bytes = call.session.approx_bytes();
+    assert!(bytes <= 2_048, "{bytes} bytes");
+    println!("a caller in the VIP queue holds {bytes} bytes");
+}
+
+#[test]
+fn a_host_timer_event_fires_like_handle_timeout() {
+    let mut call = Call::new(hotline(), "+8613800138000", "2026-11-23T20:00:00");
+    call.expect_prompts(&["choose_language"]);
+    call.played();
+    let deadline = call.session.poll_timeout().expect("menu timer");
+    call.send(Event::Timeout);
+    assert!(call.actions().is_empty(), "early: nothing happens");
+    call.now = deadline;
+    call.send(Event::Timeout);
+    call.expect_prompts(&["no_input"]);
 }
