@@ -182,7 +182,9 @@ impl AgentSlot {
 ///
 /// After every input, drain commands and events, then re-arm the timer from
 /// `poll_timeout`. The router never reads a clock; a `now` earlier than one already seen
-/// counts as the one already seen.
+/// counts as the one already seen. Every input first fires the timers already due at its
+/// `now`, so an accept that arrives after its lease expired is refused exactly as if
+/// `handle_timeout` had run in between.
 ///
 /// Guarantees (checked by property tests): a contact is offered to at most one agent at a
 /// time; no agent holds more than its capacity; every reservation ends by its lease
@@ -422,9 +424,31 @@ impl Router {
         self.slots.get_mut(s as usize).and_then(Option::as_mut)
     }
 
+    /// Advances the router's time to `now` (never backwards) and fires every timer due,
+    /// so an input that arrives late sees the state the timers would have made.
     fn tick(&mut self, now: Instant) -> Instant {
         let now = self.now.map_or(now, |seen| seen.max(now));
         self.now = Some(now);
+        while let Some(&(at, timer)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            match timer {
+                Timer::WrapUp(a) => self.fire_wrap_up(a, now),
+                Timer::Contact(s, kind) => {
+                    if let Some(slot) = self.slot_mut(s) {
+                        slot.timers[kind] = None;
+                    }
+                    match kind {
+                        T_LEASE => self.fire_lease(s, now),
+                        T_ESCALATE => self.fire_escalation(s, now),
+                        T_AGE => self.fire_aging(s, at),
+                        _ => self.fire_max_wait(s, now),
+                    }
+                }
+            }
+        }
         now
     }
 
@@ -546,27 +570,7 @@ impl Router {
     /// Fires every timer due at `now`: reservation leases, wrap-up ends, escalation
     /// steps, priority aging and max-wait limits. An early call does nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let now = self.tick(now);
-        while let Some(&(at, timer)) = self.timers.first() {
-            if at > now {
-                break;
-            }
-            self.timers.pop_first();
-            match timer {
-                Timer::WrapUp(a) => self.fire_wrap_up(a, now),
-                Timer::Contact(s, kind) => {
-                    if let Some(slot) = self.slot_mut(s) {
-                        slot.timers[kind] = None;
-                    }
-                    match kind {
-                        T_LEASE => self.fire_lease(s, now),
-                        T_ESCALATE => self.fire_escalation(s, now),
-                        T_AGE => self.fire_aging(s, at),
-                        _ => self.fire_max_wait(s, now),
-                    }
-                }
-            }
-        }
+        self.tick(now);
     }
 
     fn contact_event(&mut self, s: u32, change: ContactChange) {
