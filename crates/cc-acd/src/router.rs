@@ -147,6 +147,8 @@ struct AgentSlot {
     /// (channel index, pool, level in the pool's skill).
     memberships: Vec<(u8, u32, u8)>,
     avail: [Option<AvailKey>; 8],
+    /// Queues this agent may serve (tenant served, queue skills held).
+    queues: Vec<u32>,
 }
 
 impl AgentSlot {
@@ -307,8 +309,24 @@ impl Router {
         if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {
             list.push(q);
         }
+        for a in 0..self.agents.len() {
+            self.link_agent_queue(a, q);
+        }
         self.want_order(order);
         Ok(())
+    }
+
+    /// Adds queue `q` to agent `a`'s list when the agent serves its tenant and has every
+    /// skill the queue itself requires (at some level: escalation may lower the levels).
+    fn link_agent_queue(&mut self, a: usize, q: u32) {
+        let (Some(agent), Some(queue)) = (self.agents.get_mut(a), self.queues.get(q as usize)) else {
+            return;
+        };
+        let t = queue.tenant;
+        if agent.tenants.binary_search(&t).is_ok() && queue.skills.iter().all(|&(s, _)| agent.level(t, s) > 0)
+        {
+            agent.queues.push(q);
+        }
     }
 
     /// Replaces a queue's strategy with one of your own.
@@ -389,7 +407,12 @@ impl Router {
             skills,
             memberships,
             avail: [None; 8],
+            queues: Vec::new(),
         });
+        let a = self.agents.len() - 1;
+        for q in 0..self.queues.len() as u32 {
+            self.link_agent_queue(a, q);
+        }
         Ok(())
     }
 
@@ -1575,58 +1598,66 @@ impl Router {
         }
     }
 
-    /// Offers the best waiting contacts to an agent while it has capacity. Looks only at
-    /// the heads of the classes it qualifies for in its tenants' queues.
+    /// The best waiting contact agent `a` qualifies for on `ch`: the smallest key among
+    /// the heads of the classes it qualifies for, in the queues it may serve. Allocates
+    /// nothing and reads no contact beyond those heads (and contacts it refused itself).
+    fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
+        let agent = self.agents.get(a as usize)?;
+        let mut best: Option<WaitKey> = None;
+        for queue in agent.queues.iter().filter_map(|&q| self.queues.get(q as usize)) {
+            let t = queue.tenant;
+            for class in &queue.classes {
+                if class.channel != ch || class.waiting.is_empty() || !agent.eligible(t, &class.reqs) {
+                    continue;
+                }
+                let head = class.waiting.iter().find(|k| {
+                    self.slots
+                        .get(k.3 as usize)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|x| x.refused_by != Some(a))
+                });
+                if let Some(&k) = head
+                    && best.is_none_or(|b| k < b)
+                {
+                    best = Some(k);
+                }
+            }
+        }
+        best
+    }
+
+    /// The contact `agent` would be offered next on `channel` if it were available now
+    /// (a read-only routing decision, e.g. for a wallboard's "next in line").
+    pub fn next_contact_for(&self, agent: &AgentId, channel: Channel) -> Result<Option<&ContactId>> {
+        let a = self.agent_index(agent)?;
+        Ok(self
+            .best_for_agent(a, channel)
+            .and_then(|k| self.slot(k.3))
+            .map(|slot| &slot.contact.id))
+    }
+
+    /// Offers the best waiting contacts to an agent while it has capacity.
     fn route_agent(&mut self, a: u32, now: Instant) {
         for ch in Channel::ALL {
-            loop {
-                let Some(agent) = self.agents.get(a as usize) else {
-                    return;
-                };
-                if !agent.state.available(ch) {
+            while self.agents.get(a as usize).is_some_and(|x| x.state.available(ch)) {
+                // An offer that cannot be made (it never should) must not spin.
+                if !self
+                    .best_for_agent(a, ch)
+                    .is_some_and(|k| self.offer(k.3, a, now))
+                {
                     break;
-                }
-                let mut best: Option<WaitKey> = None;
-                for &t in &agent.tenants {
-                    let Some(qs) = self.tenant_queues.get(t as usize) else {
-                        continue;
-                    };
-                    for queue in qs.iter().filter_map(|&q| self.queues.get(q as usize)) {
-                        for class in &queue.classes {
-                            if class.channel != ch
-                                || class.waiting.is_empty()
-                                || !agent.eligible(t, &class.reqs)
-                            {
-                                continue;
-                            }
-                            let head = class.waiting.iter().find(|k| {
-                                self.slots
-                                    .get(k.3 as usize)
-                                    .and_then(Option::as_ref)
-                                    .is_some_and(|x| x.refused_by != Some(a))
-                            });
-                            if let Some(&k) = head
-                                && best.is_none_or(|b| k < b)
-                            {
-                                best = Some(k);
-                            }
-                        }
-                    }
-                }
-                match best {
-                    Some(k) => self.offer(k.3, a, now),
-                    None => break,
                 }
             }
         }
     }
 
-    fn offer(&mut self, s: u32, a: u32, now: Instant) {
+    /// Reserves agent `a` for contact `s` and orders the offer. Returns whether it did.
+    fn offer(&mut self, s: u32, a: u32, now: Instant) -> bool {
         let Some(slot) = self.slot(s) else {
-            return;
+            return false;
         };
         let Some(queue) = self.queues.get(slot.queue as usize) else {
-            return;
+            return false;
         };
         let lease_until = now + queue.config.ring_timeout;
         let (contact, channel) = (slot.contact.id.clone(), slot.contact.channel);
@@ -1636,11 +1667,11 @@ impl Router {
             })
             .is_err()
         {
-            return;
+            return false;
         }
         self.unpark(s);
         let Some(slot) = self.slot_mut(s) else {
-            return;
+            return false;
         };
         slot.state = CState::Ringing {
             agent: a,
@@ -1649,12 +1680,12 @@ impl Router {
         let (q, callback) = (slot.queue, slot.callback);
         self.set_timer(s, T_LEASE, Some(lease_until));
         let Some(queue) = self.queues.get_mut(q as usize) else {
-            return;
+            return false;
         };
         queue.counters.offers += 1;
         let queue_id = queue.config.id.clone();
         let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) else {
-            return;
+            return false;
         };
         self.contact_event(s, ContactChange::Offered { agent: agent.clone() });
         self.commands.push_back(if callback {
@@ -1672,6 +1703,7 @@ impl Router {
                 lease_until,
             }
         });
+        true
     }
 
     // ----- invariants (tests) -----------------------------------------------------------
