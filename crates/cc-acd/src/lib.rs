@@ -13,7 +13,8 @@
 //! - [`strategy`]: the [`RoutingStrategy`] trait and the built-in strategies, all walking
 //!   indexes of available agents;
 //! - [`stats`]: live statistics per queue and tenant;
-//! - [`erlang`]: Erlang C (probability of wait, service level, ASA, staffing).
+//! - [`erlang`]: Erlang C (probability of wait, service level, ASA, staffing);
+//! - [`sim`]: a seeded virtual-time simulator driving the real router (the `acd_sim` example).
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -44,6 +45,7 @@ mod error;
 mod index;
 pub mod queue;
 mod router;
+pub mod sim;
 pub mod stats;
 pub mod strategy;
 
