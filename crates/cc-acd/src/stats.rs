@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use cc_core::AgentStatus;
 use serde::Serialize;
 
 /// Counters of one queue since the router started.
@@ -58,6 +59,49 @@ impl QueueCounters {
     }
 }
 
+/// Agents by status (those who may serve the queue, or who serve the tenant).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AgentCounts {
+    /// Not logged in.
+    pub logged_out: u32,
+    /// Ready and idle.
+    pub ready: u32,
+    /// Paused.
+    pub not_ready: u32,
+    /// Ringing.
+    pub reserved: u32,
+    /// Handling a contact.
+    pub busy: u32,
+    /// In after-contact work.
+    pub wrap_up: u32,
+}
+
+impl AgentCounts {
+    /// Counts one agent of `status`.
+    pub fn count(&mut self, status: AgentStatus) {
+        let slot = match status {
+            AgentStatus::LoggedOut => &mut self.logged_out,
+            AgentStatus::Ready => &mut self.ready,
+            AgentStatus::NotReady => &mut self.not_ready,
+            AgentStatus::Reserved => &mut self.reserved,
+            AgentStatus::Busy => &mut self.busy,
+            AgentStatus::WrapUp => &mut self.wrap_up,
+        };
+        *slot += 1;
+    }
+
+    /// Agents logged in (every status but logged out).
+    pub fn logged_in(&self) -> u32 {
+        self.ready + self.not_ready + self.reserved + self.busy + self.wrap_up
+    }
+
+    /// Occupancy now: agents engaged with contacts (reserved, busy, wrap-up) / logged in.
+    pub fn occupancy(&self) -> Option<f64> {
+        let n = self.logged_in();
+        (n > 0).then(|| f64::from(self.reserved + self.busy + self.wrap_up) / f64::from(n))
+    }
+}
+
 /// A snapshot of one queue, or of all queues of a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueStats {
@@ -77,6 +121,8 @@ pub struct QueueStats {
     pub aht: Option<Duration>,
     /// Estimated wait of a contact arriving now (see the module documentation).
     pub estimated_wait: Duration,
+    /// Agents by status.
+    pub agents: AgentCounts,
 }
 
 impl QueueStats {
@@ -86,6 +132,7 @@ impl QueueStats {
         in_service: usize,
         longest_wait: Duration,
         estimated_wait: Duration,
+        agents: AgentCounts,
     ) -> Self {
         let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
         let mean = |total: u64, n: u64| (n > 0).then(|| Duration::from_millis(total / n));
@@ -98,6 +145,7 @@ impl QueueStats {
             in_service,
             longest_wait,
             estimated_wait,
+            agents,
         }
     }
 }

@@ -363,6 +363,63 @@ impl Router {
         }
     }
 
+    /// Sends a waiting or ringing contact elsewhere on the center's order (closed hours, a
+    /// supervisor's move): a ringing offer is withdrawn first ([`Command::CancelOffer`]),
+    /// then the contact moves as an overflow would (into another queue of its tenant, or
+    /// out with [`Command::Overflow`]).
+    pub fn redirect(&mut self, contact: &ContactId, to: Destination, now: Instant) -> Result<()> {
+        let now = self.tick(now);
+        let s = self.slot_index(contact)?;
+        let Some(slot) = self.slot(s) else {
+            return Err(Error::UnknownContact(contact.clone()));
+        };
+        let from = self
+            .queues
+            .get(slot.queue as usize)
+            .map(|q| q.config.id.clone())
+            .ok_or_else(|| Error::UnknownContact(contact.clone()))?;
+        self.check_destination(&to, &slot.contact.tenant, &from)?;
+        let ringing = match slot.state {
+            CState::Waiting => None,
+            CState::Ringing { agent, .. } => Some(agent),
+            CState::Connected { .. } => {
+                return Err(Error::ContactState {
+                    contact: contact.clone(),
+                    action: "be redirected",
+                    state: "connected",
+                    hint: "an answered contact is transferred by the center, not routed",
+                });
+            }
+        };
+        if let Some(a) = ringing {
+            self.set_timer(s, T_LEASE, None);
+            if let Some(slot) = self.slot_mut(s) {
+                slot.state = CState::Waiting;
+            }
+            self.park(s);
+            if let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) {
+                self.commands.push_back(Command::CancelOffer {
+                    contact: contact.clone(),
+                    agent: agent.clone(),
+                    outcome: OfferOutcome::Cancelled,
+                });
+                self.contact_event(
+                    s,
+                    ContactChange::OfferEnded {
+                        agent,
+                        outcome: OfferOutcome::Cancelled,
+                    },
+                );
+            }
+            let _ = self.with_agent(a, now, None, |st| st.release_offer(contact, false, None));
+        }
+        self.overflow(s, to, now);
+        if let Some(a) = ringing {
+            self.route_agent(a, now);
+        }
+        Ok(())
+    }
+
     /// A waiting caller asks to be called back: the contact keeps its place and wait
     /// time; when it reaches an agent the router reserves the agent and orders
     /// [`Command::DialCallback`].

@@ -16,7 +16,7 @@ use crate::config::RouterConfig;
 use crate::error::{Error, Result};
 use crate::index::{AvailKey, Pools};
 use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
-use crate::stats::{QueueCounters, QueueStats};
+use crate::stats::{AgentCounts, QueueCounters, QueueStats};
 use crate::strategy::{AgentOrder, Candidate, RoutingStrategy, SeededRng};
 
 /// What the center must do.
@@ -275,20 +275,7 @@ impl Router {
             return Err(Error::DuplicateQueue(config.id.clone()));
         }
         for dest in config.destinations() {
-            if let Destination::Queue { queue } = dest {
-                let target = self
-                    .queue_ids
-                    .get(queue.as_str())
-                    .and_then(|q| self.queues.get(q.index()))
-                    .ok_or_else(|| Error::UnknownQueue(queue.clone()))?;
-                if target.config.tenant != config.tenant {
-                    return Err(Error::invalid(
-                        "overflow destination",
-                        queue,
-                        "an overflow queue must belong to the same tenant; use an external destination to leave it",
-                    ));
-                }
-            }
+            self.check_destination(dest, &config.tenant, &config.id)?;
         }
         let tenant = self.tenant(&config.tenant)?;
         let skills = self.dense_reqs(&config.skills)?;
@@ -311,6 +298,72 @@ impl Router {
         }
         for a in 0..self.agents.len() {
             self.link_agent_queue(a, q);
+        }
+        self.want_order(order);
+        Ok(())
+    }
+
+    /// Checks that a destination is usable from a queue of `tenant` named `from`: a queue
+    /// destination must exist, be another queue, and belong to the same tenant.
+    fn check_destination(&self, dest: &Destination, tenant: &TenantId, from: &QueueId) -> Result<()> {
+        let Destination::Queue { queue } = dest else {
+            return Ok(());
+        };
+        let target = self
+            .queue_ids
+            .get(queue.as_str())
+            .and_then(|q| self.queues.get(q.index()))
+            .ok_or_else(|| Error::UnknownQueue(queue.clone()))?;
+        if &target.config.tenant != tenant {
+            return Err(Error::invalid(
+                "overflow destination",
+                queue,
+                "an overflow queue must belong to the same tenant; use an external destination to leave it",
+            ));
+        }
+        if queue == from {
+            return Err(Error::invalid(
+                "overflow destination",
+                queue,
+                "a queue cannot overflow into itself; name another queue or an external destination",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Changes a queue's configuration while the router runs. The id, tenant and skills
+    /// stay (add a new queue for those); timers already running keep their times, and the
+    /// new values apply from the next arrival, offer or completion.
+    pub fn update_queue(&mut self, config: QueueConfig) -> Result<()> {
+        config.validate()?;
+        let q = self.queue_index(&config.id)?;
+        let Some(queue) = self.queues.get(q as usize) else {
+            return Err(Error::UnknownQueue(config.id.clone()));
+        };
+        if queue.config.tenant != config.tenant {
+            return Err(Error::invalid(
+                "tenant",
+                &config.tenant,
+                "a queue keeps its tenant; add a new queue for another tenant",
+            ));
+        }
+        if queue.config.skills != config.skills {
+            return Err(Error::invalid(
+                "skills",
+                config.skills.iter().map(|s| s.skill.as_str()).collect::<Vec<_>>(),
+                "a queue keeps its skills; add a new queue for other skills",
+            ));
+        }
+        for dest in config.destinations() {
+            self.check_destination(dest, &config.tenant, &config.id)?;
+        }
+        let order = config.strategy.order();
+        let rebuild = queue.config.strategy != config.strategy;
+        if let Some(queue) = self.queues.get_mut(q as usize) {
+            if rebuild {
+                queue.strategy = config.strategy.build();
+            }
+            queue.config = config;
         }
         self.want_order(order);
         Ok(())
@@ -551,7 +604,13 @@ impl Router {
             .flatten()
             .filter(|s| qs.contains(&s.queue) && s.state != CState::Waiting)
             .count();
-        QueueStats::from_counters(counters, waiting, in_service, longest, ewt)
+        let mut agents = AgentCounts::default();
+        for agent in &self.agents {
+            if agent.queues.iter().any(|q| qs.contains(q)) {
+                agents.count(agent.state.status());
+            }
+        }
+        QueueStats::from_counters(counters, waiting, in_service, longest, ewt, agents)
     }
 
     /// A snapshot of one queue's statistics at `now`.

@@ -35,6 +35,11 @@ enum Op {
     Complete(usize),
     Callback(usize),
     SetStrategy(usize, usize),
+    UpdateQueue {
+        ring: u64,
+        wrap: u64,
+    },
+    Redirect(usize, bool),
     Advance(u64),
 }
 
@@ -51,6 +56,7 @@ const KINDS: [StrategyKind; 5] = [
 fn op() -> impl Strategy<Value = Op> {
     let agent = 0..AGENTS;
     let contact = 0usize..40;
+
     prop_oneof![
         3 => (agent.clone(), any::<bool>()).prop_map(|(a, r)| Op::Login(a, r)),
         2 => agent.clone().prop_map(Op::Ready),
@@ -69,8 +75,10 @@ fn op() -> impl Strategy<Value = Op> {
         1 => contact.clone().prop_map(Op::Reject),
         1 => contact.clone().prop_map(Op::Abandon),
         2 => contact.clone().prop_map(Op::Complete),
-        1 => contact.prop_map(Op::Callback),
+        1 => contact.clone().prop_map(Op::Callback),
         1 => (0..3usize, 0..5usize).prop_map(|(q, k)| Op::SetStrategy(q, k)),
+        1 => (1u64..30, 0u64..10).prop_map(|(ring, wrap)| Op::UpdateQueue { ring, wrap }),
+        1 => (contact.clone(), any::<bool>()).prop_map(|(k, inside)| Op::Redirect(k, inside)),
         3 => (0u64..40).prop_map(Op::Advance),
     ]
 }
@@ -222,6 +230,21 @@ proptest! {
                 Op::Complete(k) => r.complete(&cid(k % next_contact.max(1)), now),
                 Op::Callback(k) => r.request_callback(&cid(k % next_contact.max(1)), now),
                 Op::SetStrategy(qi, k) => r.set_strategy(&q(QUEUES[qi]), KINDS[k].build()),
+                Op::UpdateQueue { ring, wrap } => {
+                    let mut q2 = QueueConfig::new(q("q2"), t("acme"));
+                    q2.ring_timeout = secs(ring);
+                    q2.wrap_up = secs(wrap);
+                    q2.max_no_answers = Some(2);
+                    r.update_queue(q2)
+                }
+                Op::Redirect(k, inside) => {
+                    let to = if inside {
+                        Destination::Queue { queue: q("q2") }
+                    } else {
+                        Destination::External { address: Pii::new(Address::parse("+8675512345678").unwrap()) }
+                    };
+                    r.redirect(&cid(k % next_contact.max(1)), to, now)
+                }
                 Op::Advance(s) => {
                     now += secs(s);
                     r.handle_timeout(now);

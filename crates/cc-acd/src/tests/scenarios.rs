@@ -585,3 +585,83 @@ fn bad_input_is_a_typed_error() {
         Err(Error::InvalidValue { .. })
     ));
 }
+
+#[test]
+fn redirect_obeys_the_center_and_withdraws_a_ringing_offer() {
+    let t0 = start();
+    let mut r = Router::new(RouterConfig::default());
+    r.add_queue(QueueConfig::new(q("night"), t("acme"))).unwrap();
+    r.add_queue(QueueConfig::new(q("day"), t("acme"))).unwrap();
+    r.add_queue(QueueConfig::new(q("g"), t("globex"))).unwrap();
+    r.add_agent(AgentProfile::new(a("1001")).serving(t("acme"), vec![]))
+        .unwrap();
+    r.login(&a("1001"), true, t0).unwrap();
+    r.enqueue(voice("c1", "acme"), &q("day"), t0).unwrap();
+    drain(&mut r);
+    // Closed hours: the center orders c1 out, while it rings.
+    r.redirect(&c("c1"), external(), t0 + secs(1)).unwrap();
+    let cmds = drain(&mut r);
+    assert!(cmds.iter().any(|x| matches!(
+        x,
+        Command::CancelOffer {
+            outcome: OfferOutcome::Cancelled,
+            ..
+        }
+    )));
+    assert!(
+        cmds.iter()
+            .any(|x| matches!(x, Command::Overflow { to, .. } if to == &external()))
+    );
+    assert_eq!(r.agent_status(&a("1001")).unwrap(), AgentStatus::Ready);
+    assert_eq!(
+        r.agent(&a("1001")).unwrap().no_answers(),
+        0,
+        "not the agent's miss"
+    );
+    // Into another queue of the tenant: allowed; into another tenant's or itself: refused.
+    r.not_ready(&a("1001"), "lunch", t0).unwrap();
+    r.enqueue(voice("c2", "acme"), &q("day"), t0).unwrap();
+    assert!(
+        r.redirect(&c("c2"), Destination::Queue { queue: q("g") }, t0)
+            .is_err()
+    );
+    assert!(
+        r.redirect(&c("c2"), Destination::Queue { queue: q("day") }, t0)
+            .is_err()
+    );
+    r.redirect(&c("c2"), Destination::Queue { queue: q("night") }, t0)
+        .unwrap();
+    assert_eq!(r.contact_status(&c("c2")).unwrap().1, &q("night"));
+    let day = r.queue_stats(&q("day"), t0).unwrap();
+    assert_eq!((day.counters.entered, day.counters.overflowed), (2, 2));
+    r.check_invariants().unwrap();
+}
+
+#[test]
+fn queue_configuration_changes_apply_to_the_next_offer() {
+    let t0 = start();
+    let mut r = router_with(|_| {});
+    agent(&mut r, "1001", &[]);
+    let mut cfg = QueueConfig::new(q("q1"), t("acme"));
+    cfg.ring_timeout = secs(5);
+    cfg.strategy = StrategyKind::MostSkilled;
+    r.update_queue(cfg.clone()).unwrap();
+    r.login(&a("1001"), true, t0).unwrap();
+    r.enqueue(voice("c1", "acme"), &q("q1"), t0).unwrap();
+    let cmds = drain(&mut r);
+    assert!(
+        cmds.iter()
+            .any(|x| matches!(x, Command::Offer { lease_until, .. } if *lease_until == t0 + secs(5)))
+    );
+    cfg.tenant = t("globex");
+    assert!(r.update_queue(cfg.clone()).is_err());
+    cfg.tenant = t("acme");
+    cfg.skills = vec![cc_core::SkillRequirement {
+        skill: sk("billing"),
+        min_level: lv(1),
+    }];
+    assert!(r.update_queue(cfg).is_err());
+    let stats = r.queue_stats(&q("q1"), t0).unwrap();
+    assert_eq!((stats.agents.reserved, stats.agents.logged_in()), (1, 1));
+    assert_eq!(stats.agents.occupancy(), Some(1.0));
+}
