@@ -161,3 +161,35 @@ impl AgentSlot {
         self.state.capacity().get(ch)
     }
 }
+
+impl Router {
+    /// FIFO within equal priority and eligibility: `contact`, just offered to `agent`, had
+    /// no contact of its class ahead of it still waiting (bar those `agent` refused), unless
+    /// it went to its preferred agent.
+    pub(crate) fn check_fifo(&self, contact: &ContactId) -> std::result::Result<(), String> {
+        let Some(&s) = self.by_contact.get(contact) else {
+            return Ok(());
+        };
+        let Some(slot) = self.slot(s) else {
+            return Ok(());
+        };
+        let CState::Ringing { agent, .. } = slot.state else {
+            return Ok(());
+        };
+        if slot.preferred == Some(agent) {
+            return Ok(());
+        }
+        let key = Self::key(slot, s);
+        let class = &self.queues[slot.queue as usize].classes[slot.class];
+        for k in class.waiting.range(..key) {
+            let ahead = self.slot(k.3).map(|x| x.refused_by);
+            if ahead != Some(Some(agent)) {
+                return Err(format!(
+                    "{contact} offered while {:?} waits ahead of it in its class",
+                    k
+                ));
+            }
+        }
+        Ok(())
+    }
+}
