@@ -185,8 +185,7 @@ impl Router {
             let ahead = self.slot(k.3).map(|x| x.refused_by);
             if ahead != Some(Some(agent)) {
                 return Err(format!(
-                    "{contact} offered while {:?} waits ahead of it in its class",
-                    k
+                    "{contact} offered while {k:?} waits ahead of it in its class"
                 ));
             }
         }

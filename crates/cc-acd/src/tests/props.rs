@@ -260,10 +260,10 @@ proptest! {
                     let tenant = &tenant_of[&contact];
                     prop_assert!(serves(&agent, tenant), "{contact} of {tenant} offered to {agent}");
                     // Aging and escalation inside one advance may reorder after an offer.
-                    if !timers_ran {
-                        if let Err(violation) = r.check_fifo(&contact) {
-                            prop_assert!(false, "{}", violation);
-                        }
+                    if !timers_ran
+                        && let Err(violation) = r.check_fifo(&contact)
+                    {
+                        prop_assert!(false, "{}", violation);
                     }
                     ringing_at.insert(contact, agent);
                 }
