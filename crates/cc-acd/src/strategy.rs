@@ -78,6 +78,12 @@ pub trait RoutingStrategy: fmt::Debug + Send {
         let _ = candidates;
         0
     }
+    /// Ring-all: offer the contact to every candidate of the window at once; the first
+    /// accept wins and the others are withdrawn as one. [`choose`](Self::choose) is not
+    /// called.
+    fn ring_all(&self) -> bool {
+        false
+    }
 }
 
 /// The built-in strategies, as named in configuration.
@@ -94,7 +100,13 @@ pub enum StrategyKind {
     RoundRobin,
     /// A random agent from the router's seeded generator.
     Random,
+    /// Every eligible agent at once (up to [`RING_ALL_MAX`], longest idle first); the first
+    /// accept wins and the others are withdrawn as one.
+    RingAll,
 }
+
+/// Most agents one ring-all offer rings at once.
+pub const RING_ALL_MAX: usize = 32;
 
 impl StrategyKind {
     /// The built-in strategy object.
@@ -105,7 +117,7 @@ impl StrategyKind {
     /// The index it walks.
     pub const fn order(self) -> AgentOrder {
         match self {
-            StrategyKind::LongestIdle => AgentOrder::LongestIdle,
+            StrategyKind::LongestIdle | StrategyKind::RingAll => AgentOrder::LongestIdle,
             StrategyKind::MostSkilled => AgentOrder::MostSkilled,
             StrategyKind::LeastOccupied => AgentOrder::LeastOccupied,
             StrategyKind::RoundRobin => AgentOrder::RoundRobin,
@@ -126,10 +138,21 @@ impl RoutingStrategy for BuiltIn {
             StrategyKind::LeastOccupied => "least_occupied",
             StrategyKind::RoundRobin => "round_robin",
             StrategyKind::Random => "random",
+            StrategyKind::RingAll => "ring_all",
         }
     }
     fn order(&self) -> AgentOrder {
         self.0.order()
+    }
+    fn window(&self) -> usize {
+        if self.0 == StrategyKind::RingAll {
+            RING_ALL_MAX
+        } else {
+            1
+        }
+    }
+    fn ring_all(&self) -> bool {
+        self.0 == StrategyKind::RingAll
     }
 }
 

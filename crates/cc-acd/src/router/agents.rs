@@ -158,12 +158,16 @@ impl Router {
             };
             match task.state {
                 TaskState::Reserved { .. } => {
-                    self.commands.push_back(Command::CancelOffer {
-                        contact: task.contact.clone(),
-                        agent: agent.clone(),
-                        outcome: OfferOutcome::Cancelled,
-                    });
-                    self.requeue(s, a, OfferOutcome::Cancelled, now);
+                    // One of a ring-all group just leaves it (told to stop there);
+                    // a lone offer returns the contact to its place.
+                    if !self.leave_group(s, a, OfferOutcome::Cancelled, now) {
+                        self.commands.push_back(Command::CancelOffer {
+                            contact: task.contact.clone(),
+                            agent: agent.clone(),
+                            outcome: OfferOutcome::Cancelled,
+                        });
+                        self.requeue(s, a, OfferOutcome::Cancelled, now);
+                    }
                 }
                 TaskState::Busy => self.close_connected(s, now),
                 TaskState::WrapUp { .. } => {}

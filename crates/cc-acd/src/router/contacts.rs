@@ -100,6 +100,7 @@ impl Router {
                 preferred,
                 refused_by: None,
                 callback: false,
+                also: Vec::new(),
                 state: CState::Waiting,
                 timers: [None; 4],
             });
@@ -162,6 +163,9 @@ impl Router {
         let a = self.agent_index(agent)?;
         self.check_ringing(s, a, contact, agent)?;
         self.with_agent(a, now, None, |st| st.accept(contact))?;
+        // Ring-all: the first accept wins; the others are withdrawn as one.
+        self.make_primary(s, a);
+        let companions = self.withdraw_companions(s, OfferOutcome::Cancelled, now);
         for kind in 0..4 {
             self.set_timer(s, kind, None);
         }
@@ -181,12 +185,125 @@ impl Router {
             }
         }
         self.contact_event(s, ContactChange::Answered { agent: agent.clone() });
+        for w in companions {
+            self.route_agent(w, now);
+        }
         Ok(())
+    }
+
+    /// Makes `a` the primary ringing agent of a ring-all group.
+    pub(super) fn make_primary(&mut self, s: u32, a: u32) {
+        let Some(slot) = self.slot_mut(s) else {
+            return;
+        };
+        if let CState::Ringing { agent, lease_until } = slot.state
+            && agent != a
+            && let Some(i) = slot.also.iter().position(|&x| x == a)
+        {
+            slot.also[i] = agent;
+            slot.state = CState::Ringing {
+                agent: a,
+                lease_until,
+            };
+        }
+    }
+
+    /// Ends the offer at every ring-all companion (all ringing agents but the primary):
+    /// each is told to stop ([`Command::CancelOffer`]) and released, counting a miss for
+    /// `NoAnswer`. Returns them, for the caller to route once the contact has moved on.
+    pub(super) fn withdraw_companions(&mut self, s: u32, outcome: OfferOutcome, now: Instant) -> Vec<u32> {
+        let Some(slot) = self.slot_mut(s) else {
+            return Vec::new();
+        };
+        let companions = std::mem::take(&mut slot.also);
+        let (contact, q) = (slot.contact.id.clone(), slot.queue);
+        let max = self.queues.get(q as usize).and_then(|q| q.config.max_no_answers);
+        for &w in &companions {
+            self.release_one(s, w, &contact, outcome, max, now);
+        }
+        companions
+    }
+
+    /// Releases agent `w` from its reservation for `contact`, with the stop command and
+    /// the event.
+    fn release_one(
+        &mut self,
+        s: u32,
+        w: u32,
+        contact: &ContactId,
+        outcome: OfferOutcome,
+        max: Option<u32>,
+        now: Instant,
+    ) {
+        self.notify_withdrawn(s, w, outcome);
+        let missed = matches!(outcome, OfferOutcome::Rejected | OfferOutcome::NoAnswer);
+        self.free_agent(w, contact, missed, max, now);
+    }
+
+    /// Tells agent `w` to stop ringing for contact `s` (unless it declined itself) and
+    /// records the end of its offer.
+    pub(super) fn notify_withdrawn(&mut self, s: u32, w: u32, outcome: OfferOutcome) {
+        let Some(agent) = self.agents.get(w as usize).map(|x| x.state.id().clone()) else {
+            return;
+        };
+        if outcome != OfferOutcome::Rejected
+            && let Some(slot) = self.slot(s)
+        {
+            self.commands.push_back(Command::CancelOffer {
+                contact: slot.contact.id.clone(),
+                agent: agent.clone(),
+                outcome,
+            });
+        }
+        self.contact_event(s, ContactChange::OfferEnded { agent, outcome });
+    }
+
+    /// Frees agent `w`'s reservation for `contact` (a miss when `missed`).
+    pub(super) fn free_agent(
+        &mut self,
+        w: u32,
+        contact: &ContactId,
+        missed: bool,
+        max: Option<u32>,
+        now: Instant,
+    ) {
+        let _ = self.with_agent(w, now, None, |st| st.release_offer(contact, missed, max));
+    }
+
+    /// Takes agent `a` out of a ring-all group while others still ring. Returns `false`
+    /// (changing nothing) when `a` rings alone.
+    pub(super) fn leave_group(&mut self, s: u32, a: u32, outcome: OfferOutcome, now: Instant) -> bool {
+        let Some(slot) = self.slot_mut(s) else {
+            return false;
+        };
+        let CState::Ringing { agent, lease_until } = slot.state else {
+            return false;
+        };
+        if slot.also.is_empty() {
+            return false;
+        }
+        if agent == a {
+            if let Some(next) = slot.also.pop() {
+                slot.state = CState::Ringing {
+                    agent: next,
+                    lease_until,
+                };
+            }
+        } else {
+            slot.also.retain(|&x| x != a);
+        }
+        let (contact, q) = (slot.contact.id.clone(), slot.queue);
+        let max = self.queues.get(q as usize).and_then(|q| q.config.max_no_answers);
+        self.release_one(s, a, &contact, outcome, max, now);
+        true
     }
 
     pub(super) fn check_ringing(&self, s: u32, a: u32, contact: &ContactId, agent: &AgentId) -> Result<()> {
         let hint = match self.slot(s).map(|x| x.state) {
             Some(CState::Ringing { agent: r, .. }) if r == a => return Ok(()),
+            Some(CState::Ringing { .. }) if self.slot(s).is_some_and(|x| x.also.contains(&a)) => {
+                return Ok(());
+            }
             Some(CState::Ringing { .. }) => "it is ringing at another agent",
             Some(CState::Waiting) => "it is waiting in its queue (the offer was withdrawn or expired)",
             Some(CState::Connected { .. }) => "it is already connected",
@@ -206,7 +323,11 @@ impl Router {
         let s = self.slot_index(contact)?;
         let a = self.agent_index(agent)?;
         self.check_ringing(s, a, contact, agent)?;
-        self.end_offer(s, a, OfferOutcome::Rejected, now);
+        if self.leave_group(s, a, OfferOutcome::Rejected, now) {
+            self.route_agent(a, now);
+        } else {
+            self.end_offer(s, a, OfferOutcome::Rejected, now);
+        }
         Ok(())
     }
 
@@ -274,6 +395,7 @@ impl Router {
         };
         let waited = now.saturating_duration_since(slot.arrival);
         let q = slot.queue;
+        let companions = self.withdraw_companions(s, OfferOutcome::Cancelled, now);
         if let Some(queue) = self.queues.get_mut(q as usize) {
             queue.counters.abandoned += 1;
             if waited <= queue.config.short_abandon {
@@ -297,6 +419,9 @@ impl Router {
             }
             let _ = self.with_agent(a, now, None, |st| st.release_offer(contact, false, None));
             self.route_agent(a, now);
+        }
+        for w in companions {
+            self.route_agent(w, now);
         }
         Ok(())
     }
@@ -391,30 +516,27 @@ impl Router {
                 });
             }
         };
-        if let Some(a) = ringing {
+        // Every ringer is told to stop now but freed only after the contact has moved,
+        // so that the move cannot hand one of them this contact ahead of better ones.
+        let companions = self
+            .slot_mut(s)
+            .map(|x| std::mem::take(&mut x.also))
+            .unwrap_or_default();
+        if ringing.is_some() {
             self.set_timer(s, T_LEASE, None);
             if let Some(slot) = self.slot_mut(s) {
                 slot.state = CState::Waiting;
             }
             self.park(s);
-            if let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) {
-                self.commands.push_back(Command::CancelOffer {
-                    contact: contact.clone(),
-                    agent: agent.clone(),
-                    outcome: OfferOutcome::Cancelled,
-                });
-                self.contact_event(
-                    s,
-                    ContactChange::OfferEnded {
-                        agent,
-                        outcome: OfferOutcome::Cancelled,
-                    },
-                );
-            }
-            let _ = self.with_agent(a, now, None, |st| st.release_offer(contact, false, None));
+        }
+        for &w in ringing.iter().chain(&companions) {
+            self.notify_withdrawn(s, w, OfferOutcome::Cancelled);
         }
         self.overflow(s, to, now);
-        if let Some(a) = ringing {
+        for &w in ringing.iter().chain(&companions) {
+            self.free_agent(w, contact, false, None, now);
+        }
+        for a in ringing.into_iter().chain(companions) {
             self.route_agent(a, now);
         }
         Ok(())

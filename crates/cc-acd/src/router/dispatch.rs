@@ -72,6 +72,10 @@ impl Router {
         let Some(queue) = self.queues.get_mut(q as usize) else {
             return;
         };
+        if queue.strategy.ring_all() {
+            self.ring_all(s, now);
+            return;
+        }
         let pick = queue.strategy.choose(&self.scratch);
         let chosen = self
             .scratch
@@ -139,6 +143,88 @@ impl Router {
         }
     }
 
+    /// Offers contact `s` to every candidate in `scratch` at once (ring-all).
+    fn ring_all(&mut self, s: u32, now: Instant) {
+        let mut primary = None;
+        for i in 0..self.scratch.len() {
+            let Some(a) = self.scratch.get(i).map(|c| c.agent.raw()) else {
+                break;
+            };
+            match primary {
+                None => {
+                    if self.offer(s, a, now) {
+                        primary = Some(a);
+                    }
+                }
+                Some(_) => self.add_companion(s, a, now),
+            }
+        }
+    }
+
+    /// Rings agent `a` too for contact `s`, already ringing (same lease).
+    fn add_companion(&mut self, s: u32, a: u32, now: Instant) {
+        let Some(slot) = self.slot(s) else {
+            return;
+        };
+        let CState::Ringing { lease_until, .. } = slot.state else {
+            return;
+        };
+        let (contact, channel, q, callback) = (
+            slot.contact.id.clone(),
+            slot.contact.channel,
+            slot.queue,
+            slot.callback,
+        );
+        if self
+            .with_agent(a, now, None, |st| {
+                st.reserve(contact.clone(), channel, lease_until)
+            })
+            .is_err()
+        {
+            return;
+        }
+        if let Some(slot) = self.slot_mut(s) {
+            slot.also.push(a);
+        }
+        self.announce_offer(s, a, q, contact, lease_until, callback);
+    }
+
+    /// Counts the offer and emits its event and command.
+    fn announce_offer(
+        &mut self,
+        s: u32,
+        a: u32,
+        q: u32,
+        contact: ContactId,
+        lease_until: Instant,
+        callback: bool,
+    ) {
+        let Some(queue) = self.queues.get_mut(q as usize) else {
+            return;
+        };
+        queue.counters.offers += 1;
+        let queue_id = queue.config.id.clone();
+        let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) else {
+            return;
+        };
+        self.contact_event(s, ContactChange::Offered { agent: agent.clone() });
+        self.commands.push_back(if callback {
+            Command::DialCallback {
+                contact,
+                agent,
+                queue: queue_id,
+                lease_until,
+            }
+        } else {
+            Command::Offer {
+                contact,
+                agent,
+                queue: queue_id,
+                lease_until,
+            }
+        });
+    }
+
     /// Reserves agent `a` for contact `s` and orders the offer. Returns whether it did.
     pub(super) fn offer(&mut self, s: u32, a: u32, now: Instant) -> bool {
         let Some(slot) = self.slot(s) else {
@@ -167,30 +253,7 @@ impl Router {
         };
         let (q, callback) = (slot.queue, slot.callback);
         self.set_timer(s, T_LEASE, Some(lease_until));
-        let Some(queue) = self.queues.get_mut(q as usize) else {
-            return false;
-        };
-        queue.counters.offers += 1;
-        let queue_id = queue.config.id.clone();
-        let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) else {
-            return false;
-        };
-        self.contact_event(s, ContactChange::Offered { agent: agent.clone() });
-        self.commands.push_back(if callback {
-            Command::DialCallback {
-                contact,
-                agent,
-                queue: queue_id,
-                lease_until,
-            }
-        } else {
-            Command::Offer {
-                contact,
-                agent,
-                queue: queue_id,
-                lease_until,
-            }
-        });
+        self.announce_offer(s, a, q, contact, lease_until, callback);
         true
     }
 }

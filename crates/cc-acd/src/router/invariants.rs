@@ -30,22 +30,27 @@ impl Router {
                     if now.is_some_and(|n| lease_until < n) {
                         return Err(format!("contact {} ringing past its lease", slot.contact.id));
                     }
-                    let ag = &self.agents[agent as usize];
-                    let has = ag.state.tasks().iter().any(|t| {
-                        t.contact == slot.contact.id && t.state == TaskState::Reserved { lease_until }
-                    });
-                    if !has {
-                        return Err(format!(
-                            "contact {} ringing at an agent not reserved for it",
-                            slot.contact.id
-                        ));
+                    for &ringer in std::iter::once(&agent).chain(&slot.also) {
+                        let ag = &self.agents[ringer as usize];
+                        let has = ag.state.tasks().iter().any(|t| {
+                            t.contact == slot.contact.id && t.state == TaskState::Reserved { lease_until }
+                        });
+                        if !has {
+                            return Err(format!(
+                                "contact {} ringing at an agent not reserved for it",
+                                slot.contact.id
+                            ));
+                        }
+                        if ag.tenants.binary_search(&slot.tenant).is_err() {
+                            return Err(format!("contact {} offered across tenants", slot.contact.id));
+                        }
                     }
-                    if ag.tenants.binary_search(&slot.tenant).is_err() {
-                        return Err(format!("contact {} offered across tenants", slot.contact.id));
+                    if slot.also.contains(&agent) {
+                        return Err(format!("contact {} rings twice at one agent", slot.contact.id));
                     }
                 }
                 CState::Connected { agent, .. } => {
-                    if parked != 0 {
+                    if parked != 0 || !slot.also.is_empty() {
                         return Err(format!("connected contact {} still parked", slot.contact.id));
                     }
                     let ag = &self.agents[agent as usize];
@@ -101,13 +106,17 @@ impl Router {
                             t.contact
                         ));
                     };
-                    let points_back = match self.slots[s as usize].as_ref().map(|x| x.state) {
-                        Some(CState::Ringing { agent, .. } | CState::Connected { agent, .. }) => {
-                            agent == a as u32
+                    let slot = self.slots[s as usize].as_ref();
+                    let points_back = match slot.map(|x| x.state) {
+                        Some(CState::Ringing { agent, .. }) => {
+                            agent == a as u32 || slot.is_some_and(|x| x.also.contains(&(a as u32)))
                         }
+                        Some(CState::Connected { agent, .. }) => agent == a as u32,
                         _ => false,
                     };
-                    if !points_back || !seen_reserved.insert(t.contact.clone()) {
+                    // Held by one agent only, ring-all groups aside (every member rings).
+                    let group = slot.is_some_and(|x| !x.also.is_empty());
+                    if !points_back || (!seen_reserved.insert(t.contact.clone()) && !group) {
                         return Err(format!(
                             "contact {} held twice or not by {}",
                             t.contact,

@@ -132,6 +132,8 @@ struct Slot {
     preferred: Option<u32>,
     refused_by: Option<u32>,
     callback: bool,
+    /// Ring-all companions: the other agents ringing with the one in `CState::Ringing`.
+    also: Vec<u32>,
     state: CState,
     timers: [Option<Instant>; 4],
 }

@@ -48,7 +48,24 @@ impl Router {
             return;
         };
         if let CState::Ringing { agent, .. } = slot.state {
+            // Ring-all companions are told now and freed after the contact is back in its
+            // place, so that it cannot go to one of them ahead of better contacts.
+            let (contact, q) = (slot.contact.id.clone(), slot.queue);
+            let max = self.queues.get(q as usize).and_then(|x| x.config.max_no_answers);
+            let companions = self
+                .slot_mut(s)
+                .map(|x| std::mem::take(&mut x.also))
+                .unwrap_or_default();
+            for &w in &companions {
+                self.notify_withdrawn(s, w, OfferOutcome::NoAnswer);
+            }
             self.end_offer(s, agent, OfferOutcome::NoAnswer, now);
+            for &w in &companions {
+                self.free_agent(w, &contact, true, max, now);
+            }
+            for w in companions {
+                self.route_agent(w, now);
+            }
         }
     }
 

@@ -45,12 +45,13 @@ enum Op {
 
 const AGENTS: usize = 7;
 const QUEUES: [&str; 3] = ["q1", "q2", "g1"];
-const KINDS: [StrategyKind; 5] = [
+const KINDS: [StrategyKind; 6] = [
     StrategyKind::LongestIdle,
     StrategyKind::MostSkilled,
     StrategyKind::LeastOccupied,
     StrategyKind::RoundRobin,
     StrategyKind::Random,
+    StrategyKind::RingAll,
 ];
 
 fn op() -> impl Strategy<Value = Op> {
@@ -76,7 +77,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => contact.clone().prop_map(Op::Abandon),
         2 => contact.clone().prop_map(Op::Complete),
         1 => contact.clone().prop_map(Op::Callback),
-        1 => (0..3usize, 0..5usize).prop_map(|(q, k)| Op::SetStrategy(q, k)),
+        1 => (0..3usize, 0..6usize).prop_map(|(q, k)| Op::SetStrategy(q, k)),
         1 => (1u64..30, 0u64..10).prop_map(|(ring, wrap)| Op::UpdateQueue { ring, wrap }),
         1 => (contact.clone(), any::<bool>()).prop_map(|(k, inside)| Op::Redirect(k, inside)),
         3 => (0u64..40).prop_map(Op::Advance),
@@ -123,7 +124,7 @@ fn build() -> Router {
     q1.max_wait = Some(secs(150));
     r.add_queue(q1).unwrap();
     let mut g1 = QueueConfig::new(q("g1"), t("globex"));
-    g1.strategy = StrategyKind::Random;
+    g1.strategy = StrategyKind::RingAll;
     g1.max_waiting = Some(4);
     g1.max_wait = Some(secs(90));
     g1.overflow.queue_full = Some(Destination::External {

@@ -665,3 +665,66 @@ fn queue_configuration_changes_apply_to_the_next_offer() {
     assert_eq!((stats.agents.reserved, stats.agents.logged_in()), (1, 1));
     assert_eq!(stats.agents.occupancy(), Some(1.0));
 }
+
+#[test]
+fn ring_all_rings_everyone_and_the_first_accept_wins() {
+    let t0 = start();
+    let mut r = router_with(|q| {
+        q.strategy = StrategyKind::RingAll;
+        q.max_no_answers = Some(1);
+    });
+    for id in ["a1", "a2", "a3"] {
+        agent(&mut r, id, &[]);
+        r.login(&a(id), true, t0).unwrap();
+    }
+    r.enqueue(voice("c1", "acme"), &q("q1"), t0).unwrap();
+    let mut rung: Vec<_> = offers(&drain(&mut r)).into_iter().map(|(_, ag)| ag).collect();
+    rung.sort();
+    assert_eq!(rung, ["a1", "a2", "a3"]);
+    r.check_invariants().unwrap();
+    // One declines: the others keep ringing.
+    r.reject(&c("c1"), &a("a1"), t0 + secs(1)).unwrap();
+    assert_eq!(r.contact_status(&c("c1")).unwrap().0, ContactStatus::Ringing);
+    r.check_invariants().unwrap();
+    // The first accept wins; the rest are withdrawn as one.
+    r.accept(&c("c1"), &a("a3"), t0 + secs(2)).unwrap();
+    let cmds = drain(&mut r);
+    let withdrawn: Vec<_> = cmds
+        .iter()
+        .filter_map(|x| match x {
+            Command::CancelOffer {
+                agent,
+                outcome: OfferOutcome::Cancelled,
+                ..
+            } => Some(agent.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(withdrawn, ["a2"]);
+    assert_eq!(r.agent_status(&a("a2")).unwrap(), AgentStatus::Ready);
+    assert_eq!(r.agent(&a("a2")).unwrap().no_answers(), 0);
+    assert!(matches!(
+        r.accept(&c("c1"), &a("a2"), t0 + secs(2)),
+        Err(Error::NotOffered { .. })
+    ));
+    r.check_invariants().unwrap();
+
+    // Nobody answers: every ringer is told, counted as a miss, and the contact returns.
+    r.enqueue(voice("c2", "acme"), &q("q1"), t0 + secs(3)).unwrap();
+    assert_eq!(
+        offers(&drain(&mut r)).len(),
+        1,
+        "a1 is auto-paused, a3 busy: only a2"
+    );
+    r.ready(&a("a1"), t0 + secs(4)).unwrap();
+    r.handle_timeout(t0 + secs(18));
+    let cmds = drain(&mut r);
+    assert!(cmds.iter().any(|x| matches!(
+        x,
+        Command::CancelOffer {
+            outcome: OfferOutcome::NoAnswer,
+            ..
+        }
+    )));
+    r.check_invariants().unwrap();
+}
