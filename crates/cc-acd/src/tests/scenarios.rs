@@ -728,3 +728,29 @@ fn ring_all_rings_everyone_and_the_first_accept_wins() {
     )));
     r.check_invariants().unwrap();
 }
+
+#[test]
+fn read_only_decisions_match_the_offers_made() {
+    let t0 = start();
+    let mut r = router_with(|q| q.strategy = StrategyKind::MostSkilled);
+    agent(&mut r, "lo", &[("billing", 3)]);
+    agent(&mut r, "hi", &[("billing", 9)]);
+    r.enqueue(voice("c1", "acme").with_skill(sk("billing"), lv(2)), &q("q1"), t0)
+        .unwrap();
+    r.enqueue(voice("c2", "acme").with_skill(sk("billing"), lv(5)), &q("q1"), t0)
+        .unwrap();
+    assert_eq!(
+        r.next_contact_for(&a("lo"), Channel::Voice).unwrap(),
+        Some(&c("c1"))
+    );
+    r.login(&a("lo"), false, t0).unwrap();
+    r.login(&a("hi"), false, t0).unwrap();
+    // Simulate the decision before making it: both ready, c1 goes to the most skilled.
+    r.ready(&a("lo"), t0).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("c1".into(), "lo".into())]);
+    assert_eq!(
+        r.next_contact_for(&a("hi"), Channel::Voice).unwrap(),
+        Some(&c("c2"))
+    );
+    assert!(r.next_contact_for(&a("nope"), Channel::Voice).is_err());
+}
