@@ -1,156 +1,232 @@
-//! Benchmarks of one ACD routing decision. Workloads are in the names.
+//! Benchmarks of ACD routing decisions. Workloads are in the names:
 //!
-//! The workload: one tenant, 20 skills, 20 queues (queue `qN` needs skill `sN`), 1,000
-//! agents with 3 skills each at levels 1–10, and 10,000 waiting contacts spread over the
-//! queues with their own minimum levels (1–5) and priorities (0–2).
+//! - `1k_agents_10k_waiting_20_skills`: one tenant, 20 skills, 20 queues (queue `qN` needs
+//!   skill `sN`), 1,000 agents with 3 skills each at levels 1–10, and 10,000 waiting
+//!   contacts spread over the queues with their own minimum levels (1–5) and priorities
+//!   (0–2);
+//! - `10k_agents_1k_queues_100k_waiting`: the issue's workload, 10 tenants × 100 queues,
+//!   50 skills per tenant (each queue needs one), 1,000 agents per tenant with 4 skills,
+//!   100 waiting contacts per queue.
 //!
-//! - `next_contact/...`: the agent-side decision alone (which waiting contact an agent
-//!   gets), through `Router::next_contact_for`, beside a naive scan of every waiting
-//!   contact (written here) for the same answer;
-//! - `ready_offer_requeue/...`: a full input cycle: an agent becomes ready and is offered
-//!   the best contact, then is forced out so the contact returns to its place;
-//! - `arrive_offer_abandon/...`: the contact-side decision: a contact arrives with 1,000
-//!   agents ready and is offered to the best one by longest-idle or most-skilled, then
-//!   hangs up; beside a naive scan of every agent.
+//! Measured, per workload:
+//! - `next_contact`: the agent-side decision alone (which waiting contact an agent gets),
+//!   through `Router::next_contact_for`, beside `next_contact_naive_scan`, a scan of every
+//!   waiting contact (written here) for the same answer;
+//! - `ready_offer_requeue`: a full input cycle on the router: an agent becomes ready and
+//!   is offered the best contact, then is forced out so the contact returns to its place
+//!   (three inputs, two decisions);
+//! - `arrive_offer_abandon_{longest_idle,most_skilled}` (workloads `1k_ready_agents_20_skills`
+//!   and `10k_ready_agents_1k_queues`, the same agents and queues): with every agent ready
+//!   and no contact waiting, a contact arrives and is offered to the best agent, then hangs up
+//!   (two inputs); beside `best_agent_naive_scan`, a scan of every agent.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ccsdk::acd::{AgentProfile, QueueConfig, Router, RouterConfig, SeededRng, StrategyKind};
-use ccsdk::core::{AgentId, Channel, Contact, ContactId, Direction, Priority, SkillLevel};
+use ccsdk::core::{
+    AgentId, Channel, Contact, ContactId, Direction, Priority, QueueId, SkillLevel, SkillRequirement,
+    TenantId,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const SKILLS: usize = 20;
-const AGENTS: usize = 1_000;
-const WAITING: usize = 10_000;
+/// The shape of a workload.
+#[derive(Clone, Copy)]
+struct Workload {
+    name: &'static str,
+    /// The name with every agent ready and nobody waiting (contact-side benchmarks).
+    ready_name: &'static str,
+    tenants: usize,
+    queues_per_tenant: usize,
+    skills_per_tenant: usize,
+    agents_per_tenant: usize,
+    skills_per_agent: usize,
+    waiting_per_queue: usize,
+}
+
+const SMALL: Workload = Workload {
+    name: "1k_agents_10k_waiting_20_skills",
+    ready_name: "1k_ready_agents_20_skills",
+    tenants: 1,
+    queues_per_tenant: 20,
+    skills_per_tenant: 20,
+    agents_per_tenant: 1_000,
+    skills_per_agent: 3,
+    waiting_per_queue: 500,
+};
+
+const ISSUE: Workload = Workload {
+    name: "10k_agents_1k_queues_100k_waiting",
+    ready_name: "10k_ready_agents_1k_queues",
+    tenants: 10,
+    queues_per_tenant: 100,
+    skills_per_tenant: 50,
+    agents_per_tenant: 1_000,
+    skills_per_agent: 4,
+    waiting_per_queue: 100,
+};
 
 struct NaiveAgent {
+    tenant: usize,
     ready: bool,
     idle_since: u64,
-    skills: [(usize, u8); 3],
+    skills: Vec<(usize, u8)>,
 }
 
 struct NaiveContact {
+    tenant: usize,
     priority: u8,
     arrival: u64,
     skill: usize,
     level: u8,
 }
 
-fn level(n: u64) -> SkillLevel {
-    SkillLevel::new((n % 10) as u8 + 1).expect("1..=10")
+struct Built {
+    router: Router,
+    agents: Vec<AgentId>,
+    naive_agents: Vec<NaiveAgent>,
+    naive_contacts: Vec<NaiveContact>,
+    t0: Instant,
 }
 
-fn agent_skills(i: usize, rng: &mut SeededRng) -> [(usize, u8); 3] {
-    [i % SKILLS, (i + 7) % SKILLS, (i + 13) % SKILLS].map(|s| (s, level(rng.next_u64()).get()))
+fn tenant_id(t: usize) -> TenantId {
+    format!("t{t}").parse().expect("tenant")
+}
+fn skill_name(t: usize, s: usize) -> String {
+    format!("t{t}-s{s}")
+}
+fn queue_id(t: usize, q: usize) -> QueueId {
+    format!("t{t}-q{q}").parse().expect("queue")
 }
 
-fn build(
-    strategy: StrategyKind,
-    waiting: usize,
-    ready: bool,
-) -> (Router, Vec<NaiveAgent>, Vec<NaiveContact>, Instant) {
+fn build(w: Workload, strategy: StrategyKind, with_waiting: bool, ready: bool) -> Built {
     let t0 = Instant::now();
     let mut rng = SeededRng::new(42);
     let mut router = Router::new(RouterConfig {
         seed: 1,
         events: false,
     });
-    let tenant = "acme".parse().expect("tenant");
-    for s in 0..SKILLS {
-        let mut q = QueueConfig::new(
-            format!("q{s}").parse().expect("queue"),
-            "acme".parse().expect("tenant"),
-        );
-        q.strategy = strategy;
-        q.skills = vec![ccsdk::core::SkillRequirement {
-            skill: format!("s{s}").parse().expect("skill"),
-            min_level: SkillLevel::MIN,
-        }];
-        router.add_queue(q).expect("queue");
+    for t in 0..w.tenants {
+        for q in 0..w.queues_per_tenant {
+            let mut cfg = QueueConfig::new(queue_id(t, q), tenant_id(t));
+            cfg.strategy = strategy;
+            cfg.skills = vec![SkillRequirement {
+                skill: skill_name(t, q % w.skills_per_tenant).parse().expect("skill"),
+                min_level: SkillLevel::MIN,
+            }];
+            router.add_queue(cfg).expect("queue");
+        }
     }
-    let mut naive_agents = Vec::new();
-    for i in 0..AGENTS {
-        let skills = agent_skills(i, &mut rng);
-        let profile = AgentProfile::new(format!("a{i}").parse().expect("agent")).serving(
-            "acme".parse().expect("tenant"),
-            skills
-                .iter()
-                .map(|&(s, l)| {
+    let (mut agents, mut naive_agents) = (Vec::new(), Vec::new());
+    let mut clock = 0u64;
+    for t in 0..w.tenants {
+        for i in 0..w.agents_per_tenant {
+            let skills: Vec<(usize, u8)> = (0..w.skills_per_agent)
+                .map(|k| {
                     (
-                        format!("s{s}").parse().expect("skill"),
-                        SkillLevel::new(l).expect("level"),
+                        (i + k * 13) % w.skills_per_tenant,
+                        (rng.next_u64() % 10) as u8 + 1,
                     )
                 })
-                .collect(),
-        );
-        router.add_agent(profile).expect("agent");
-        let id: AgentId = format!("a{i}").parse().expect("agent");
-        router
-            .login(&id, ready, t0 + Duration::from_millis(i as u64))
-            .expect("login");
-        naive_agents.push(NaiveAgent {
-            ready,
-            idle_since: i as u64,
-            skills,
-        });
+                .collect();
+            let id: AgentId = format!("t{t}-a{i}").parse().expect("agent");
+            let profile = AgentProfile::new(id.clone()).serving(
+                tenant_id(t),
+                skills
+                    .iter()
+                    .map(|&(s, l)| {
+                        (
+                            skill_name(t, s).parse().expect("skill"),
+                            SkillLevel::new(l).expect("level"),
+                        )
+                    })
+                    .collect(),
+            );
+            router.add_agent(profile).expect("agent");
+            clock += 1;
+            router
+                .login(&id, ready, t0 + Duration::from_millis(clock))
+                .expect("login");
+            naive_agents.push(NaiveAgent {
+                tenant: t,
+                ready,
+                idle_since: clock,
+                skills,
+            });
+            agents.push(id);
+        }
     }
     let mut naive_contacts = Vec::new();
-    for j in 0..waiting {
-        let skill = j % SKILLS;
-        let lvl = (rng.next_u64() % 5) as u8 + 1;
-        let priority = (rng.next_u64() % 3) as u8;
-        let contact = Contact::new(
-            format!("c{j}").parse().expect("contact"),
-            tenant_clone(&tenant),
-            Channel::Voice,
-            Direction::Inbound,
-        )
-        .with_priority(Priority(priority))
-        .with_skill(
-            format!("s{skill}").parse().expect("skill"),
-            SkillLevel::new(lvl).expect("level"),
-        );
-        let queue = format!("q{skill}").parse().expect("queue");
-        router
-            .enqueue(contact, &queue, t0 + Duration::from_millis(2_000 + j as u64))
-            .expect("enqueue");
-        naive_contacts.push(NaiveContact {
-            priority,
-            arrival: j as u64,
-            skill,
-            level: lvl,
-        });
+    if with_waiting {
+        let mut n = 0u64;
+        for _ in 0..w.waiting_per_queue {
+            for t in 0..w.tenants {
+                for q in 0..w.queues_per_tenant {
+                    let skill = q % w.skills_per_tenant;
+                    let level = (rng.next_u64() % 5) as u8 + 1;
+                    let priority = (rng.next_u64() % 3) as u8;
+                    n += 1;
+                    let contact = Contact::new(
+                        format!("c{n}").parse().expect("contact"),
+                        tenant_id(t),
+                        Channel::Voice,
+                        Direction::Inbound,
+                    )
+                    .with_priority(Priority(priority))
+                    .with_skill(
+                        skill_name(t, skill).parse().expect("skill"),
+                        SkillLevel::new(level).expect("level"),
+                    );
+                    router
+                        .enqueue(
+                            contact,
+                            &queue_id(t, q),
+                            t0 + Duration::from_secs(100) + Duration::from_micros(n),
+                        )
+                        .expect("enqueue");
+                    naive_contacts.push(NaiveContact {
+                        tenant: t,
+                        priority,
+                        arrival: n,
+                        skill,
+                        level,
+                    });
+                }
+            }
+        }
     }
     while router.poll_command().is_some() {}
-    (router, naive_agents, naive_contacts, t0)
-}
-
-fn tenant_clone(t: &ccsdk::core::TenantId) -> ccsdk::core::TenantId {
-    t.clone()
+    Built {
+        router,
+        agents,
+        naive_agents,
+        naive_contacts,
+        t0,
+    }
 }
 
 /// The naive agent-side decision: scan every waiting contact for the best one (priority
-/// first, then arrival) whose skill and level the agent has.
+/// first, then arrival) of the agent's tenant whose skill and level the agent has.
 fn naive_next_contact(agent: &NaiveAgent, contacts: &[NaiveContact]) -> Option<usize> {
     let mut best: Option<(u8, u64, usize)> = None;
     for (i, c) in contacts.iter().enumerate() {
-        if agent.skills.iter().any(|&(s, l)| s == c.skill && l >= c.level) {
-            let better = best.is_none_or(|(p, a, _)| c.priority > p || (c.priority == p && c.arrival < a));
-            if better {
-                best = Some((c.priority, c.arrival, i));
-            }
+        if c.tenant == agent.tenant
+            && agent.skills.iter().any(|&(s, l)| s == c.skill && l >= c.level)
+            && best.is_none_or(|(p, a, _)| c.priority > p || (c.priority == p && c.arrival < a))
+        {
+            best = Some((c.priority, c.arrival, i));
         }
     }
     best.map(|b| b.2)
 }
 
-/// The naive contact-side decision: scan every agent for the longest-idle ready one with
-/// the skill at the level.
-fn naive_best_agent(agents: &[NaiveAgent], skill: usize, min_level: u8) -> Option<usize> {
+/// The naive contact-side decision: scan every agent for the longest-idle ready one of the
+/// tenant with the skill at the level.
+fn naive_best_agent(agents: &[NaiveAgent], tenant: usize, skill: usize, min_level: u8) -> Option<usize> {
     let mut best: Option<(u64, usize)> = None;
     for (i, a) in agents.iter().enumerate() {
         if a.ready
+            && a.tenant == tenant
             && a.skills.iter().any(|&(s, l)| s == skill && l >= min_level)
             && best.is_none_or(|(t, _)| a.idle_since < t)
         {
@@ -161,101 +237,97 @@ fn naive_best_agent(agents: &[NaiveAgent], skill: usize, min_level: u8) -> Optio
 }
 
 fn agent_side(c: &mut Criterion) {
-    let (mut router, naive_agents, naive_contacts, t0) = build(StrategyKind::LongestIdle, WAITING, false);
-    let ids: Vec<AgentId> = (0..AGENTS)
-        .map(|i| format!("a{i}").parse().expect("agent"))
-        .collect();
-    let mut group = c.benchmark_group("acd_route");
-    let mut k = 0usize;
-    group.bench_function("next_contact/1k_agents_10k_waiting_20_skills", |b| {
-        b.iter(|| {
-            k = (k + 1) % AGENTS;
-            black_box(
-                router
-                    .next_contact_for(&ids[k], Channel::Voice)
-                    .ok()
-                    .flatten()
-                    .is_some(),
-            )
+    for w in [SMALL, ISSUE] {
+        let Built {
+            mut router,
+            agents,
+            naive_agents,
+            naive_contacts,
+            t0,
+        } = build(w, StrategyKind::LongestIdle, true, false);
+        let n = agents.len();
+        let mut group = c.benchmark_group("acd_route");
+        let mut k = 0usize;
+        group.bench_function(format!("next_contact/{}", w.name), |b| {
+            b.iter(|| {
+                k = (k + 7) % n;
+                black_box(
+                    router
+                        .next_contact_for(&agents[k], Channel::Voice)
+                        .ok()
+                        .flatten()
+                        .is_some(),
+                )
+            });
         });
-    });
-    let mut k = 0usize;
-    group.bench_function("next_contact_naive_scan/1k_agents_10k_waiting_20_skills", |b| {
-        b.iter(|| {
-            k = (k + 1) % AGENTS;
-            black_box(naive_next_contact(&naive_agents[k], &naive_contacts))
+        let mut k = 0usize;
+        group.bench_function(format!("next_contact_naive_scan/{}", w.name), |b| {
+            b.iter(|| {
+                k = (k + 7) % n;
+                black_box(naive_next_contact(&naive_agents[k], &naive_contacts))
+            });
         });
-    });
-    let mut k = 0usize;
-    let mut now = t0 + Duration::from_secs(60);
-    group.bench_function("ready_offer_requeue/1k_agents_10k_waiting_20_skills", |b| {
-        b.iter(|| {
-            k = (k + 1) % AGENTS;
-            now += Duration::from_millis(1);
-            router.ready(&ids[k], now).expect("ready");
-            router.force_logout(&ids[k], now).expect("force logout");
-            router.login(&ids[k], false, now).expect("login");
-            while let Some(cmd) = router.poll_command() {
-                black_box(cmd);
-            }
+        let mut k = 0usize;
+        let mut now = t0 + Duration::from_secs(1_000);
+        group.bench_function(format!("ready_offer_requeue/{}", w.name), |b| {
+            b.iter(|| {
+                k = (k + 7) % n;
+                now += Duration::from_millis(1);
+                router.ready(&agents[k], now).expect("ready");
+                router.force_logout(&agents[k], now).expect("force logout");
+                router.login(&agents[k], false, now).expect("login");
+                while let Some(cmd) = router.poll_command() {
+                    black_box(cmd);
+                }
+            });
         });
-    });
-    group.finish();
+        group.finish();
+    }
 }
 
 fn contact_side(c: &mut Criterion) {
-    let mut group = c.benchmark_group("acd_route");
-    for (name, strategy) in [
-        ("longest_idle", StrategyKind::LongestIdle),
-        ("most_skilled", StrategyKind::MostSkilled),
-    ] {
-        let (mut router, _, _, t0) = build(strategy, 0, true);
-        let mut rng = SeededRng::new(7);
-        let id: ContactId = "bench-contact".parse().expect("contact");
-        let queues: Vec<_> = (0..SKILLS)
-            .map(|s| format!("q{s}").parse().expect("queue"))
-            .collect();
-        let contacts: Vec<Contact> = (0..SKILLS)
-            .map(|s| {
-                Contact::new(
-                    id.clone(),
-                    "acme".parse().expect("tenant"),
-                    Channel::Voice,
-                    Direction::Inbound,
-                )
-                .with_skill(
-                    format!("s{s}").parse().expect("skill"),
-                    SkillLevel::new(5).expect("level"),
-                )
-            })
-            .collect();
-        let mut now = t0 + Duration::from_secs(60);
-        group.bench_function(
-            format!("arrive_offer_abandon_{name}/1k_ready_agents_20_skills"),
-            |b| {
+    for w in [SMALL, ISSUE] {
+        let mut group = c.benchmark_group("acd_route");
+        for (name, strategy) in [
+            ("longest_idle", StrategyKind::LongestIdle),
+            ("most_skilled", StrategyKind::MostSkilled),
+        ] {
+            let Built { mut router, t0, .. } = build(w, strategy, false, true);
+            let mut rng = SeededRng::new(7);
+            let id: ContactId = "bench-contact".parse().expect("contact");
+            let mut cases: Vec<(Contact, QueueId)> = Vec::new();
+            for t in 0..w.tenants {
+                for q in 0..w.queues_per_tenant {
+                    let skill = skill_name(t, q % w.skills_per_tenant).parse().expect("skill");
+                    let contact = Contact::new(id.clone(), tenant_id(t), Channel::Voice, Direction::Inbound)
+                        .with_skill(skill, SkillLevel::new(5).expect("level"));
+                    cases.push((contact, queue_id(t, q)));
+                }
+            }
+            let mut now = t0 + Duration::from_secs(1_000);
+            group.bench_function(format!("arrive_offer_abandon_{name}/{}", w.ready_name), |b| {
                 b.iter(|| {
-                    let s = (rng.next_u64() % SKILLS as u64) as usize;
+                    let (contact, queue) = &cases[(rng.next_u64() % cases.len() as u64) as usize];
                     now += Duration::from_millis(1);
-                    router
-                        .enqueue(contacts[s].clone(), &queues[s], now)
-                        .expect("enqueue");
+                    router.enqueue(contact.clone(), queue, now).expect("enqueue");
                     router.abandon(&id, now).expect("abandon");
                     while let Some(cmd) = router.poll_command() {
                         black_box(cmd);
                     }
                 });
-            },
-        );
-    }
-    let (_, naive_agents, _, _) = build(StrategyKind::LongestIdle, 0, true);
-    let mut rng = SeededRng::new(7);
-    group.bench_function("best_agent_naive_scan/1k_ready_agents_20_skills", |b| {
-        b.iter(|| {
-            let s = (rng.next_u64() % SKILLS as u64) as usize;
-            black_box(naive_best_agent(&naive_agents, s, 5))
+            });
+        }
+        let Built { naive_agents, .. } = build(w, StrategyKind::LongestIdle, false, true);
+        let mut rng = SeededRng::new(7);
+        group.bench_function(format!("best_agent_naive_scan/{}", w.ready_name), |b| {
+            b.iter(|| {
+                let t = (rng.next_u64() % w.tenants as u64) as usize;
+                let s = (rng.next_u64() % w.skills_per_tenant as u64) as usize;
+                black_box(naive_best_agent(&naive_agents, t, s, 5))
+            });
         });
-    });
-    group.finish();
+        group.finish();
+    }
 }
 
 criterion_group!(benches, agent_side, contact_side);
