@@ -190,11 +190,15 @@ impl AgentSlot {
 /// `now`, so an accept that arrives after its lease expired is refused exactly as if
 /// `handle_timeout` had run in between.
 ///
-/// Guarantees (checked by property tests): a contact is offered to at most one agent at a
-/// time; no agent holds more than its capacity; every reservation ends by its lease
-/// (`handle_timeout` at or after it withdraws the offer); a contact of tenant A is only
-/// offered to agents serving A; after every input no waiting contact has an available,
-/// eligible agent (except the one that just refused it).
+/// Guarantees (checked by property tests after every input): a contact is offered to at
+/// most one agent at a time (a ring-all offer aside, withdrawn as one on the first
+/// accept); no agent holds more than its capacity; no reservation outlives its lease
+/// (`handle_timeout` at or after it withdraws the offer, and every input fires due timers
+/// first); a contact of tenant A is only offered to agents serving A; contacts of equal
+/// priority and eligibility are offered in arrival order, and a refused or expired offer
+/// returns the contact to its own place; every contact ends exactly once; per queue,
+/// entered = answered + abandoned + overflowed + rejected + still inside; and no waiting
+/// contact has an available, eligible agent (bar the last one that refused it).
 #[derive(Debug)]
 pub struct Router {
     config: RouterConfig,
