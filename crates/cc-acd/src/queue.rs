@@ -111,6 +111,11 @@ pub struct QueueConfig {
     pub overflow: OverflowRules,
     /// Handle time assumed for the estimated wait until contacts have been handled.
     pub default_handle_time: Duration,
+    /// How long a contact with a preferred agent waits for that agent alone when it is
+    /// busy (sticky agent); then any agent may take it. Zero: the preferred agent gets it
+    /// only when available on arrival.
+    #[serde(default)]
+    pub preferred_wait: Duration,
 }
 
 impl QueueConfig {
@@ -133,6 +138,7 @@ impl QueueConfig {
             escalation: Vec::new(),
             overflow: OverflowRules::default(),
             default_handle_time: Duration::from_secs(180),
+            preferred_wait: Duration::ZERO,
         }
     }
 

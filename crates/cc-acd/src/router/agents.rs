@@ -133,6 +133,7 @@ impl Router {
         let a = self.agent_index(agent)?;
         self.with_agent(a, now, None, AgentState::logout)?;
         self.logged_in_delta(a, false);
+        self.release_sticky(a, now);
         Ok(())
     }
 
@@ -173,6 +174,7 @@ impl Router {
                 TaskState::WrapUp { .. } => {}
             }
         }
+        self.release_sticky(a, now);
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 use super::{
     AbandonStage, AgentId, CState, Command, Contact, ContactChange, ContactId, Dense, Destination,
     Disposition, Duration, Error, Instant, OfferOutcome, Priority, QueueId, Result, Router, Slot, T_AGE,
-    T_LEASE, T_MAX_WAIT, TaskState, Timer,
+    T_LEASE, T_MAX_WAIT, T_STICKY, TIMER_KINDS, TaskState, Timer, WaitKey,
 };
 
 impl Router {
@@ -102,7 +102,8 @@ impl Router {
                 callback: false,
                 also: Vec::new(),
                 state: CState::Waiting,
-                timers: [None; 4],
+                timers: [None; TIMER_KINDS],
+                sticky_for: None,
             });
         }
         self.reclass(s);
@@ -121,6 +122,7 @@ impl Router {
             return Ok(());
         }
         self.enter_queue_timers(s, now);
+        self.stick_to_preferred(s, now);
         self.park(s);
         if let (Some(qref), Some(slot)) = (self.queues.get(q as usize), self.slot(s)) {
             self.commands.push_back(Command::Announce {
@@ -132,6 +134,56 @@ impl Router {
         }
         self.route_contact(s, now);
         Ok(())
+    }
+
+    /// When the contact's preferred agent could serve it but is not available, and the
+    /// queue has a `preferred_wait`, the contact waits for that agent alone until then.
+    /// Called before parking.
+    fn stick_to_preferred(&mut self, s: u32, now: Instant) {
+        let Some(slot) = self.slot(s) else {
+            return;
+        };
+        let Some(p) = slot.preferred else {
+            return;
+        };
+        let Some(wait) = self
+            .queues
+            .get(slot.queue as usize)
+            .map(|q| q.config.preferred_wait)
+            .filter(|w| !w.is_zero())
+        else {
+            return;
+        };
+        let reqs = self
+            .queues
+            .get(slot.queue as usize)
+            .and_then(|q| q.classes.get(slot.class))
+            .map(|c| c.reqs.as_slice())
+            .unwrap_or_default();
+        let stick = self.agents.get(p as usize).is_some_and(|agent| {
+            agent.state.presence() != &crate::agent::Presence::LoggedOut
+                && !agent.state.available(slot.contact.channel)
+                && agent.eligible(slot.tenant, reqs)
+        });
+        if stick {
+            if let Some(slot) = self.slot_mut(s) {
+                slot.sticky_for = Some(p);
+            }
+            self.set_timer(s, T_STICKY, Some(now + wait));
+        }
+    }
+
+    /// Releases every contact waiting for agent `a` alone (it logged out) to any agent.
+    pub(super) fn release_sticky(&mut self, a: u32, now: Instant) {
+        let keys: Vec<WaitKey> = self
+            .agents
+            .get(a as usize)
+            .map(|x| x.sticky.iter().copied().collect())
+            .unwrap_or_default();
+        for k in keys {
+            self.unstick(k.3);
+            self.route_contact(k.3, now);
+        }
     }
 
     pub(super) fn enter_queue_timers(&mut self, s: u32, now: Instant) {
@@ -166,7 +218,7 @@ impl Router {
         // Ring-all: the first accept wins; the others are withdrawn as one.
         self.make_primary(s, a);
         let companions = self.withdraw_companions(s, OfferOutcome::Cancelled, now);
-        for kind in 0..4 {
+        for kind in 0..TIMER_KINDS {
             self.set_timer(s, kind, None);
         }
         let Some(slot) = self.slot_mut(s) else {
@@ -362,9 +414,11 @@ impl Router {
             return;
         };
         slot.state = CState::Waiting;
+        slot.sticky_for = None;
         if outcome != OfferOutcome::Cancelled {
             slot.refused_by = Some(a);
         }
+        self.set_timer(s, T_STICKY, None);
         if let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) {
             self.contact_event(s, ContactChange::OfferEnded { agent, outcome });
         }
@@ -575,7 +629,7 @@ impl Router {
     /// Removes a contact for good, with its last event.
     pub(super) fn finish(&mut self, s: u32, disposition: Disposition) {
         self.unpark(s);
-        for kind in 0..4 {
+        for kind in 0..TIMER_KINDS {
             self.set_timer(s, kind, None);
         }
         self.contact_event(s, ContactChange::Ended { disposition });
@@ -627,6 +681,10 @@ impl Router {
             return;
         };
         self.unpark(s);
+        if let Some(slot) = self.slot_mut(s) {
+            slot.sticky_for = None;
+        }
+        self.set_timer(s, T_STICKY, None);
         let target_skills = self
             .queues
             .get(t as usize)

@@ -33,6 +33,10 @@ impl Router {
             self.offer(s, p, now);
             return;
         }
+        if slot.sticky_for.is_some() {
+            // Waiting for its preferred agent alone, until the sticky timer.
+            return;
+        }
         let Some(pool) = self.pools.get(tenant, class.pool_skill, channel.index() as u8) else {
             return;
         };
@@ -95,7 +99,12 @@ impl Router {
     /// nothing and reads no contact beyond those heads (and contacts it refused itself).
     pub(super) fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
         let agent = self.agents.get(a as usize)?;
-        let mut best: Option<WaitKey> = None;
+        // Contacts waiting for this agent alone (it is their preferred agent).
+        let mut best: Option<WaitKey> = agent
+            .sticky
+            .iter()
+            .find(|k| self.slot(k.3).is_some_and(|x| x.contact.channel == ch))
+            .copied();
         for queue in agent.queues.iter().filter_map(|&q| self.queues.get(q as usize)) {
             let t = queue.tenant;
             for class in &queue.classes {

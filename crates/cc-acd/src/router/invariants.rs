@@ -15,6 +15,15 @@ impl Router {
             let key = Self::key(slot, s as u32);
             let parked = q.classes.iter().filter(|c| c.waiting.contains(&key)).count();
             match slot.state {
+                CState::Waiting if slot.sticky_for.is_some() => {
+                    let p = slot.sticky_for.unwrap_or_default();
+                    if parked != 0 || !self.agents[p as usize].sticky.contains(&key) {
+                        return Err(format!(
+                            "sticky contact {} not parked at its agent",
+                            slot.contact.id
+                        ));
+                    }
+                }
                 CState::Waiting => {
                     if parked != 1 || !q.classes[slot.class].waiting.contains(&key) {
                         return Err(format!(
@@ -44,6 +53,15 @@ impl Router {
                         if ag.tenants.binary_search(&slot.tenant).is_err() {
                             return Err(format!("contact {} offered across tenants", slot.contact.id));
                         }
+                    }
+                    if slot
+                        .sticky_for
+                        .is_some_and(|p| p != agent || !slot.also.is_empty())
+                    {
+                        return Err(format!(
+                            "sticky contact {} rings beyond its preferred agent",
+                            slot.contact.id
+                        ));
                     }
                     if slot.also.contains(&agent) {
                         return Err(format!("contact {} rings twice at one agent", slot.contact.id));
@@ -126,6 +144,17 @@ impl Router {
                 }
             }
         }
+        // Sticky sets hold exactly the waiting contacts sticky to their agent.
+        for (a, ag) in self.agents.iter().enumerate() {
+            for k in &ag.sticky {
+                let ok = self.slots[k.3 as usize]
+                    .as_ref()
+                    .is_some_and(|x| x.state == CState::Waiting && x.sticky_for == Some(a as u32));
+                if !ok {
+                    return Err(format!("agent {} holds a stale sticky contact", ag.state.id()));
+                }
+            }
+        }
         // Maximality: no waiting contact has an available, eligible agent.
         for slot in self.slots.iter().flatten() {
             if slot.state != CState::Waiting {
@@ -134,6 +163,7 @@ impl Router {
             let reqs = &self.queues[slot.queue as usize].classes[slot.class].reqs;
             for (a, ag) in self.agents.iter().enumerate() {
                 if Some(a as u32) != slot.refused_by
+                    && slot.sticky_for.is_none_or(|p| p == a as u32)
                     && ag.state.available(slot.contact.channel)
                     && ag.eligible(slot.tenant, reqs)
                 {

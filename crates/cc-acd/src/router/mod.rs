@@ -108,6 +108,8 @@ const T_LEASE: usize = 0;
 const T_ESCALATE: usize = 1;
 const T_AGE: usize = 2;
 const T_MAX_WAIT: usize = 3;
+const T_STICKY: usize = 4;
+const TIMER_KINDS: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
@@ -135,7 +137,9 @@ struct Slot {
     /// Ring-all companions: the other agents ringing with the one in `CState::Ringing`.
     also: Vec<u32>,
     state: CState,
-    timers: [Option<Instant>; 4],
+    timers: [Option<Instant>; TIMER_KINDS],
+    /// While waiting for its preferred agent alone (until the sticky timer).
+    sticky_for: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -151,6 +155,8 @@ struct AgentSlot {
     avail: [Option<AvailKey>; 8],
     /// Queues this agent may serve (tenant served, queue skills held).
     queues: Vec<u32>,
+    /// Contacts waiting for this agent alone (it is their preferred agent), by wait key.
+    sticky: BTreeSet<WaitKey>,
 }
 
 impl AgentSlot {
@@ -467,6 +473,7 @@ impl Router {
             memberships,
             avail: [None; 8],
             queues: Vec::new(),
+            sticky: BTreeSet::new(),
         });
         let a = self.agents.len() - 1;
         for q in 0..self.queues.len() as u32 {
@@ -526,7 +533,8 @@ impl Router {
                         T_LEASE => self.fire_lease(s, now),
                         T_ESCALATE => self.fire_escalation(s, now),
                         T_AGE => self.fire_aging(s, at),
-                        _ => self.fire_max_wait(s, now),
+                        T_MAX_WAIT => self.fire_max_wait(s, now),
+                        _ => self.fire_sticky(s, now),
                     }
                 }
             }

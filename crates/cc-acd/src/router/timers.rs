@@ -69,6 +69,12 @@ impl Router {
         }
     }
 
+    /// The wait for the preferred agent alone is over: any eligible agent may take it.
+    pub(super) fn fire_sticky(&mut self, s: u32, now: Instant) {
+        self.unstick(s);
+        self.route_contact(s, now);
+    }
+
     pub(super) fn fire_escalation(&mut self, s: u32, now: Instant) {
         let Some(slot) = self.slot(s) else {
             return;

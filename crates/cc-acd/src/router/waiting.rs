@@ -1,6 +1,6 @@
 //! The ordered sets of waiting contacts: park, unpark, reclassify.
 
-use super::{Reverse, Router, Slot, WaitKey};
+use super::{CState, Reverse, Router, Slot, T_STICKY, WaitKey};
 
 impl Router {
     pub(super) fn key(slot: &Slot, s: u32) -> WaitKey {
@@ -12,10 +12,18 @@ impl Router {
             return;
         };
         let key = Self::key(slot, s);
-        if let Some(q) = self.queues.get_mut(slot.queue as usize)
-            && let Some(class) = q.classes.get_mut(slot.class)
-            && class.waiting.insert(key)
-        {
+        let inserted = match slot.sticky_for {
+            Some(a) => self
+                .agents
+                .get_mut(a as usize)
+                .is_some_and(|x| x.sticky.insert(key)),
+            None => self
+                .queues
+                .get_mut(slot.queue as usize)
+                .and_then(|q| q.classes.get_mut(slot.class))
+                .is_some_and(|c| c.waiting.insert(key)),
+        };
+        if inserted && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.insert((slot.arrival, slot.seq));
             q.waiting += 1;
         }
@@ -26,12 +34,39 @@ impl Router {
             return;
         };
         let key = Self::key(slot, s);
-        if let Some(q) = self.queues.get_mut(slot.queue as usize)
-            && let Some(class) = q.classes.get_mut(slot.class)
-            && class.waiting.remove(&key)
-        {
+        let removed = match slot.sticky_for {
+            Some(a) => self
+                .agents
+                .get_mut(a as usize)
+                .is_some_and(|x| x.sticky.remove(&key)),
+            None => self
+                .queues
+                .get_mut(slot.queue as usize)
+                .and_then(|q| q.classes.get_mut(slot.class))
+                .is_some_and(|c| c.waiting.remove(&key)),
+        };
+        if removed && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.remove(&(slot.arrival, slot.seq));
             q.waiting -= 1;
+        }
+    }
+
+    /// Ends a contact's wait for its preferred agent alone: it joins its class (if waiting)
+    /// and its sticky timer stops. The caller routes it.
+    pub(super) fn unstick(&mut self, s: u32) {
+        if self.slot(s).is_none_or(|x| x.sticky_for.is_none()) {
+            return;
+        }
+        let waiting = self.slot(s).is_some_and(|x| x.state == CState::Waiting);
+        if waiting {
+            self.unpark(s);
+        }
+        if let Some(slot) = self.slot_mut(s) {
+            slot.sticky_for = None;
+        }
+        self.set_timer(s, T_STICKY, None);
+        if waiting {
+            self.park(s);
         }
     }
 

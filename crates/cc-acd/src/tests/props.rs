@@ -94,6 +94,7 @@ fn build() -> Router {
     q2.ring_timeout = secs(10);
     q2.wrap_up = secs(5);
     q2.max_no_answers = Some(2);
+    q2.preferred_wait = secs(20);
     r.add_queue(q2).unwrap();
     let mut q1 = QueueConfig::new(q("q1"), t("acme"));
     q1.skills = vec![SkillRequirement {
@@ -237,6 +238,7 @@ proptest! {
                     q2.ring_timeout = secs(ring);
                     q2.wrap_up = secs(wrap);
                     q2.max_no_answers = Some(2);
+                    q2.preferred_wait = secs(wrap * 3);
                     r.update_queue(q2)
                 }
                 Op::Redirect(k, inside) => {

@@ -754,3 +754,45 @@ fn read_only_decisions_match_the_offers_made() {
     );
     assert!(r.next_contact_for(&a("nope"), Channel::Voice).is_err());
 }
+
+#[test]
+fn a_sticky_contact_waits_for_its_preferred_agent_then_falls_back() {
+    let t0 = start();
+    let mut r = router_with(|q| q.preferred_wait = secs(30));
+    agent(&mut r, "owner", &[]);
+    agent(&mut r, "other", &[]);
+    r.login(&a("owner"), true, t0).unwrap();
+    r.enqueue(voice("busy-maker", "acme"), &q("q1"), t0).unwrap();
+    r.accept(&c("busy-maker"), &a("owner"), t0).unwrap();
+    r.login(&a("other"), false, t0).unwrap();
+    let mut vip = voice("vip", "acme");
+    vip.preferred_agent = Some(a("owner"));
+    r.enqueue(vip, &q("q1"), t0 + secs(1)).unwrap();
+    r.enqueue(voice("plain", "acme"), &q("q1"), t0 + secs(2)).unwrap();
+    drain(&mut r);
+    // Another agent frees up: it takes the later contact; the sticky one waits for its owner.
+    r.ready(&a("other"), t0 + secs(3)).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("plain".into(), "other".into())]);
+    r.check_invariants().unwrap();
+    // The owner finishes within the wait: it gets its customer.
+    r.complete(&c("busy-maker"), t0 + secs(10)).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("vip".into(), "owner".into())]);
+    r.check_invariants().unwrap();
+
+    // Second round: the owner stays busy past the wait; any agent then takes it.
+    r.accept(&c("vip"), &a("owner"), t0 + secs(11)).unwrap();
+    r.accept(&c("plain"), &a("other"), t0 + secs(11)).unwrap();
+    r.complete(&c("plain"), t0 + secs(12)).unwrap();
+    drain(&mut r);
+    let mut again = voice("again", "acme");
+    again.preferred_agent = Some(a("owner"));
+    r.enqueue(again, &q("q1"), t0 + secs(20)).unwrap();
+    assert!(
+        offers(&drain(&mut r)).is_empty(),
+        "other is ready but the contact sticks to owner"
+    );
+    r.check_invariants().unwrap();
+    r.handle_timeout(t0 + secs(50));
+    assert_eq!(offers(&drain(&mut r)), vec![("again".into(), "other".into())]);
+    r.check_invariants().unwrap();
+}
