@@ -7,7 +7,9 @@
 //!
 //! Before any strategy, a contact's preferred agent (see
 //! [`cc_core::Contact::preferred_agent`]) gets it when that agent is available and
-//! eligible; otherwise the queue's strategy chooses.
+//! eligible. When it is busy and the queue sets
+//! [`preferred_wait`](crate::QueueConfig::preferred_wait), the contact waits for that agent
+//! alone that long (a sticky agent), then falls back to the queue's strategy.
 
 use std::fmt;
 use std::time::Instant;
