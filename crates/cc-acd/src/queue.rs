@@ -218,6 +218,8 @@ pub(crate) struct Queue {
     /// Waiting contacts by arrival, for the longest wait.
     pub(crate) by_arrival: BTreeSet<(Instant, u64)>,
     pub(crate) waiting: usize,
+    /// Contacts of this queue ringing or connected.
+    pub(crate) in_service: usize,
     pub(crate) rr_cursor: u32,
     pub(crate) counters: QueueCounters,
     pub(crate) strategy: Box<dyn crate::strategy::RoutingStrategy>,

@@ -418,6 +418,7 @@ impl Router {
         if outcome != OfferOutcome::Cancelled {
             slot.refused_by = Some(a);
         }
+        self.count_in_service(s, false);
         self.set_timer(s, T_STICKY, None);
         if let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) {
             self.contact_event(s, ContactChange::OfferEnded { agent, outcome });
@@ -581,6 +582,7 @@ impl Router {
             if let Some(slot) = self.slot_mut(s) {
                 slot.state = CState::Waiting;
             }
+            self.count_in_service(s, false);
             self.park(s);
         }
         for &w in ringing.iter().chain(&companions) {
@@ -628,6 +630,9 @@ impl Router {
 
     /// Removes a contact for good, with its last event.
     pub(super) fn finish(&mut self, s: u32, disposition: Disposition) {
+        if self.slot(s).is_some_and(|x| x.state != CState::Waiting) {
+            self.count_in_service(s, false);
+        }
         self.unpark(s);
         for kind in 0..TIMER_KINDS {
             self.set_timer(s, kind, None);

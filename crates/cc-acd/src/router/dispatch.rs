@@ -261,6 +261,7 @@ impl Router {
             lease_until,
         };
         let (q, callback) = (slot.queue, slot.callback);
+        self.count_in_service(s, true);
         self.set_timer(s, T_LEASE, Some(lease_until));
         self.announce_offer(s, a, q, contact, lease_until, callback);
         true

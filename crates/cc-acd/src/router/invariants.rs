@@ -184,6 +184,18 @@ impl Router {
                 .flatten()
                 .filter(|s| s.queue == q as u32 && !matches!(s.state, CState::Connected { .. }))
                 .count() as u64;
+            let in_service = self
+                .slots
+                .iter()
+                .flatten()
+                .filter(|s| s.queue == q as u32 && s.state != CState::Waiting)
+                .count();
+            if in_service != queue.in_service {
+                return Err(format!(
+                    "queue {} in-service count {} != {in_service}",
+                    queue.config.id, queue.in_service
+                ));
+            }
             if c.entered != c.answered + c.abandoned + c.overflowed + c.rejected + inside {
                 return Err(format!(
                     "queue {} counts do not add up: {c:?}, {inside} inside",

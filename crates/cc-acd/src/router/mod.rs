@@ -301,6 +301,7 @@ impl Router {
             classes: Vec::new(),
             by_arrival: BTreeSet::new(),
             waiting: 0,
+            in_service: 0,
             rr_cursor: u32::MAX,
             counters: QueueCounters::default(),
             strategy,
@@ -612,12 +613,11 @@ impl Router {
             }
             ewt = ewt.max(self.estimated_wait(q));
         }
-        let in_service = self
-            .slots
+        let in_service = qs
             .iter()
-            .flatten()
-            .filter(|s| qs.contains(&s.queue) && s.state != CState::Waiting)
-            .count();
+            .filter_map(|&q| self.queues.get(q as usize))
+            .map(|q| q.in_service)
+            .sum();
         let mut agents = AgentCounts::default();
         for agent in &self.agents {
             if agent.queues.iter().any(|q| qs.contains(q)) {
@@ -667,6 +667,20 @@ impl Router {
     /// steps, priority aging and max-wait limits. An early call does nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tick(now);
+    }
+
+    /// Moves the in-service count of contact `s`'s queue by one, up or down.
+    fn count_in_service(&mut self, s: u32, up: bool) {
+        let Some(q) = self.slot(s).map(|x| x.queue) else {
+            return;
+        };
+        if let Some(queue) = self.queues.get_mut(q as usize) {
+            queue.in_service = if up {
+                queue.in_service + 1
+            } else {
+                queue.in_service.saturating_sub(1)
+            };
+        }
     }
 
     fn contact_event(&mut self, s: u32, change: ContactChange) {
