@@ -21,6 +21,17 @@ pub enum Error {
     /// A tenant with no queue.
     #[error("unknown tenant {0:?}; add a queue of that tenant first")]
     UnknownTenant(TenantId),
+    /// A contact needs a skill that no agent or queue was configured with.
+    #[error(
+        "contact {contact:?} needs skill {skill:?}, which no agent or queue has; check the \
+         skill name, or add agents with it (languages are skills named lang:<tag>)"
+    )]
+    UnknownSkill {
+        /// The skill.
+        skill: cc_core::SkillId,
+        /// The contact.
+        contact: ContactId,
+    },
     /// A queue id added twice.
     #[error("duplicate queue {0:?}; each queue id may be added once")]
     DuplicateQueue(QueueId),

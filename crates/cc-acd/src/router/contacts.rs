@@ -55,7 +55,7 @@ impl Router {
         }
         let tenant = qref.tenant;
         let mut reqs = qref.skills.clone();
-        let contact_reqs = self.dense_reqs(&contact.routing_skills())?;
+        let contact_reqs = self.dense_reqs(&contact.routing_skills(), Some(&contact.id))?;
         for (s, l) in contact_reqs {
             match reqs.iter_mut().find(|x| x.0 == s) {
                 Some(x) => x.1 = x.1.max(l),
@@ -699,7 +699,7 @@ impl Router {
             Some(slot) => slot.contact.routing_skills(),
             None => return,
         };
-        let Ok(contact_reqs) = self.dense_reqs(&contact_reqs) else {
+        let Ok(contact_reqs) = self.dense_reqs(&contact_reqs, None) else {
             return;
         };
         let mut reqs = target_skills;

@@ -266,10 +266,26 @@ impl Router {
         Ok(t)
     }
 
-    fn dense_reqs(&mut self, reqs: &[cc_core::SkillRequirement]) -> Result<Vec<(u32, u8)>> {
+    /// Dense requirements, merged per skill (highest level wins) and sorted. Configuration
+    /// (`contact: None`) may name new skills; a contact may only name skills some agent or
+    /// queue was configured with, so outside input never grows the skill table.
+    fn dense_reqs(
+        &mut self,
+        reqs: &[cc_core::SkillRequirement],
+        contact: Option<&ContactId>,
+    ) -> Result<Vec<(u32, u8)>> {
         let mut out: Vec<(u32, u8)> = Vec::with_capacity(reqs.len());
         for r in reqs {
-            let s = self.skills.intern(r.skill.clone())?.raw();
+            let s =
+                match contact {
+                    None => self.skills.intern(r.skill.clone())?.raw(),
+                    Some(contact) => self.skills.get(r.skill.as_str()).map(Dense::raw).ok_or_else(|| {
+                        Error::UnknownSkill {
+                            skill: r.skill.clone(),
+                            contact: contact.clone(),
+                        }
+                    })?,
+                };
             match out.iter_mut().find(|x| x.0 == s) {
                 Some(x) => x.1 = x.1.max(r.min_level.get()),
                 None => out.push((s, r.min_level.get())),
@@ -290,7 +306,7 @@ impl Router {
             self.check_destination(dest, &config.tenant, &config.id)?;
         }
         let tenant = self.tenant(&config.tenant)?;
-        let skills = self.dense_reqs(&config.skills)?;
+        let skills = self.dense_reqs(&config.skills, None)?;
         let q = self.queue_ids.intern(config.id.clone())?.raw();
         let order = config.strategy.order();
         let strategy = config.strategy.build();

@@ -570,6 +570,19 @@ fn bad_input_is_a_typed_error() {
         Err(Error::ContactState { .. })
     ));
     assert!(cc_core::SkillLevel::new(11).is_err());
+    let typo = voice("c9", "acme").with_skill(sk("biling"), lv(3));
+    let err = r.enqueue(typo, &q("q1"), t0).unwrap_err();
+    assert!(matches!(err, Error::UnknownSkill { .. }), "{err}");
+    assert!(err.to_string().contains("\"biling\""), "{err}");
+    let french = voice("c10", "acme").with_language("fr".parse().unwrap());
+    assert!(matches!(
+        r.enqueue(french, &q("q1"), t0),
+        Err(Error::UnknownSkill { .. })
+    ));
+    assert!(
+        r.contact_status(&c("c9")).is_err(),
+        "a refused contact is not held"
+    );
     let bad: std::result::Result<crate::AgentProfile, _> =
         serde_json::from_str(r#"{"id":"x","tenants":[{"tenant":"acme","skills":[["billing",11]]}]}"#);
     assert!(bad.is_err(), "levels above 10 are refused when reading a profile");
