@@ -16,6 +16,16 @@
 //! - [`erlang`]: Erlang C (probability of wait, service level, ASA, staffing);
 //! - [`sim`]: a seeded virtual-time simulator driving the real router (the `acd_sim` example).
 //!
+//! ## Driving the router
+//!
+//! A driver (the center, a simulator, a C program) owns the clock and the I/O. After every
+//! input it drains [`Router::poll_command`] (offers to ring, offers to withdraw, overflows,
+//! callbacks to dial, announcements) and [`Router::poll_event`] (numbered and published by
+//! the center), then arms one timer at [`Router::poll_timeout`] and calls
+//! [`Router::handle_timeout`] when it fires. An input that arrives late first fires the
+//! timers already due, so a lost accept or hang-up can never leave an agent reserved: the
+//! lease withdraws the offer and the contact returns to its own place.
+//!
 //! ```
 //! use std::time::{Duration, Instant};
 //! use cc_acd::{AgentProfile, Command, QueueConfig, Router, RouterConfig};
@@ -35,6 +45,11 @@
 //! let offer = std::iter::from_fn(|| router.poll_command())
 //!     .find(|c| matches!(c, Command::Offer { .. }));
 //! assert!(matches!(offer, Some(Command::Offer { lease_until, .. }) if lease_until == t0 + Duration::from_secs(15)));
+//!
+//! // Nobody answers: at the lease the offer is withdrawn and the contact waits again.
+//! assert_eq!(router.poll_timeout(), Some(t0 + Duration::from_secs(15)));
+//! router.handle_timeout(t0 + Duration::from_secs(15));
+//! assert!(matches!(router.poll_command(), Some(Command::CancelOffer { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
