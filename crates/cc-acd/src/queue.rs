@@ -142,8 +142,32 @@ impl QueueConfig {
         }
     }
 
+    /// Longest duration any setting may hold (a year): times are added to `Instant`s, and
+    /// a bound keeps that arithmetic far from overflow.
+    pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
     /// Checks values that would make the router misbehave.
     pub fn validate(&self) -> Result<()> {
+        let mut durations = vec![
+            ("service_level_threshold", self.service_level_threshold),
+            ("short_abandon", self.short_abandon),
+            ("ring_timeout", self.ring_timeout),
+            ("wrap_up", self.wrap_up),
+            ("default_handle_time", self.default_handle_time),
+            ("preferred_wait", self.preferred_wait),
+        ];
+        durations.extend(self.max_wait.map(|d| ("max_wait", d)));
+        durations.extend(self.aging.as_ref().map(|a| ("aging.every", a.every)));
+        durations.extend(
+            self.overflow
+                .long_wait
+                .as_ref()
+                .map(|(d, _)| ("overflow.long_wait", *d)),
+        );
+        durations.extend(self.escalation.iter().map(|s| ("escalation.after", s.after)));
+        if let Some((key, d)) = durations.into_iter().find(|(_, d)| *d > Self::MAX_DURATION) {
+            return Err(Error::invalid(key, d, "must be at most a year (366 days)"));
+        }
         if self.ring_timeout.is_zero() {
             return Err(Error::invalid(
                 "ring_timeout",

@@ -93,6 +93,35 @@ impl SimConfig {
         if let Some(p) = self.patience_s {
             positive("patience", p)?;
         }
+        let day = 86_400.0;
+        let bounded = [
+            (
+                "calls_per_hour",
+                self.calls_per_hour,
+                1e7,
+                "at most 10,000,000 calls per hour",
+            ),
+            ("aht", self.aht_s, day, "at most a day (86,400 s)"),
+            ("hours", self.hours, 100_000.0, "at most 100,000 hours"),
+            (
+                "patience",
+                self.patience_s.unwrap_or(1.0),
+                day,
+                "at most a day (86,400 s)",
+            ),
+            (
+                "sl_threshold",
+                self.sl_threshold_s,
+                day,
+                "at most a day (86,400 s)",
+            ),
+        ];
+        if let Some((key, v, _, expected)) = bounded.into_iter().find(|(_, v, max, _)| v > max) {
+            return Err(Error::invalid(key, v, expected));
+        }
+        if self.agents > 100_000 {
+            return Err(Error::invalid("agents", self.agents, "at most 100,000 agents"));
+        }
         if !(self.sl_threshold_s.is_finite() && self.sl_threshold_s >= 0.0) {
             return Err(Error::invalid(
                 "sl_threshold",
@@ -266,6 +295,12 @@ mod tests {
         assert!(a.abandoned > 0 && a.abandon_rate > 0.0, "{a:?}");
         assert_eq!(a.answered + a.abandoned, a.offered);
         cfg.agents = 0;
+        assert!(simulate(&cfg, Instant::now()).is_err());
+        cfg.agents = 3;
+        cfg.hours = 1e300;
+        let err = simulate(&cfg, Instant::now()).unwrap_err().to_string();
+        assert!(err.contains("hours") && err.contains("100,000"), "{err}");
+        cfg.hours = f64::NAN;
         assert!(simulate(&cfg, Instant::now()).is_err());
     }
 }

@@ -588,11 +588,14 @@ fn bad_input_is_a_typed_error() {
     assert!(bad.is_err(), "levels above 10 are refused when reading a profile");
     let mut cfg = QueueConfig::new(q("q2"), t("acme"));
     cfg.ring_timeout = secs(0);
-    let err = r.add_queue(cfg).unwrap_err().to_string();
+    let err = r.add_queue(cfg.clone()).unwrap_err().to_string();
     assert!(
         err.contains("ring_timeout") && err.contains("above zero"),
         "{err}"
     );
+    cfg.ring_timeout = std::time::Duration::MAX;
+    let err = r.add_queue(cfg).unwrap_err().to_string();
+    assert!(err.contains("ring_timeout") && err.contains("a year"), "{err}");
     assert!(matches!(
         r.add_agent(AgentProfile::new(a("nobody"))),
         Err(Error::InvalidValue { .. })
