@@ -297,3 +297,56 @@ proptest! {
         }
     }
 }
+
+/// Seconds: mostly small, sometimes up to a year and a bit, sometimes anything.
+fn dur() -> impl Strategy<Value = u64> {
+    prop_oneof![4 => 0u64..100, 2 => 0u64..40_000_000, 1 => any::<u64>()]
+}
+
+proptest! {
+    /// Any queue configuration is either refused with an error or runs without panics,
+    /// however large or odd its numbers.
+    #[test]
+    fn odd_queue_configurations_never_panic(
+        ring in dur(),
+        wrap in dur(),
+        every in dur(),
+        step in any::<u8>(),
+        max_prio in any::<u8>(),
+        after in proptest::collection::vec(dur(), 0..4),
+        max_waiting in proptest::option::of(prop_oneof![0usize..4, any::<usize>()]),
+        max_wait in proptest::option::of(dur()),
+        no_answers in proptest::option::of(any::<u32>()),
+        advance in proptest::collection::vec(0u64..100_000, 1..8),
+    ) {
+        let t0 = start();
+        let mut r = Router::new(RouterConfig::default());
+        let mut cfg = QueueConfig::new(q("q1"), t("acme"));
+        cfg.ring_timeout = secs(ring);
+        cfg.wrap_up = secs(wrap);
+        cfg.aging = Some(Aging { every: secs(every), step, max: Priority(max_prio) });
+        cfg.escalation = after
+            .iter()
+            .map(|&s| EscalationStep { after: secs(s), action: EscalationAction::CapLevel { level: lv(1) } })
+            .collect();
+        cfg.max_waiting = max_waiting;
+        cfg.max_wait = max_wait.map(secs);
+        cfg.max_no_answers = no_answers;
+        if r.add_queue(cfg).is_err() {
+            return Ok(());
+        }
+        agent(&mut r, "1001", &[]);
+        r.login(&a("1001"), true, t0).unwrap();
+        let mut now = t0;
+        for (i, s) in advance.into_iter().enumerate() {
+            let _ = r.enqueue(voice(&format!("c{i}"), "acme"), &q("q1"), now);
+            now += secs(s);
+            r.handle_timeout(now);
+            while r.poll_command().is_some() {}
+            while r.poll_event().is_some() {}
+            if let Err(violation) = r.check_invariants() {
+                prop_assert!(false, "{}", violation);
+            }
+        }
+    }
+}
