@@ -2,17 +2,18 @@
 //!
 //! ```text
 //! cargo run --release --example acd_sim -- --agents 12 --calls-per-hour 200 --aht 180 \
-//!     --hours 100 --seed 7 [--patience 120] [--sl-threshold 20] [--json]
+//!     --hours 100 --seed 7 [--patience 120] [--sl-threshold 20] [--json] \
+//!     [--lognormal-sigma 0.8] [--profile 0.5,1,1.5,1]
 //! ```
 //!
-//! Poisson arrivals, exponential handle times, optional exponential patience; seeded and
-//! deterministic. Prints the simulated service level, ASA, abandon rate and occupancy beside
+//! Poisson arrivals (flat, or shaped by an hourly profile), exponential or log-normal
+//! handle times, optional exponential patience; seeded and deterministic. Prints the simulated service level, ASA, abandon rate and occupancy beside
 //! what Erlang C predicts for the same inputs; with `--json`, one JSON object.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ccsdk::acd::sim::{SimConfig, simulate};
+use ccsdk::acd::sim::{HandleTimes, SimConfig, simulate};
 use clap::Parser;
 
 /// Simulate one ACD queue on virtual time and compare with Erlang C.
@@ -43,6 +44,13 @@ struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Log-normal handle times with this shape σ (same mean) instead of exponential ones.
+    #[arg(long)]
+    lognormal_sigma: Option<f64>,
+    /// Time-of-day profile: comma-separated arrival-rate multipliers for hour 0, 1, 2...
+    /// of the run, repeating (e.g. `0.5,1,1.5,1`).
+    #[arg(long, value_delimiter = ',')]
+    profile: Vec<f64>,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +63,10 @@ fn main() -> ExitCode {
         seed: args.seed,
         patience_s: args.patience,
         sl_threshold_s: args.sl_threshold,
+        handle: args
+            .lognormal_sigma
+            .map_or(HandleTimes::Exponential, |sigma| HandleTimes::LogNormal { sigma }),
+        profile: args.profile,
     };
     // The simulation runs on virtual time; this instant is only its origin.
     let report = match simulate(&config, Instant::now()) {

@@ -1,8 +1,9 @@
 //! A virtual-time discrete-event simulator that drives the real [`Router`].
 //!
 //! One queue of one tenant, `agents` agents ready from the start, Poisson arrivals at
-//! `calls_per_hour`, exponential handle times of mean `aht`, and optional exponential
-//! caller patience (abandonment). Agents answer offers at once and have no wrap-up. Arrivals
+//! `calls_per_hour` (optionally shaped by an hourly time-of-day profile), exponential or
+//! log-normal handle times of mean `aht`, and optional exponential caller patience
+//! (abandonment). Agents answer offers at once and have no wrap-up. Arrivals
 //! stop after `hours`; the run continues until every contact has ended, so with no
 //! abandonment every contact is answered and the service level is comparable with
 //! [`crate::erlang`]. Seeded and deterministic: the same configuration gives the same report.
@@ -33,6 +34,42 @@ pub struct SimConfig {
     pub patience_s: Option<f64>,
     /// Service-level threshold in seconds.
     pub sl_threshold_s: f64,
+    /// The distribution of handle times (mean `aht_s` either way).
+    pub handle: HandleTimes,
+    /// Time-of-day profile: arrival-rate multipliers for hour 0, 1, 2... of the run,
+    /// repeating; empty means a flat rate. The rate in hour `h` is
+    /// `calls_per_hour × profile[h % len]`.
+    pub profile: Vec<f64>,
+}
+
+/// The distribution of handle times.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HandleTimes {
+    /// Exponential (M/M/c: what Erlang C assumes).
+    Exponential,
+    /// Log-normal with this shape σ (of the underlying normal), scaled to the mean: real
+    /// handle times usually look like this, with σ around 0.5–1.
+    LogNormal {
+        /// σ of the underlying normal distribution.
+        sigma: f64,
+    },
+}
+
+impl SimConfig {
+    /// A flat-rate run with exponential handle times, no abandonment and a 20 s threshold.
+    pub fn new(agents: u32, calls_per_hour: f64, aht_s: f64, hours: f64, seed: u64) -> Self {
+        Self {
+            agents,
+            calls_per_hour,
+            aht_s,
+            hours,
+            seed,
+            patience_s: None,
+            sl_threshold_s: 20.0,
+            handle: HandleTimes::Exponential,
+            profile: Vec::new(),
+        }
+    }
 }
 
 /// What came out.
@@ -54,7 +91,8 @@ pub struct SimReport {
     pub occupancy: f64,
     /// Offered traffic in Erlangs (`calls_per_hour × aht / 3600`).
     pub traffic_erlangs: f64,
-    /// Erlang C's service level for the same inputs (no abandonment assumed).
+    /// Erlang C's service level for the same inputs at the flat rate (no abandonment,
+    /// exponential handle times assumed).
     pub erlang_c_service_level: f64,
     /// Erlang C's ASA, seconds (infinite when agents ≤ traffic).
     pub erlang_c_asa_s: f64,
@@ -69,6 +107,41 @@ enum SimEvent {
 
 fn exp(rng: &mut SeededRng, mean: f64) -> f64 {
     -(1.0 - rng.next_f64()).ln() * mean
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut SeededRng) -> f64 {
+    let u1 = 1.0 - rng.next_f64();
+    let u2 = rng.next_f64();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+fn handle_time(rng: &mut SeededRng, config: &SimConfig) -> f64 {
+    match config.handle {
+        HandleTimes::Exponential => exp(rng, config.aht_s),
+        HandleTimes::LogNormal { sigma } => {
+            let mu = config.aht_s.ln() - sigma * sigma / 2.0;
+            (mu + sigma * normal(rng)).exp()
+        }
+    }
+}
+
+/// The next arrival after `from` seconds into the run, by thinning a Poisson process at
+/// the profile's peak rate.
+fn next_arrival(rng: &mut SeededRng, config: &SimConfig, from: f64) -> f64 {
+    let peak = config.profile.iter().copied().fold(0.0, f64::max);
+    if config.profile.is_empty() || peak <= 0.0 {
+        return from + exp(rng, 3600.0 / config.calls_per_hour);
+    }
+    let mut t = from;
+    loop {
+        t += exp(rng, 3600.0 / (config.calls_per_hour * peak));
+        let hour = (t / 3600.0) as usize % config.profile.len();
+        let rate = config.profile.get(hour).copied().unwrap_or(0.0);
+        if rng.next_f64() * peak < rate {
+            return t;
+        }
+    }
 }
 
 fn secs(s: f64) -> Duration {
@@ -119,6 +192,28 @@ impl SimConfig {
         if let Some((key, v, _, expected)) = bounded.into_iter().find(|(_, v, max, _)| v > max) {
             return Err(Error::invalid(key, v, expected));
         }
+        if let HandleTimes::LogNormal { sigma } = self.handle
+            && !(sigma.is_finite() && sigma > 0.0 && sigma <= 3.0)
+        {
+            return Err(Error::invalid(
+                "lognormal sigma",
+                sigma,
+                "must be above 0 and at most 3",
+            ));
+        }
+        if self.profile.len() > 24 * 366
+            || self
+                .profile
+                .iter()
+                .any(|m| !(m.is_finite() && (0.0..=100.0).contains(m)))
+            || (!self.profile.is_empty() && self.profile.iter().all(|&m| m == 0.0))
+        {
+            return Err(Error::invalid(
+                "profile",
+                &self.profile,
+                "hourly multipliers from 0 to 100, at least one above 0, at most a year of hours",
+            ));
+        }
         if self.agents > 100_000 {
             return Err(Error::invalid("agents", self.agents, "at most 100,000 agents"));
         }
@@ -151,12 +246,14 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
         router.login(&id, true, start)?;
     }
     let mut rng = SeededRng::new(config.seed);
-    let mean_gap = 3600.0 / config.calls_per_hour;
-    let arrivals_end = start + secs(config.hours * 3600.0);
+    let arrivals_end_s = config.hours * 3600.0;
     let mut agenda: BTreeMap<(Instant, u64), SimEvent> = BTreeMap::new();
     let mut seq = 0u64;
     let mut next_id = 0u64;
-    agenda.insert((start + secs(exp(&mut rng, mean_gap)), seq), SimEvent::Arrival);
+    let first = next_arrival(&mut rng, config, 0.0);
+    if first < arrivals_end_s {
+        agenda.insert((start + secs(first), seq), SimEvent::Arrival);
+    }
     let mut busy_s = 0.0;
     let mut last = start;
     loop {
@@ -186,10 +283,11 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
                         seq += 1;
                         agenda.insert((at + secs(exp(&mut rng, p)), seq), SimEvent::Patience(n));
                     }
-                    let next = at + secs(exp(&mut rng, mean_gap));
-                    if next < arrivals_end {
+                    let offset = at.saturating_duration_since(start).as_secs_f64();
+                    let next = next_arrival(&mut rng, config, offset);
+                    if next < arrivals_end_s {
                         seq += 1;
-                        agenda.insert((next, seq), SimEvent::Arrival);
+                        agenda.insert((start + secs(next), seq), SimEvent::Arrival);
                     }
                 }
                 SimEvent::HandleEnd(n) => {
@@ -207,7 +305,7 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
         while let Some(cmd) = router.poll_command() {
             if let Command::Offer { contact, agent, .. } = cmd {
                 router.accept(&contact, &agent, now)?;
-                let handle = exp(&mut rng, config.aht_s);
+                let handle = handle_time(&mut rng, config);
                 busy_s += handle;
                 let n: u64 = contact
                     .as_str()
@@ -254,15 +352,7 @@ mod tests {
 
     fn mmc(seed: u64) -> SimConfig {
         // 10 Erlangs on 12 agents: Erlang C gives SL(20 s) ≈ 0.640 and ASA ≈ 40.4 s.
-        SimConfig {
-            agents: 12,
-            calls_per_hour: 200.0,
-            aht_s: 180.0,
-            hours: 1000.0,
-            seed,
-            patience_s: None,
-            sl_threshold_s: 20.0,
-        }
+        SimConfig::new(12, 200.0, 180.0, 1000.0, seed)
     }
 
     #[test]
@@ -294,6 +384,17 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.abandoned > 0 && a.abandon_rate > 0.0, "{a:?}");
         assert_eq!(a.answered + a.abandoned, a.offered);
+        // Log-normal handle times keep the mean; a profile shapes arrivals by hour.
+        let mut shaped = mmc(5);
+        shaped.hours = 48.0;
+        shaped.handle = HandleTimes::LogNormal { sigma: 0.8 };
+        shaped.profile = vec![0.0, 2.0];
+        let r = simulate(&shaped, Instant::now()).unwrap();
+        let expected = 200.0 * 48.0; // half the hours at twice the rate
+        assert!((r.offered as f64 - expected).abs() < expected * 0.05, "{r:?}");
+        assert!((r.occupancy - 10.0 / 12.0).abs() < 0.05, "{r:?}");
+        shaped.profile = vec![0.0];
+        assert!(simulate(&shaped, Instant::now()).is_err());
         cfg.agents = 0;
         assert!(simulate(&cfg, Instant::now()).is_err());
         cfg.agents = 3;
