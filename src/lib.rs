@@ -4,14 +4,20 @@
 //! on one crate. Each layer is its own crate under `crates/`; see the README for the map.
 //!
 //! - [`core`]: the shared vocabulary (ids, contacts, records, events, time, the `Trunk` trait).
-//! - [`ivr`]: the IVR flow language (parser, checker, calendars).
+//! - [`acd`]: automatic call distribution: the sans-IO router, queues, agents, strategies, Erlang C.
+//! - [`ivr`]: the IVR flow language (parser, checker, calendars, interpreter, flow tests).
 
+pub use cc_acd as acd;
 pub use cc_core as core;
 pub use cc_ivr as ivr;
 
 /// Each SDK layer linked into this build, with its version, for `ccd version` and bug
 /// reports.
-pub const LAYERS: &[(&str, &str)] = &[("cc-core", cc_core::VERSION), ("cc-ivr", cc_ivr::VERSION)];
+pub const LAYERS: &[(&str, &str)] = &[
+    ("cc-core", cc_core::VERSION),
+    ("cc-acd", cc_acd::VERSION),
+    ("cc-ivr", cc_ivr::VERSION),
+];
 
 /// The README's code blocks, compiled as doc tests so the front page never lies.
 #[cfg(doctest)]

@@ -1,0 +1,269 @@
+//! Routing decisions: an agent for a contact, a contact for an agent, the offer.
+
+use super::{
+    AgentId, AgentOrder, CState, Candidate, Channel, Command, ContactChange, ContactId, ControlFlow, Dense,
+    Instant, Result, Router, T_LEASE, WaitKey,
+};
+
+impl Router {
+    /// Finds an agent for a waiting contact and offers it. Allocates nothing.
+    pub(super) fn route_contact(&mut self, s: u32, now: Instant) {
+        let Some(slot) = self.slots.get(s as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        if slot.state != CState::Waiting {
+            return;
+        }
+        let Some(queue) = self.queues.get(slot.queue as usize) else {
+            return;
+        };
+        let Some(class) = queue.classes.get(slot.class) else {
+            return;
+        };
+        let channel = slot.contact.channel;
+        let refused = slot.refused_by;
+        let tenant = slot.tenant;
+        // The preferred agent first.
+        if let Some(p) = slot.preferred
+            && Some(p) != refused
+            && let Some(agent) = self.agents.get(p as usize)
+            && agent.state.available(channel)
+            && agent.eligible(tenant, &class.reqs)
+        {
+            self.offer(s, p, now);
+            return;
+        }
+        if slot.sticky_for.is_some() {
+            // Waiting for its preferred agent alone, until the sticky timer.
+            return;
+        }
+        let Some(pool) = self.pools.get(tenant, class.pool_skill, channel.index() as u8) else {
+            return;
+        };
+        let order = queue.strategy.order();
+        let window = queue.strategy.window().max(1);
+        let pool_skill = class.pool_skill;
+        let agents = &self.agents;
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        self.pools.visit(pool, order, queue.rr_cursor, |a| {
+            if Some(a) == refused {
+                return ControlFlow::Continue(());
+            }
+            let Some(agent) = agents.get(a as usize) else {
+                return ControlFlow::Continue(());
+            };
+            if !agent.eligible(tenant, &class.reqs) {
+                return ControlFlow::Continue(());
+            }
+            let key = agent.avail.get(channel.index()).copied().flatten();
+            scratch.push(Candidate {
+                agent: Dense::from_raw(a),
+                level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
+                handled: agent.state.handled(),
+                available_since: key.map_or(now, |k| k.since),
+            });
+            if scratch.len() >= window {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        if self.scratch.is_empty() {
+            return;
+        }
+        let q = slot.queue;
+        let Some(queue) = self.queues.get_mut(q as usize) else {
+            return;
+        };
+        if queue.strategy.ring_all() {
+            self.ring_all(s, now);
+            return;
+        }
+        let pick = queue.strategy.choose(&self.scratch);
+        let chosen = self
+            .scratch
+            .get(pick)
+            .or(self.scratch.first())
+            .map(|c| c.agent.raw());
+        if let Some(a) = chosen {
+            if order == AgentOrder::RoundRobin {
+                queue.rr_cursor = a;
+            }
+            self.offer(s, a, now);
+        }
+    }
+
+    /// The best waiting contact agent `a` qualifies for on `ch`: the smallest key among
+    /// the heads of the classes it qualifies for, in the queues it may serve. Allocates
+    /// nothing and reads no contact beyond those heads (and contacts it refused itself).
+    pub(super) fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
+        let agent = self.agents.get(a as usize)?;
+        // Contacts waiting for this agent alone (it is their preferred agent).
+        let mut best: Option<WaitKey> = agent
+            .sticky
+            .iter()
+            .find(|k| self.slot(k.3).is_some_and(|x| x.contact.channel == ch))
+            .copied();
+        for queue in agent.queues.iter().filter_map(|&q| self.queues.get(q as usize)) {
+            let t = queue.tenant;
+            for class in &queue.classes {
+                if class.channel != ch || class.waiting.is_empty() || !agent.eligible(t, &class.reqs) {
+                    continue;
+                }
+                let head = class.waiting.iter().find(|k| {
+                    self.slots
+                        .get(k.3 as usize)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|x| x.refused_by != Some(a))
+                });
+                if let Some(&k) = head
+                    && best.is_none_or(|b| k < b)
+                {
+                    best = Some(k);
+                }
+            }
+        }
+        best
+    }
+
+    /// The contact `agent` would be offered next on `channel` if it were available now
+    /// (a read-only routing decision, e.g. for a wallboard's "next in line").
+    pub fn next_contact_for(&self, agent: &AgentId, channel: Channel) -> Result<Option<&ContactId>> {
+        let a = self.agent_index(agent)?;
+        Ok(self
+            .best_for_agent(a, channel)
+            .and_then(|k| self.slot(k.3))
+            .map(|slot| &slot.contact.id))
+    }
+
+    /// Offers the best waiting contacts to an agent while it has capacity.
+    pub(super) fn route_agent(&mut self, a: u32, now: Instant) {
+        for ch in Channel::ALL {
+            while self.agents.get(a as usize).is_some_and(|x| x.state.available(ch)) {
+                // An offer that cannot be made (it never should) must not spin.
+                if !self
+                    .best_for_agent(a, ch)
+                    .is_some_and(|k| self.offer(k.3, a, now))
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Offers contact `s` to every candidate in `scratch` at once (ring-all).
+    fn ring_all(&mut self, s: u32, now: Instant) {
+        let mut primary = None;
+        for i in 0..self.scratch.len() {
+            let Some(a) = self.scratch.get(i).map(|c| c.agent.raw()) else {
+                break;
+            };
+            match primary {
+                None => {
+                    if self.offer(s, a, now) {
+                        primary = Some(a);
+                    }
+                }
+                Some(_) => self.add_companion(s, a, now),
+            }
+        }
+    }
+
+    /// Rings agent `a` too for contact `s`, already ringing (same lease).
+    fn add_companion(&mut self, s: u32, a: u32, now: Instant) {
+        let Some(slot) = self.slot(s) else {
+            return;
+        };
+        let CState::Ringing { lease_until, .. } = slot.state else {
+            return;
+        };
+        let (contact, channel, q, callback) = (
+            slot.contact.id.clone(),
+            slot.contact.channel,
+            slot.queue,
+            slot.callback,
+        );
+        if self
+            .with_agent(a, now, None, |st| {
+                st.reserve(contact.clone(), channel, lease_until)
+            })
+            .is_err()
+        {
+            return;
+        }
+        if let Some(slot) = self.slot_mut(s) {
+            slot.also.push(a);
+        }
+        self.announce_offer(s, a, q, contact, lease_until, callback);
+    }
+
+    /// Counts the offer and emits its event and command.
+    fn announce_offer(
+        &mut self,
+        s: u32,
+        a: u32,
+        q: u32,
+        contact: ContactId,
+        lease_until: Instant,
+        callback: bool,
+    ) {
+        let Some(queue) = self.queues.get_mut(q as usize) else {
+            return;
+        };
+        queue.counters.offers += 1;
+        let queue_id = queue.config.id.clone();
+        let Some(agent) = self.agents.get(a as usize).map(|x| x.state.id().clone()) else {
+            return;
+        };
+        self.contact_event(s, ContactChange::Offered { agent: agent.clone() });
+        self.commands.push_back(if callback {
+            Command::DialCallback {
+                contact,
+                agent,
+                queue: queue_id,
+                lease_until,
+            }
+        } else {
+            Command::Offer {
+                contact,
+                agent,
+                queue: queue_id,
+                lease_until,
+            }
+        });
+    }
+
+    /// Reserves agent `a` for contact `s` and orders the offer. Returns whether it did.
+    pub(super) fn offer(&mut self, s: u32, a: u32, now: Instant) -> bool {
+        let Some(slot) = self.slot(s) else {
+            return false;
+        };
+        let Some(queue) = self.queues.get(slot.queue as usize) else {
+            return false;
+        };
+        let lease_until = now + queue.config.ring_timeout;
+        let (contact, channel) = (slot.contact.id.clone(), slot.contact.channel);
+        if self
+            .with_agent(a, now, None, |st| {
+                st.reserve(contact.clone(), channel, lease_until)
+            })
+            .is_err()
+        {
+            return false;
+        }
+        self.unpark(s);
+        let Some(slot) = self.slot_mut(s) else {
+            return false;
+        };
+        slot.state = CState::Ringing {
+            agent: a,
+            lease_until,
+        };
+        let (q, callback) = (slot.queue, slot.callback);
+        self.count_in_service(s, true);
+        self.set_timer(s, T_LEASE, Some(lease_until));
+        self.announce_offer(s, a, q, contact, lease_until, callback);
+        true
+    }
+}

@@ -1,0 +1,723 @@
+//! The sans-IO router: inputs are method calls with `now`, outputs are drained.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use cc_core::{
+    AbandonStage, AgentChange, AgentEvent, AgentId, AgentStatus, Channel, Contact, ContactChange,
+    ContactEvent, ContactId, Dense, Destination, Disposition, EventBody, Interner, OfferOutcome, Priority,
+    QueueId, SkillId, TenantId,
+};
+
+use crate::agent::{AgentProfile, AgentState, Presence, TaskState};
+use crate::config::RouterConfig;
+use crate::error::{Error, Result};
+use crate::index::{AvailKey, Pools};
+use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
+use crate::stats::{AgentCounts, QueueCounters, QueueStats};
+use crate::strategy::{AgentOrder, Candidate, RoutingStrategy, SeededRng};
+
+/// What the center must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Ring `agent` with `contact`; the agent is reserved until `lease_until`.
+    Offer {
+        /// The contact.
+        contact: ContactId,
+        /// The reserved agent.
+        agent: AgentId,
+        /// The queue it came from.
+        queue: QueueId,
+        /// When the reservation lapses unless accepted.
+        lease_until: Instant,
+    },
+    /// A queued callback reached an agent: the agent is reserved; dial the customer and
+    /// connect them, then report [`Router::accept`].
+    DialCallback {
+        /// The callback contact.
+        contact: ContactId,
+        /// The reserved agent.
+        agent: AgentId,
+        /// The queue.
+        queue: QueueId,
+        /// When the reservation lapses unless accepted.
+        lease_until: Instant,
+    },
+    /// Stop ringing `agent` for `contact` (lease expired, or the customer hung up).
+    CancelOffer {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        outcome: OfferOutcome,
+    },
+    /// Send the contact elsewhere; the router no longer holds it.
+    Overflow {
+        /// The contact.
+        contact: ContactId,
+        /// The queue it leaves.
+        from: QueueId,
+        /// Where to.
+        to: Destination,
+    },
+    /// End the contact: the queue refuses it (e.g. `max_wait` passed, no overflow set).
+    Reject {
+        /// The contact.
+        contact: ContactId,
+        /// The queue.
+        queue: QueueId,
+        /// Why, e.g. `max_wait`.
+        reason: &'static str,
+    },
+    /// Tell the caller their place and estimated wait (sent on entering a queue).
+    Announce {
+        /// The contact.
+        contact: ContactId,
+        /// The queue.
+        queue: QueueId,
+        /// 1-based place among the contacts waiting in the queue.
+        position: usize,
+        /// Estimated wait (see [`crate::stats`]).
+        estimated_wait: Duration,
+    },
+}
+
+/// Where a contact held by the router stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactStatus {
+    /// Waiting in a queue.
+    Waiting,
+    /// Offered to an agent, ringing.
+    Ringing,
+    /// Answered, in progress.
+    Connected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CState {
+    Waiting,
+    Ringing { agent: u32, lease_until: Instant },
+    Connected { agent: u32, answered_at: Instant },
+}
+
+const T_LEASE: usize = 0;
+const T_ESCALATE: usize = 1;
+const T_AGE: usize = 2;
+const T_MAX_WAIT: usize = 3;
+const T_STICKY: usize = 4;
+const TIMER_KINDS: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Contact(u32, usize),
+    WrapUp(u32),
+}
+
+#[derive(Debug)]
+struct Slot {
+    contact: Contact,
+    tenant: u32,
+    queue: u32,
+    arrival: Instant,
+    queue_entered: Instant,
+    seq: u64,
+    priority: Priority,
+    /// Requirements with their original levels (queue's merged with the contact's).
+    base_reqs: Vec<(u32, u8)>,
+    level_cap: u8,
+    class: usize,
+    next_step: usize,
+    preferred: Option<u32>,
+    refused_by: Option<u32>,
+    callback: bool,
+    /// Ring-all companions: the other agents ringing with the one in `CState::Ringing`.
+    also: Vec<u32>,
+    state: CState,
+    timers: [Option<Instant>; TIMER_KINDS],
+    /// While waiting for its preferred agent alone (until the sticky timer).
+    sticky_for: Option<u32>,
+}
+
+#[derive(Debug)]
+struct AgentSlot {
+    state: AgentState,
+    tenant_ids: Vec<TenantId>,
+    /// Dense tenants served, sorted.
+    tenants: Vec<u32>,
+    /// (tenant, skill, level), sorted.
+    skills: Vec<(u32, u32, u8)>,
+    /// (channel index, pool, level in the pool's skill).
+    memberships: Vec<(u8, u32, u8)>,
+    avail: [Option<AvailKey>; 8],
+    /// Queues this agent may serve (tenant served, queue skills held).
+    queues: Vec<u32>,
+    /// Contacts waiting for this agent alone (it is their preferred agent), by wait key.
+    sticky: BTreeSet<WaitKey>,
+}
+
+impl AgentSlot {
+    fn level(&self, tenant: u32, skill: u32) -> u8 {
+        self.skills
+            .binary_search_by(|&(t, s, _)| (t, s).cmp(&(tenant, skill)))
+            .ok()
+            .and_then(|i| self.skills.get(i))
+            .map_or(0, |s| s.2)
+    }
+
+    fn eligible(&self, tenant: u32, reqs: &[(u32, u8)]) -> bool {
+        self.tenants.binary_search(&tenant).is_ok() && reqs.iter().all(|&(s, l)| self.level(tenant, s) >= l)
+    }
+}
+
+/// The sans-IO router: inputs are method calls with `now`, outputs are drained.
+///
+/// Methods fall in four groups, as in quinn's `Connection`:
+///
+/// - **setup**: [`Router::add_queue`], [`Router::add_agent`], [`Router::set_strategy`];
+/// - **inputs** (each takes `now`): agent [`login`](Router::login) /
+///   [`ready`](Router::ready) / [`not_ready`](Router::not_ready) /
+///   [`logout`](Router::logout), supervisor [`force_ready`](Router::force_ready) /
+///   [`force_logout`](Router::force_logout), contact [`enqueue`](Router::enqueue) /
+///   [`accept`](Router::accept) / [`reject`](Router::reject) /
+///   [`complete`](Router::complete) / [`abandon`](Router::abandon) /
+///   [`request_callback`](Router::request_callback), [`wrap_up_done`](Router::wrap_up_done);
+/// - **outputs**: [`poll_command`](Router::poll_command) (what the center must do),
+///   [`poll_event`](Router::poll_event) (what happened), [`poll_timeout`](Router::poll_timeout)
+///   (when to call [`handle_timeout`](Router::handle_timeout));
+/// - **getters**: statistics and states.
+///
+/// After every input, drain commands and events, then re-arm the timer from
+/// `poll_timeout`. The router never reads a clock; a `now` earlier than one already seen
+/// counts as the one already seen. Every input first fires the timers already due at its
+/// `now`, so an accept that arrives after its lease expired is refused exactly as if
+/// `handle_timeout` had run in between.
+///
+/// Guarantees (checked by property tests after every input): a contact is offered to at
+/// most one agent at a time (a ring-all offer aside, withdrawn as one on the first
+/// accept); no agent holds more than its capacity; no reservation outlives its lease
+/// (`handle_timeout` at or after it withdraws the offer, and every input fires due timers
+/// first); a contact of tenant A is only offered to agents serving A; contacts of equal
+/// priority and eligibility are offered in arrival order, and a refused or expired offer
+/// returns the contact to its own place; every contact ends exactly once; per queue,
+/// entered = answered + abandoned + overflowed + rejected + still inside; and no waiting
+/// contact has an available, eligible agent (bar the last one that refused it).
+#[derive(Debug)]
+pub struct Router {
+    config: RouterConfig,
+    now: Option<Instant>,
+    rng: SeededRng,
+    tenants: Interner<TenantId>,
+    tenant_queues: Vec<Vec<u32>>,
+    tenant_logged_in: Vec<u32>,
+    skills: Interner<SkillId>,
+    queue_ids: Interner<QueueId>,
+    queues: Vec<Queue>,
+    agent_ids: Interner<AgentId>,
+    agents: Vec<AgentSlot>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    by_contact: HashMap<ContactId, u32>,
+    next_seq: u64,
+    pools: Pools,
+    timers: BTreeSet<(Instant, Timer)>,
+    commands: VecDeque<Command>,
+    events: VecDeque<EventBody>,
+    scratch: Vec<Candidate>,
+}
+
+impl Router {
+    /// An empty router.
+    pub fn new(config: RouterConfig) -> Self {
+        Self {
+            rng: SeededRng::new(config.seed),
+            config,
+            now: None,
+            tenants: Interner::new(),
+            tenant_queues: Vec::new(),
+            tenant_logged_in: Vec::new(),
+            skills: Interner::new(),
+            queue_ids: Interner::new(),
+            queues: Vec::new(),
+            agent_ids: Interner::new(),
+            agents: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_contact: HashMap::new(),
+            next_seq: 0,
+            pools: Pools::default(),
+            timers: BTreeSet::new(),
+            commands: VecDeque::new(),
+            events: VecDeque::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    // ----- setup ------------------------------------------------------------------------
+
+    fn tenant(&mut self, tenant: &TenantId) -> Result<u32> {
+        let t = self.tenants.intern(tenant.clone())?.raw();
+        let n = self.tenants.len();
+        self.tenant_queues.resize_with(n, Vec::new);
+        self.tenant_logged_in.resize(n, 0);
+        Ok(t)
+    }
+
+    /// Dense requirements, merged per skill (highest level wins) and sorted. Configuration
+    /// (`contact: None`) may name new skills; a contact may only name skills some agent or
+    /// queue was configured with, so outside input never grows the skill table.
+    fn dense_reqs(
+        &mut self,
+        reqs: &[cc_core::SkillRequirement],
+        contact: Option<&ContactId>,
+    ) -> Result<Vec<(u32, u8)>> {
+        let mut out: Vec<(u32, u8)> = Vec::with_capacity(reqs.len());
+        for r in reqs {
+            let s =
+                match contact {
+                    None => self.skills.intern(r.skill.clone())?.raw(),
+                    Some(contact) => self.skills.get(r.skill.as_str()).map(Dense::raw).ok_or_else(|| {
+                        Error::UnknownSkill {
+                            skill: r.skill.clone(),
+                            contact: contact.clone(),
+                        }
+                    })?,
+                };
+            match out.iter_mut().find(|x| x.0 == s) {
+                Some(x) => x.1 = x.1.max(r.min_level.get()),
+                None => out.push((s, r.min_level.get())),
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Adds a queue. Overflow targets that are queues must exist already and belong to the
+    /// same tenant.
+    pub fn add_queue(&mut self, config: QueueConfig) -> Result<()> {
+        config.validate()?;
+        if self.queue_ids.get(config.id.as_str()).is_some() {
+            return Err(Error::DuplicateQueue(config.id.clone()));
+        }
+        for dest in config.destinations() {
+            self.check_destination(dest, &config.tenant, &config.id)?;
+        }
+        let tenant = self.tenant(&config.tenant)?;
+        let skills = self.dense_reqs(&config.skills, None)?;
+        let q = self.queue_ids.intern(config.id.clone())?.raw();
+        let order = config.strategy.order();
+        let strategy = config.strategy.build();
+        self.queues.push(Queue {
+            config,
+            tenant,
+            skills,
+            classes: Vec::new(),
+            by_arrival: BTreeSet::new(),
+            waiting: 0,
+            in_service: 0,
+            rr_cursor: u32::MAX,
+            counters: QueueCounters::default(),
+            strategy,
+        });
+        if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {
+            list.push(q);
+        }
+        for a in 0..self.agents.len() {
+            self.link_agent_queue(a, q);
+        }
+        self.want_order(order);
+        Ok(())
+    }
+
+    /// Checks that a destination is usable from a queue of `tenant` named `from`: a queue
+    /// destination must exist, be another queue, and belong to the same tenant.
+    fn check_destination(&self, dest: &Destination, tenant: &TenantId, from: &QueueId) -> Result<()> {
+        let Destination::Queue { queue } = dest else {
+            return Ok(());
+        };
+        let target = self
+            .queue_ids
+            .get(queue.as_str())
+            .and_then(|q| self.queues.get(q.index()))
+            .ok_or_else(|| Error::UnknownQueue(queue.clone()))?;
+        if &target.config.tenant != tenant {
+            return Err(Error::invalid(
+                "overflow destination",
+                queue,
+                "an overflow queue must belong to the same tenant; use an external destination to leave it",
+            ));
+        }
+        if queue == from {
+            return Err(Error::invalid(
+                "overflow destination",
+                queue,
+                "a queue cannot overflow into itself; name another queue or an external destination",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Changes a queue's configuration while the router runs. The id, tenant and skills
+    /// stay (add a new queue for those); timers already running keep their times, and the
+    /// new values apply from the next arrival, offer or completion.
+    pub fn update_queue(&mut self, config: QueueConfig) -> Result<()> {
+        config.validate()?;
+        let q = self.queue_index(&config.id)?;
+        let Some(queue) = self.queues.get(q as usize) else {
+            return Err(Error::UnknownQueue(config.id.clone()));
+        };
+        if queue.config.tenant != config.tenant {
+            return Err(Error::invalid(
+                "tenant",
+                &config.tenant,
+                "a queue keeps its tenant; add a new queue for another tenant",
+            ));
+        }
+        if queue.config.skills != config.skills {
+            return Err(Error::invalid(
+                "skills",
+                config.skills.iter().map(|s| s.skill.as_str()).collect::<Vec<_>>(),
+                "a queue keeps its skills; add a new queue for other skills",
+            ));
+        }
+        for dest in config.destinations() {
+            self.check_destination(dest, &config.tenant, &config.id)?;
+        }
+        let order = config.strategy.order();
+        let rebuild = queue.config.strategy != config.strategy;
+        if let Some(queue) = self.queues.get_mut(q as usize) {
+            if rebuild {
+                queue.strategy = config.strategy.build();
+            }
+            queue.config = config;
+        }
+        self.want_order(order);
+        Ok(())
+    }
+
+    /// Adds queue `q` to agent `a`'s list when the agent serves its tenant and has every
+    /// skill the queue itself requires (at some level: escalation may lower the levels).
+    fn link_agent_queue(&mut self, a: usize, q: u32) {
+        let (Some(agent), Some(queue)) = (self.agents.get_mut(a), self.queues.get(q as usize)) else {
+            return;
+        };
+        let t = queue.tenant;
+        if agent.tenants.binary_search(&t).is_ok() && queue.skills.iter().all(|&(s, _)| agent.level(t, s) > 0)
+        {
+            agent.queues.push(q);
+        }
+    }
+
+    /// Replaces a queue's strategy with one of your own.
+    pub fn set_strategy(&mut self, queue: &QueueId, strategy: Box<dyn RoutingStrategy>) -> Result<()> {
+        let q = self.queue_index(queue)?;
+        let order = strategy.order();
+        if let Some(queue) = self.queues.get_mut(q as usize) {
+            queue.strategy = strategy;
+        }
+        self.want_order(order);
+        Ok(())
+    }
+
+    /// Makes the pools keep `order`, refilling them if it is new.
+    fn want_order(&mut self, order: AgentOrder) {
+        if !self.pools.want(order) {
+            return;
+        }
+        self.pools.clear();
+        for (a, agent) in self.agents.iter().enumerate() {
+            for &(ch, pool, level) in &agent.memberships {
+                if let Some(k) = agent.avail.get(ch as usize).copied().flatten() {
+                    self.pools.insert(pool, a as u32, level, k);
+                }
+            }
+        }
+    }
+
+    /// Adds an agent (logged out). Skill levels are validated by [`cc_core::SkillLevel`].
+    pub fn add_agent(&mut self, profile: AgentProfile) -> Result<()> {
+        let AgentProfile {
+            id,
+            tenants: served,
+            capacity,
+        } = profile;
+        if self.agent_ids.get(id.as_str()).is_some() {
+            return Err(Error::DuplicateAgent(id.clone()));
+        }
+        if served.is_empty() {
+            return Err(Error::invalid(
+                "agent tenants",
+                id.as_str(),
+                "an agent must serve at least one tenant",
+            ));
+        }
+        let mut tenants = Vec::new();
+        let mut skills = Vec::new();
+        for ts in &served {
+            let t = self.tenant(&ts.tenant)?;
+            tenants.push(t);
+            for (skill, level) in &ts.skills {
+                let s = self.skills.intern(skill.clone())?.raw();
+                skills.push((t, s, level.get()));
+            }
+        }
+        tenants.sort_unstable();
+        tenants.dedup();
+        skills.sort_unstable();
+        skills.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let mut memberships = Vec::new();
+        for ch in Channel::ALL {
+            if capacity.get(ch) == 0 {
+                continue;
+            }
+            let c = ch.index() as u8;
+            for &t in &tenants {
+                memberships.push((c, self.pools.id(t, None, c), 0));
+            }
+            for &(t, s, l) in &skills {
+                memberships.push((c, self.pools.id(t, Some(s), c), l));
+            }
+        }
+        self.agent_ids.intern(id.clone())?;
+        self.agents.push(AgentSlot {
+            state: AgentState::new(id.clone(), capacity),
+            tenant_ids: served.iter().map(|t| t.tenant.clone()).collect(),
+            tenants,
+            skills,
+            memberships,
+            avail: [None; 8],
+            queues: Vec::new(),
+            sticky: BTreeSet::new(),
+        });
+        let a = self.agents.len() - 1;
+        for q in 0..self.queues.len() as u32 {
+            self.link_agent_queue(a, q);
+        }
+        Ok(())
+    }
+
+    // ----- lookups ----------------------------------------------------------------------
+
+    fn queue_index(&self, queue: &QueueId) -> Result<u32> {
+        self.queue_ids
+            .get(queue.as_str())
+            .map(Dense::raw)
+            .ok_or_else(|| Error::UnknownQueue(queue.clone()))
+    }
+
+    fn agent_index(&self, agent: &AgentId) -> Result<u32> {
+        self.agent_ids
+            .get(agent.as_str())
+            .map(Dense::raw)
+            .ok_or_else(|| Error::UnknownAgent(agent.clone()))
+    }
+
+    fn slot_index(&self, contact: &ContactId) -> Result<u32> {
+        self.by_contact
+            .get(contact)
+            .copied()
+            .ok_or_else(|| Error::UnknownContact(contact.clone()))
+    }
+
+    fn slot(&self, s: u32) -> Option<&Slot> {
+        self.slots.get(s as usize).and_then(Option::as_ref)
+    }
+
+    fn slot_mut(&mut self, s: u32) -> Option<&mut Slot> {
+        self.slots.get_mut(s as usize).and_then(Option::as_mut)
+    }
+
+    /// Advances the router's time to `now` (never backwards) and fires every timer due,
+    /// so an input that arrives late sees the state the timers would have made.
+    fn tick(&mut self, now: Instant) -> Instant {
+        let now = self.now.map_or(now, |seen| seen.max(now));
+        self.now = Some(now);
+        while let Some(&(at, timer)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            match timer {
+                Timer::WrapUp(a) => self.fire_wrap_up(a, now),
+                Timer::Contact(s, kind) => {
+                    if let Some(slot) = self.slot_mut(s) {
+                        slot.timers[kind] = None;
+                    }
+                    match kind {
+                        T_LEASE => self.fire_lease(s, now),
+                        T_ESCALATE => self.fire_escalation(s, now),
+                        T_AGE => self.fire_aging(s, at),
+                        T_MAX_WAIT => self.fire_max_wait(s, now),
+                        _ => self.fire_sticky(s, now),
+                    }
+                }
+            }
+        }
+        now
+    }
+
+    // ----- getters ----------------------------------------------------------------------
+
+    /// The id of a dense agent index (as in [`Candidate::agent`]).
+    pub fn agent_id(&self, agent: Dense<AgentId>) -> Option<&AgentId> {
+        self.agent_ids.resolve(agent)
+    }
+
+    /// An agent's state machine.
+    pub fn agent(&self, agent: &AgentId) -> Result<&AgentState> {
+        let a = self.agent_index(agent)?;
+        self.agents
+            .get(a as usize)
+            .map(|s| &s.state)
+            .ok_or_else(|| Error::UnknownAgent(agent.clone()))
+    }
+
+    /// An agent's reported status.
+    pub fn agent_status(&self, agent: &AgentId) -> Result<AgentStatus> {
+        self.agent(agent).map(AgentState::status)
+    }
+
+    /// Where a contact stands, and in which queue.
+    pub fn contact_status(&self, contact: &ContactId) -> Result<(ContactStatus, &QueueId)> {
+        let slot = self
+            .slot(self.slot_index(contact)?)
+            .ok_or_else(|| Error::UnknownContact(contact.clone()))?;
+        let status = match slot.state {
+            CState::Waiting => ContactStatus::Waiting,
+            CState::Ringing { .. } => ContactStatus::Ringing,
+            CState::Connected { .. } => ContactStatus::Connected,
+        };
+        let queue = self
+            .queues
+            .get(slot.queue as usize)
+            .map(|q| &q.config.id)
+            .ok_or_else(|| Error::UnknownContact(contact.clone()))?;
+        Ok((status, queue))
+    }
+
+    /// How many contacts the router holds (waiting, ringing or connected).
+    pub fn contacts(&self) -> usize {
+        self.by_contact.len()
+    }
+
+    fn estimated_wait(&self, q: &Queue) -> Duration {
+        let aht = q
+            .counters
+            .handle_ms
+            .checked_div(q.counters.completed)
+            .map_or(q.config.default_handle_time, Duration::from_millis);
+        let staffed = self
+            .tenant_logged_in
+            .get(q.tenant as usize)
+            .copied()
+            .unwrap_or(0)
+            .max(1);
+        aht.saturating_mul(q.waiting as u32 + 1) / staffed
+    }
+
+    fn stats_of(&self, qs: &[u32], now: Instant) -> QueueStats {
+        let mut counters = QueueCounters::default();
+        let (mut waiting, mut longest, mut ewt) = (0, Duration::ZERO, Duration::ZERO);
+        for q in qs.iter().filter_map(|&q| self.queues.get(q as usize)) {
+            counters.add(&q.counters);
+            waiting += q.waiting;
+            if let Some(&(first, _)) = q.by_arrival.first() {
+                longest = longest.max(now.saturating_duration_since(first));
+            }
+            ewt = ewt.max(self.estimated_wait(q));
+        }
+        let in_service = qs
+            .iter()
+            .filter_map(|&q| self.queues.get(q as usize))
+            .map(|q| q.in_service)
+            .sum();
+        let mut agents = AgentCounts::default();
+        for agent in &self.agents {
+            if agent.queues.iter().any(|q| qs.contains(q)) {
+                agents.count(agent.state.status());
+            }
+        }
+        QueueStats::from_counters(counters, waiting, in_service, longest, ewt, agents)
+    }
+
+    /// A snapshot of one queue's statistics at `now`.
+    pub fn queue_stats(&self, queue: &QueueId, now: Instant) -> Result<QueueStats> {
+        let q = self.queue_index(queue)?;
+        Ok(self.stats_of(&[q], now))
+    }
+
+    /// The statistics of all queues of one tenant: never another tenant's contacts.
+    pub fn tenant_stats(&self, tenant: &TenantId, now: Instant) -> Result<QueueStats> {
+        let t = self
+            .tenants
+            .get(tenant.as_str())
+            .ok_or_else(|| Error::UnknownTenant(tenant.clone()))?;
+        let qs = self.tenant_queues.get(t.index()).map_or(&[][..], Vec::as_slice);
+        Ok(self.stats_of(qs, now))
+    }
+
+    // ----- outputs ----------------------------------------------------------------------
+
+    /// The next command for the center.
+    #[must_use]
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.commands.pop_front()
+    }
+
+    /// The next event (when events are enabled in [`RouterConfig`]).
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<EventBody> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|&(at, _)| at)
+    }
+
+    /// Fires every timer due at `now`: reservation leases, wrap-up ends, escalation
+    /// steps, priority aging and max-wait limits. An early call does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.tick(now);
+    }
+
+    /// Moves the in-service count of contact `s`'s queue by one, up or down.
+    fn count_in_service(&mut self, s: u32, up: bool) {
+        let Some(q) = self.slot(s).map(|x| x.queue) else {
+            return;
+        };
+        if let Some(queue) = self.queues.get_mut(q as usize) {
+            queue.in_service = if up {
+                queue.in_service + 1
+            } else {
+                queue.in_service.saturating_sub(1)
+            };
+        }
+    }
+
+    fn contact_event(&mut self, s: u32, change: ContactChange) {
+        if !self.config.events {
+            return;
+        }
+        if let Some(slot) = self.slot(s) {
+            let event = ContactEvent {
+                tenant: slot.contact.tenant.clone(),
+                contact: slot.contact.id.clone(),
+                change,
+            };
+            self.events.push_back(EventBody::Contact(event));
+        }
+    }
+}
+
+mod agents;
+mod contacts;
+mod dispatch;
+#[cfg(test)]
+mod invariants;
+mod timers;
+mod waiting;
