@@ -237,7 +237,7 @@ impl std::fmt::Debug for Message {
             &self.headers().map(|h| (h.raw_name, h.value)).collect::<Vec<_>>(),
         )
         .field("body_len", &self.body().len())
-        .finish()
+        .finish_non_exhaustive()
     }
 }
 

@@ -130,14 +130,13 @@ impl Message {
             check_header(h.name, h.value)?;
         }
         if let (Some(method), Some(uri)) = (self.method(), self.request_uri_str()) {
-            if let Uri::Sip(sip) = Uri::parse(uri)? {
-                if !sip.headers.is_empty() {
-                    return Err(Error::InvalidUri {
-                        uri: crate::error::excerpt(uri),
-                        reason: "a Request-URI must not carry URI headers ('?...'); RFC 3261 §19.1.1"
-                            .to_owned(),
-                    });
-                }
+            if let Uri::Sip(sip) = Uri::parse(uri)?
+                && !sip.headers.is_empty()
+            {
+                return Err(Error::InvalidUri {
+                    uri: crate::error::excerpt(uri),
+                    reason: "a Request-URI must not carry URI headers ('?...'); RFC 3261 §19.1.1".to_owned(),
+                });
             }
             let cseq = self.cseq()?;
             if cseq.method != method {

@@ -328,10 +328,7 @@ mod tests {
             Err(Error::HeaderTooLong { .. })
         ));
         assert!(matches!(
-            Message::parse_with(
-                format!("INVITE sip:a@b SIP/2.0\r\nA: 1\r\n  23456789012\r\n\r\n"),
-                &short
-            ),
+            Message::parse_with("INVITE sip:a@b SIP/2.0\r\nA: 1\r\n  23456789012\r\n\r\n", &short),
             Err(Error::HeaderTooLong { .. })
         ));
     }

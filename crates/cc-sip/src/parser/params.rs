@@ -23,9 +23,12 @@ fn is_value_byte(b: u8) -> bool {
     super::text::is_token_byte(b) || matches!(b, b':' | b'[' | b']' | b'/' | b'@' | b'?')
 }
 
+/// One parameter read and the rest after it.
+type Step<'a> = ((&'a str, Option<&'a str>), &'a str);
+
 /// Reads one `;name[=value]` from the start of `s` (leading white space allowed).
 /// `Ok(None)` at the end of the parameters.
-fn next_param(s: &str) -> Result<Option<((&str, Option<&str>), &str)>, String> {
+fn next_param(s: &str) -> Result<Option<Step<'_>>, String> {
     let s = trim_lws_start(s);
     if s.is_empty() {
         return Ok(None);
@@ -103,6 +106,15 @@ impl<'a> Params<'a> {
     /// `true` when parameter `name` is present, with or without a value.
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+}
+
+impl<'a> IntoIterator for &Params<'a> {
+    type Item = (&'a str, Option<&'a str>);
+    type IntoIter = ParamIter<'a>;
+
+    fn into_iter(self) -> ParamIter<'a> {
+        self.iter()
     }
 }
 
