@@ -44,14 +44,25 @@ fn rsip_typed(bytes: &'static [u8]) -> Option<usize> {
     let m = rsip::SipMessage::try_from(bytes).ok()?;
     let branch = m.via_header().ok()?.typed().ok()?.branch()?.to_string().len();
     let tag = m.from_header().ok()?.typed().ok()?.tag()?.to_string().len();
-    let to = m.to_header().ok()?.typed().ok()?.uri.host_with_port.to_string().len();
+    let to = m
+        .to_header()
+        .ok()?
+        .typed()
+        .ok()?
+        .uri
+        .host_with_port
+        .to_string()
+        .len();
     let call_id = m.call_id_header().ok()?.value().len();
     let cseq = m.cseq_header().ok()?.typed().ok()?.seq as usize;
     Some(branch + tag + to + call_id + cseq)
 }
 
 fn parse_typed(c: &mut Criterion) {
-    assert_eq!(cc_sip_typed(CARRIER_INVITE).is_some(), rsip_typed(CARRIER_INVITE).is_some());
+    assert_eq!(
+        cc_sip_typed(CARRIER_INVITE).is_some(),
+        rsip_typed(CARRIER_INVITE).is_some()
+    );
     let mut group = c.benchmark_group("parse_typed");
     group.bench_function(format!("{WORKLOAD}/cc_sip"), |b| {
         b.iter(|| cc_sip_typed(black_box(CARRIER_INVITE)));

@@ -140,14 +140,86 @@ const LONG: &[(&str, HeaderName)] = &[
     ("Server", HeaderName::Server),
 ];
 
+/// The long names of length `len`, so that a lookup compares few strings.
+fn by_length(len: usize) -> &'static [(&'static str, HeaderName)] {
+    match len {
+        2 => &[("To", HeaderName::To)],
+        3 => &[("Via", HeaderName::Via)],
+        4 => &[
+            ("From", HeaderName::From),
+            ("CSeq", HeaderName::CSeq),
+            ("RSeq", HeaderName::RSeq),
+            ("RAck", HeaderName::RAck),
+            ("Date", HeaderName::Date),
+        ],
+        5 => &[
+            ("Route", HeaderName::Route),
+            ("Allow", HeaderName::Allow),
+            ("Event", HeaderName::Event),
+        ],
+        6 => &[
+            ("Reason", HeaderName::Reason),
+            ("Accept", HeaderName::Accept),
+            ("Server", HeaderName::Server),
+        ],
+        7 => &[
+            ("Call-ID", HeaderName::CallId),
+            ("Contact", HeaderName::Contact),
+            ("Require", HeaderName::Require),
+            ("Expires", HeaderName::Expires),
+            ("Subject", HeaderName::Subject),
+        ],
+        8 => &[
+            ("Refer-To", HeaderName::ReferTo),
+            ("Replaces", HeaderName::Replaces),
+            ("Identity", HeaderName::Identity),
+        ],
+        9 => &[("Supported", HeaderName::Supported)],
+        10 => &[("User-Agent", HeaderName::UserAgent)],
+        11 => &[
+            ("Unsupported", HeaderName::Unsupported),
+            ("Min-Expires", HeaderName::MinExpires),
+            ("Referred-By", HeaderName::ReferredBy),
+        ],
+        12 => &[
+            ("Max-Forwards", HeaderName::MaxForwards),
+            ("Content-Type", HeaderName::ContentType),
+            ("Record-Route", HeaderName::RecordRoute),
+            ("Allow-Events", HeaderName::AllowEvents),
+        ],
+        13 => &[
+            ("Proxy-Require", HeaderName::ProxyRequire),
+            ("Authorization", HeaderName::Authorization),
+            ("Identity-Info", HeaderName::IdentityInfo),
+        ],
+        14 => &[
+            ("Content-Length", HeaderName::ContentLength),
+            ("Accept-Contact", HeaderName::AcceptContact),
+            ("Reject-Contact", HeaderName::RejectContact),
+        ],
+        15 => &[("Session-Expires", HeaderName::SessionExpires)],
+        16 => &[
+            ("WWW-Authenticate", HeaderName::WwwAuthenticate),
+            ("Content-Encoding", HeaderName::ContentEncoding),
+        ],
+        18 => &[("Proxy-Authenticate", HeaderName::ProxyAuthenticate)],
+        19 => &[
+            ("Proxy-Authorization", HeaderName::ProxyAuthorization),
+            ("Request-Disposition", HeaderName::RequestDisposition),
+        ],
+        _ => &[],
+    }
+}
+
 impl HeaderName {
     /// Classifies a header name as written (case-insensitive; compact forms accepted).
     pub fn from_name(name: &str) -> Self {
         if let [b] = name.as_bytes() {
             return Self::from_compact(*b);
         }
-        LONG.iter()
-            .find(|(long, _)| long.len() == name.len() && long.eq_ignore_ascii_case(name))
+        by_length(name.len())
+            .iter()
+            .find(|(long, _)| long.eq_ignore_ascii_case(name))
             .map_or(HeaderName::Other, |&(_, h)| h)
     }
 
@@ -233,6 +305,14 @@ mod tests {
         assert_eq!(HeaderName::from_name("V"), HeaderName::Via);
         assert_eq!(HeaderName::from_name("C%6Fntact"), HeaderName::Other);
         assert_eq!(HeaderName::from_name("g"), HeaderName::Other);
+    }
+
+    #[test]
+    fn every_long_name_is_found_by_length() {
+        for (long, h) in LONG {
+            assert_eq!(HeaderName::from_name(long), *h, "{long}");
+            assert_eq!(HeaderName::from_name(&long.to_ascii_uppercase()), *h, "{long}");
+        }
     }
 
     #[test]

@@ -27,12 +27,12 @@ pub(crate) fn is_lws(b: u8) -> bool {
 
 /// `s` without leading and trailing linear white space.
 pub(crate) fn trim_lws(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    s.trim_matches([' ', '\t', '\r', '\n'])
 }
 
 /// `s` without leading linear white space.
 pub(crate) fn trim_lws_start(s: &str) -> &str {
-    s.trim_start_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    s.trim_start_matches([' ', '\t', '\r', '\n'])
 }
 
 /// Length of the quoted string at the start of `s` (which starts with `"`), quotes
