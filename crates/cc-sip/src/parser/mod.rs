@@ -1,7 +1,7 @@
 //! The zero-copy message parser: start line, header lines (folding, compact names),
-//! Content-Length and body, under [`Limits`](crate::Limits).
+//! Content-Length and body, under [`Limits`].
 //!
-//! - [`text`]: token characters, white space, quoted strings, comma lists;
+//! - `text`: token characters, white space, quoted strings, comma lists;
 //! - [`params`]: `;name=value` parameter lists;
 //! - [`uri`]: SIP, SIPS, tel and other URIs;
 //! - `start_line`: request and status lines;
