@@ -42,13 +42,12 @@ pub fn frame_stream(buf: &[u8], limits: &Limits) -> Result<Frame, Error> {
         return Ok(Frame::KeepAlive { len: crlf });
     }
     let max = limits.message_size();
-    let Some(head_end) = memchr::memmem::find(buf, b"\r\n\r\n") else {
+    if memchr::memmem::find(buf, b"\r\n\r\n").is_none() {
         if buf.len() > max {
             return Err(Error::MessageTooLarge { size: buf.len(), max });
         }
         return Ok(Frame::Incomplete { needed: None });
-    };
-    let body_start = head_end + 4;
+    }
     let Some(first_nl) = memchr::memchr(b'\n', buf) else {
         return Ok(Frame::Incomplete { needed: None });
     };
@@ -56,7 +55,7 @@ pub fn frame_stream(buf: &[u8], limits: &Limits) -> Result<Frame, Error> {
     let Some(content_length) = head.content_length else {
         return Err(Error::ContentLengthRequired);
     };
-    let total = body_start.saturating_add(content_length);
+    let total = head.body_start.saturating_add(content_length);
     if total > max {
         return Err(Error::MessageTooLarge { size: total, max });
     }
