@@ -25,6 +25,15 @@ pub fn check_message_file(path: impl AsRef<Path>) -> Result<String, Error> {
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let max = Limits::default().message_size();
+    if let Ok(meta) = file.metadata()
+        && meta.is_file()
+        && meta.len() > max as u64
+    {
+        return Err(Error::MessageTooLarge {
+            size: usize::try_from(meta.len()).unwrap_or(usize::MAX),
+            max,
+        });
+    }
     let mut bytes = Vec::new();
     file.take(max as u64 + 1)
         .read_to_end(&mut bytes)

@@ -159,3 +159,20 @@ fn unreadable_files_are_errors() {
         Err(Error::Unreadable { .. })
     ));
 }
+
+#[test]
+fn oversized_files_report_their_size() {
+    let dir = std::env::temp_dir().join(format!("cc-sip-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.sip");
+    std::fs::write(&file, vec![b'a'; 70_000]).unwrap();
+    let err = check_message_file(&file).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        err,
+        Error::MessageTooLarge {
+            size: 70_000,
+            max: 65_535
+        }
+    );
+}
