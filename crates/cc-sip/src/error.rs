@@ -152,6 +152,10 @@ pub enum Error {
         /// cc-core's reason.
         reason: String,
     },
+    /// A message body's session description is malformed or cannot be accepted
+    /// (answer with [`SdpError::sip_status`](crate::sdp::SdpError::sip_status), 488).
+    #[error("SDP: {0}")]
+    Sdp(#[from] crate::sdp::SdpError),
     /// A file of one message could not be read.
     #[error("cannot read {path:?}: {reason}")]
     Unreadable {

@@ -16,6 +16,8 @@
 //! - [`Message::to_bytes`] writes a message; [`Message::request`] / [`Message::response`]
 //!   build one.
 //!
+//! - [`sdp`] parses and writes session descriptions and runs offer/answer (RFC 3264).
+//!
 //! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
 //! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their
 //! long names. Nothing here panics on input: every parser returns [`Error`].
@@ -50,6 +52,7 @@ pub mod headers;
 mod limits;
 mod message;
 pub mod parser;
+pub mod sdp;
 mod serialize;
 mod validate;
 
