@@ -348,7 +348,10 @@ fn build_answer(
             media.push(rejected(m));
             continue;
         };
-        let hold = offer.media_connection(m).is_some_and(Connection::is_hold);
+        let connection = offer
+            .media_connection(m)
+            .ok_or(SdpError::MissingConnection { index })?;
+        let hold = connection.is_hold();
         let mut offer_dir = offer.media_direction(m);
         if hold {
             offer_dir = Direction::from_flags(offer_dir.sends(), false);
@@ -387,11 +390,7 @@ fn build_answer(
         answer.attributes = attributes;
         media.push(answer);
 
-        let rtp = if hold {
-            None
-        } else {
-            socket(offer.media_connection(m), m.port)
-        };
+        let rtp = socket(Some(connection), m.port);
         negotiated = Some(NegotiatedMedia {
             index,
             remote_rtp: rtp,
