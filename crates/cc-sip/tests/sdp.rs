@@ -679,3 +679,24 @@ fn offer_answer_between_two_of_our_sessions() {
         "Bob's answer changed: version 2 -> 3"
     );
 }
+
+#[test]
+fn message_bodies_are_read_as_sdp_only_when_typed_so() {
+    let msg = Message::parse(CARRIER_INVITE).unwrap();
+    let sdp = msg.sdp().unwrap().unwrap();
+    assert_eq!(sdp.media[0].port, 40000);
+
+    let broken = String::from_utf8_lossy(CARRIER_INVITE).replace("m=audio 40000", "m=audio 4x000");
+    let err = Message::parse(broken.into_bytes())
+        .unwrap()
+        .sdp()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SDP: SDP line 6 \"m=audio 4x000 RTP/AVP 8 0 101\": expected a port number 0-65535 in m="
+    );
+
+    let text = String::from_utf8_lossy(CARRIER_INVITE).replace("application/sdp", "text/plain");
+    assert!(Message::parse(text.into_bytes()).unwrap().sdp().is_none());
+}

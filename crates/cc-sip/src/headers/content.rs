@@ -51,6 +51,19 @@ impl Message {
             .map(MediaType::parse)
             .transpose()
     }
+
+    /// The body as a session description, when Content-Type is `application/sdp` and
+    /// the body is not empty: `None` otherwise. A malformed description gives
+    /// [`Error::Sdp`], to be answered with 488 Not Acceptable Here.
+    pub fn sdp(&self) -> Option<Result<crate::sdp::SessionDescription, Error>> {
+        let media = self.content_type().ok().flatten()?;
+        let is_sdp =
+            media.kind.eq_ignore_ascii_case("application") && media.subtype.eq_ignore_ascii_case("sdp");
+        if !is_sdp || self.body().is_empty() {
+            return None;
+        }
+        Some(crate::sdp::parse(self.body()).map_err(Error::from))
+    }
 }
 
 #[cfg(test)]
