@@ -6,12 +6,18 @@
 //! - `parse/carrier_invite_904B/*`: parse the message;
 //! - `parse_typed/carrier_invite_904B/*`: parse, then read Via branch, From tag, To URI,
 //!   Call-ID and CSeq as typed values (what a B2BUA needs for every message);
-//! - `serialize/carrier_invite_904B/*`: write a parsed message back to bytes.
+//! - `serialize/carrier_invite_904B/*`: write a parsed message back to bytes;
+//! - `sdp_parse/carrier_offer_238B/cc_sip`: parse the INVITE's SDP body (one audio
+//!   stream, 3 payload types, 6 attributes) into a `SessionDescription`;
+//! - `sdp_answer/carrier_offer_238B_4_local_codecs/*`: answer that parsed offer from
+//!   local capabilities PCMA, PCMU, opus, telephone-event (`answer`), and the same
+//!   followed by writing the answer's text (`answer_and_print`).
 
 use std::hint::black_box;
 
 use bytes::Bytes;
 use ccsdk::sip::Message;
+use ccsdk::sip::sdp::{LocalMedia, SdpOffer, SdpSession};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rsip::prelude::*;
 
@@ -79,5 +85,37 @@ fn serialize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, parse_typed, serialize);
+fn sdp(c: &mut Criterion) {
+    let Ok(msg) = Message::parse(Bytes::from_static(CARRIER_INVITE)) else {
+        return;
+    };
+    let body = msg.body();
+    assert_eq!(body.len(), 238);
+    let mut group = c.benchmark_group("sdp_parse");
+    group.bench_function("carrier_offer_238B/cc_sip", |b| {
+        b.iter(|| SdpOffer::parse(black_box(body)).is_ok());
+    });
+    group.finish();
+
+    let Ok(offer) = SdpOffer::parse(body) else {
+        return;
+    };
+    let local = LocalMedia::new([198, 51, 100, 20].into(), 30000);
+    let mut session = SdpSession::new(4242, local.address);
+    assert!(session.answer(&offer, &local).is_ok());
+    let mut group = c.benchmark_group("sdp_answer");
+    group.bench_function("carrier_offer_238B_4_local_codecs/answer", |b| {
+        b.iter(|| session.answer(black_box(&offer), &local).is_ok());
+    });
+    group.bench_function("carrier_offer_238B_4_local_codecs/answer_and_print", |b| {
+        b.iter(|| {
+            session
+                .answer(black_box(&offer), &local)
+                .map(|(answer, _)| answer.to_string().len())
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse, parse_typed, serialize, sdp);
 criterion_main!(benches);
