@@ -4,6 +4,9 @@
 //! RFC 8866's order), but `o=`, `s=`, `i=`, `u=`, `c=`, `z=` and `k=` at most once, and
 //! `v=`, `o=` and `s=` must be present. A media section takes `i=`, `c=`, `b=`, `k=` and
 //! `a=` lines. Unknown attributes are kept verbatim; unknown line types are rejected.
+//! Fields of `o=`, `c=`, `t=`, `m=` and `a=rtcp` may be separated by runs of white space
+//! and followed by trailing white space (seen from some gateways); they print back with
+//! single spaces.
 
 use super::data::{
     Attribute, Bandwidth, Connection, Direction, MediaDescription, Origin, Rtcp, RtpMap, SessionDescription,
@@ -253,7 +256,7 @@ fn is_field(s: &str) -> bool {
 fn parse_origin(line: Line<'_>, value: &str) -> Result<Origin, SdpError> {
     const EXPECTED: &str =
         "o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address>, e.g. o=- 1 1 IN IP4 192.0.2.1";
-    let mut f = value.split(' ');
+    let mut f = value.split_ascii_whitespace();
     let mut next = || f.next().filter(|s| is_field(s));
     let (Some(username), Some(id), Some(version), Some(net), Some(addr_type), Some(address), None) =
         (next(), next(), next(), next(), next(), next(), next())
@@ -287,7 +290,7 @@ fn connection_fields(net: &str, addr_type: &str, address: &str) -> Option<Connec
 }
 
 fn parse_c(line: Line<'_>, value: &str) -> Result<Connection, SdpError> {
-    let mut f = value.split(' ');
+    let mut f = value.split_ascii_whitespace();
     let c = match (f.next(), f.next(), f.next(), f.next()) {
         (Some(n), Some(t), Some(a), None) => connection_fields(n, t, a),
         _ => None,
@@ -325,6 +328,7 @@ fn is_hostname(s: &str) -> bool {
 
 fn parse_b(line: Line<'_>, value: &str) -> Result<Bandwidth, SdpError> {
     value
+        .trim_end()
         .split_once(':')
         .filter(|(k, _)| is_token(k))
         .and_then(|(k, v)| {
@@ -337,7 +341,7 @@ fn parse_b(line: Line<'_>, value: &str) -> Result<Bandwidth, SdpError> {
 }
 
 fn parse_t(line: Line<'_>, value: &str) -> Result<Timing, SdpError> {
-    let mut f = value.split(' ');
+    let mut f = value.split_ascii_whitespace();
     match (f.next().and_then(digits), f.next().and_then(digits), f.next()) {
         (Some(start), Some(stop), None) => Ok(Timing {
             start,
@@ -358,7 +362,7 @@ fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
 
 fn parse_m(line: Line<'_>, value: &str) -> Result<MediaDescription, SdpError> {
     const EXPECTED: &str = "m=<media> <port>[/<number>] <proto> <fmt> ..., e.g. m=audio 49170 RTP/AVP 0 8";
-    let mut f = value.split(' ');
+    let mut f = value.split_ascii_whitespace();
     let (Some(media), Some(port), Some(proto)) = (f.next(), f.next(), f.next()) else {
         return Err(line.err(EXPECTED));
     };
@@ -465,7 +469,7 @@ fn parse_rtpmap(v: &str) -> Option<RtpMap> {
 }
 
 fn parse_rtcp(value: &str) -> Option<Rtcp> {
-    let mut fields = value.split(' ');
+    let mut fields = value.split_ascii_whitespace();
     let port = digits(fields.next()?)?;
     let connection = match (fields.next(), fields.next(), fields.next(), fields.next()) {
         (None, ..) => None,
@@ -576,6 +580,18 @@ mod tests {
             parse(b"v=0\r\n\xff\r\n").unwrap_err(),
             SdpError::NotUtf8 { line: 2 }
         );
+    }
+
+    #[test]
+    fn tolerates_extra_white_space_in_typed_lines() {
+        let sloppy = CARRIER
+            .replace("m=audio 40000 RTP/AVP 8 0 101", "m=audio  40000 RTP/AVP 8 0 101 ")
+            .replace("c=IN IP4 203.0.113.10", "c=IN IP4 203.0.113.10\t")
+            .replace("t=0 0", "t=0 0 ")
+            .replace("a=ptime:20", "a=ptime:20 ");
+        assert_eq!(parse(sloppy.as_bytes()).unwrap().to_string(), CARRIER);
+        let b = CARRIER.replace("t=0 0", "b=AS:64 \r\nt=0 0");
+        assert_eq!(parse(b.as_bytes()).unwrap().bandwidths[0].value, 64);
     }
 
     #[test]
