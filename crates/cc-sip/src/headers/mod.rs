@@ -1,0 +1,22 @@
+//! Typed views of header values, a file per header family. Each view borrows from the
+//! message and is parsed on demand; `Message` gets an accessor for each.
+
+mod auth;
+mod content;
+mod name;
+mod name_addr;
+mod reason;
+mod replaces;
+mod sequence;
+pub(crate) mod simple;
+mod tokens;
+mod via;
+
+pub use auth::Auth;
+pub use content::MediaType;
+pub use name::HeaderName;
+pub use name_addr::{Contact, NameAddr};
+pub use reason::Reason;
+pub use replaces::Replaces;
+pub use sequence::{CSeq, RAck};
+pub use via::Via;

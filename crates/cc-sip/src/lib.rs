@@ -1,0 +1,70 @@
+//! # cc-sip: SIP for the contact-center SDK
+//!
+//! This crate holds the message layer: our own zero-copy SIP parser over
+//! [`bytes::Bytes`], typed views of the headers a B2BUA and registrar need, a serializer
+//! and a builder.
+//!
+//! - [`Message::parse`] indexes a received datagram (start line, headers, body bounded by
+//!   Content-Length) without copying; [`frame_stream`] says how many bytes a message on
+//!   TCP/TLS needs. [`Limits`] bound size, header count and header length.
+//! - [`Message::validate`] applies the RFC 3261 checks (mandatory headers, single-valued
+//!   headers, CSeq/method agreement, the grammar of every known header).
+//! - Typed accessors return views into the buffer: [`Message::top_via`] ([`Via`]),
+//!   [`Message::from_header`] / [`Message::to_header`] ([`NameAddr`]), [`Message::call_id`],
+//!   [`Message::cseq`] ([`CSeq`]), [`Message::contacts`] ([`Contact`]),
+//!   [`Message::routes`], [`Message::authorization`] ([`Auth`]), [`Message::replaces`] and more.
+//! - [`Message::to_bytes`] writes a message; [`Message::request`] / [`Message::response`]
+//!   build one.
+//!
+//! - [`sdp`] parses and writes session descriptions and runs offer/answer (RFC 3264).
+//!
+//! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
+//! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their
+//! long names. Nothing here panics on input: every parser returns [`Error`].
+//!
+//! ```
+//! use cc_sip::{HeaderName, Message};
+//!
+//! let raw = "SIP/2.0 180 Ringing\r\n\
+//!            Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKx;received=[2001:db8::9]\r\n\
+//!            From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n\
+//!            To: <sip:bob@example.com>;tag=b2\r\n\
+//!            Call-ID: c@h\r\n\
+//!            CSeq: 4 INVITE\r\n\
+//!            Require: 100rel\r\n\
+//!            RSeq: 1\r\n\
+//!            Content-Length: 0\r\n\r\n";
+//! let msg = Message::parse(raw)?;
+//! msg.validate()?;
+//! assert_eq!(msg.status_code(), Some(180));
+//! assert_eq!(msg.top_via()?.received(), Some("[2001:db8::9]"));
+//! assert_eq!(msg.from_header()?.display_name().as_deref(), Some("Alice"));
+//! assert_eq!(msg.to_header()?.tag(), Some("b2"));
+//! assert!(msg.supports("100rel"));
+//! assert_eq!(msg.header(HeaderName::RSeq), Some("1"));
+//! # Ok::<(), cc_sip::Error>(())
+//! ```
+
+mod builder;
+mod check;
+mod error;
+pub mod headers;
+mod limits;
+mod message;
+pub mod parser;
+pub mod sdp;
+mod serialize;
+mod validate;
+
+pub use builder::MessageBuilder;
+pub use check::{check_message, check_message_file};
+pub use error::Error;
+pub use headers::{Auth, CSeq, Contact, HeaderName, MediaType, NameAddr, RAck, Reason, Replaces, Via};
+pub use limits::Limits;
+pub use message::{Header, Message};
+pub use parser::framing::{Frame, frame_stream};
+pub use parser::params::{ParamIter, Params};
+pub use parser::uri::{SipUriRef, TelUri, Uri};
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
