@@ -1,12 +1,15 @@
 //! # cc-media: what callers hear and what the center records
 //!
 //! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
+//! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
+//!   Goertzel detection;
 //! - [`wav`]: 8 kHz mono 16-bit WAV in and out;
 //! - [`g711_cli`]: the logic of the `g711` command-line tool (`examples/g711.rs`).
 //!
 //! Nothing here panics on input: bad packets, files and arguments give an [`Error`].
 
 pub mod codec;
+pub mod dtmf;
 mod error;
 pub mod g711_cli;
 pub mod wav;
