@@ -1,1 +1,2 @@
+//! `ccd`: the reference contact-center daemon.
 fn main() {}

@@ -153,7 +153,10 @@ impl EventReceiver {
                 self.stats.duplicates += 1;
             } else {
                 current.segment_duration = current.segment_duration.max(event.duration);
-                let total = current.segment.wrapping_sub(current.start) + u32::from(current.segment_duration);
+                let total = current
+                    .segment
+                    .wrapping_sub(current.start)
+                    .saturating_add(u32::from(current.segment_duration));
                 current.duration = current.duration.max(total);
                 if event.end {
                     current.ended = true;
@@ -171,7 +174,9 @@ impl EventReceiver {
         if continues {
             current.segment = timestamp;
             current.segment_duration = event.duration;
-            let total = timestamp.wrapping_sub(current.start) + u32::from(event.duration);
+            let total = timestamp
+                .wrapping_sub(current.start)
+                .saturating_add(u32::from(event.duration));
             current.duration = current.duration.max(total);
             if event.end {
                 current.ended = true;
