@@ -296,8 +296,11 @@ fn no_false_digits_on_music_like_tones() {
     let d = dir.path();
     // Chords that contain notes within 0.3 % of DTMF pairs (F5 ≈ 697, F#6 ≈ 1477,
     // A#5 ≈ 941, E6 ≈ 1336), each with other notes sounding; a bright chord with
-    // harmonics; and a siren sweeping across both groups over a steady chord.
-    let pieces: [&[&str]; 5] = [
+    // harmonics; a plucked chord; and a siren sweeping across both groups over a steady chord.
+    let pieces: [&[&str]; 6] = [
+        &[
+            "synth", "2", "pluck", "698.46", "pluck", "1479.98", "pluck", "880",
+        ],
         &[
             "synth", "2", "sine", "698.46", "sine", "880", "sine", "1046.5", "sine", "1479.98",
         ],

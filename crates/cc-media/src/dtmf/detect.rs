@@ -20,6 +20,11 @@
 //! with a relaxed tone share (noise does not split one press into two); the first block that
 //! fails releases it, and only then can the same key be reported again.
 //!
+//! Limits: tones must last about 65 ms to be caught at any alignment (two blocks), and a
+//! gap of about 50 ms separates two presses of the same key. Two pure notes within 2 % of a
+//! key's pair with nothing else sounding (say F5 and F♯6, 0.2 % from key 3) are, to any
+//! detector, that key; a third note, harmonics or speech around them is enough to reject.
+//!
 //! Works in any frame size and allocates nothing per frame (only the small queue of
 //! detections grows if nobody drains it).
 
