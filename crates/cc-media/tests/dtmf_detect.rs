@@ -198,29 +198,55 @@ fn level_twist_and_frequency_edges() {
     assert_eq!(detect(&tones(row, a, column, 0.0, 200, 0)), "");
 }
 
-#[test]
-fn digits_in_white_noise() {
-    // Deterministic noise 15 dB below each tone, so no luck is involved.
-    let mut state = 0x2545_F491_u32;
-    let mut noise = || {
+/// Deterministic uniform noise in [-1, 1) (xorshift32), so no test depends on luck.
+fn noise_source(seed: u32) -> impl FnMut() -> f32 {
+    let mut state = seed;
+    move || {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
         (state as f32 / u32::MAX as f32 - 0.5) * 2.0
-    };
-    let a = amplitude(-12.0);
-    // Uniform noise of peak p has RMS p / sqrt(3); each tone has RMS a / sqrt(2).
-    let peak = a / 2_f32.sqrt() * 3_f32.sqrt() * 10_f32.powf(-15.0 / 20.0);
-    let mut audio = Vec::new();
-    for key in "159#D".chars() {
-        let (row, column) = frequencies(key);
-        audio.extend(tones(row, a, column, a, 80, 40));
     }
-    let noisy: Vec<i16> = audio
+}
+
+/// Adds white noise `snr_db` below the power of a tone pair of peak `a` each.
+fn add_noise(audio: &[i16], a: f32, snr_db: f32, seed: u32) -> Vec<i16> {
+    let mut noise = noise_source(seed);
+    // The pair's power is a²; uniform noise of peak p has power p² / 3.
+    let peak = (3.0 * a * a * 10_f32.powf(-snr_db / 10.0)).sqrt();
+    audio
         .iter()
         .map(|&x| (f32::from(x) + peak * noise()) as i16)
-        .collect();
-    assert_eq!(detect(&through_g711(&noisy, Law::Mu)), "159#D");
+        .collect()
+}
+
+#[test]
+fn detection_rate_in_white_noise() {
+    // All 16 keys, ten rounds each (160 digits, 80 ms on, 70 ms off), at -12 dBm0 per tone
+    // with white noise 10 dB below the pair, through µ-law: every digit is found, in order.
+    let a = amplitude(-12.0);
+    let mut audio = Vec::new();
+    let mut expected = String::new();
+    for round in 0..10 {
+        for key in KEYPAD.chars() {
+            let (row, column) = frequencies(key);
+            audio.extend(tones(row, a, column, a, 80, 80 + round));
+            expected.push(key);
+        }
+    }
+    for seed in [0x2545_F491, 0x9E37_79B9, 0x0BAD_CAFE] {
+        let noisy = add_noise(&audio, a, 10.0, seed);
+        let found = detect(&through_g711(&noisy, Law::Mu));
+        assert_eq!(found, expected, "noise seed {seed:#x}");
+    }
+}
+
+#[test]
+fn no_false_digits_on_noise() {
+    // Ten seconds of white noise at about -15 dBm0.
+    let noise = add_noise(&silence(10_000), amplitude(-15.0), 3.0, 0x1234_5678);
+    assert_eq!(detect(&noise), "");
+    assert_eq!(detect(&through_g711(&noise, Law::A)), "");
 }
 
 /// Speech made by espeak-ng, resampled by sox to 8 kHz mono 16-bit.

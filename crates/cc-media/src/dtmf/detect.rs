@@ -3,15 +3,19 @@
 //! The audio is cut into blocks of 205 samples (25.6 ms), the classic size at which the
 //! eight DTMF frequencies fall near whole frequency bins. For each block the detector
 //! measures the power at the four row (697–941 Hz) and four column (1209–1633 Hz)
-//! frequencies and accepts the block as a digit when
+//! frequencies and at their second harmonics, each with three Goertzel filters (at the
+//! nominal frequency and 1 % either side, keeping at least 87 % of the power of a tone
+//! within the ±1.5 % that ITU-T Q.24 asks to accept), and accepts the block as a digit when
 //!
 //! - **level**: the strongest row and column tones are each above the minimum level;
 //! - **twist**: their powers differ by no more than the allowed twist either way;
 //! - **relative peak**: each stands clear of the second strongest in its group;
 //! - **tone share**: together they hold most of the block's energy, which is what speech
 //!   and music, with their energy spread over many frequencies, fail;
-//! - **harmonics**: neither has a second harmonic near its own level, as voices and
-//!   instruments do and a keypad's pure tones do not. (The row tone's harmonic is not
+//! - **harmonics**: neither has a second harmonic within 13 dB of its own level, as
+//!   voices and instruments do and a keypad's pure tones do not. This one is judged on the powers
+//!   summed over all the blocks of the press so far, since a single block's harmonic
+//!   filter sees noise fluctuate by several dB. (The row tone's harmonic is not
 //!   judged for keys 2, 6 and 9, where it lies within 100 Hz of the column tone, whose
 //!   leakage would drown it.)
 //!
@@ -51,10 +55,9 @@ pub const KEYS: [[char; 4]; 4] = [
 const FILTERS_PER_TONE: usize = 3;
 /// Relative spacing of the side filters.
 const SIDE_OFFSET: f32 = 0.01;
-/// Number of Goertzel filters: three per tone, then one at each tone's second harmonic.
-const FILTERS: usize = 8 * FILTERS_PER_TONE + 8;
-/// Index of the first second-harmonic filter.
-const HARMONICS: usize = 8 * FILTERS_PER_TONE;
+/// Number of Goertzel filters: three for each of the eight tones, then three for each
+/// tone's second harmonic.
+const FILTERS: usize = 16 * FILTERS_PER_TONE;
 
 /// Samples per analysis block.
 pub const BLOCK_LEN: usize = 205;
@@ -78,7 +81,7 @@ pub struct DetectorConfig {
     pub min_relative_peak_db: f32,
     /// Least share of the block's energy the two tones must hold, 0 to 1 (default 0.75).
     pub min_tone_share: f32,
-    /// Highest level of a tone's second harmonic relative to the tone, dB (default -20).
+    /// Highest level of a tone's second harmonic relative to the tone, dB (default -13).
     pub max_harmonic_db: f32,
     /// Consecutive blocks a digit must be seen in before it is reported (default 2,
     /// about 51 ms).
@@ -93,7 +96,7 @@ impl Default for DetectorConfig {
             max_low_twist_db: 8.0,
             min_relative_peak_db: 10.0,
             min_tone_share: 0.75,
-            max_harmonic_db: -20.0,
+            max_harmonic_db: -13.0,
             min_blocks: 2,
         }
     }
@@ -175,6 +178,20 @@ impl BlockAnalysis {
     }
 }
 
+/// A key seen in consecutive blocks, not yet reported.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    key: (usize, usize),
+    blocks: u32,
+    /// Index of the first sample of its first block.
+    start: u64,
+    /// Powers summed over its blocks.
+    row_power: f32,
+    column_power: f32,
+    row_harmonic: f32,
+    column_harmonic: f32,
+}
+
 /// Thresholds in linear power, derived once from a [`DetectorConfig`].
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -210,10 +227,14 @@ impl Limits {
             && a.row_power <= a.column_power * self.low_twist
             && a.row_power >= a.second_row * self.relative_peak
             && a.column_power >= a.second_column * self.relative_peak
-            && a.tone_share() >= self.tone_share
-            && (row_harmonic_clashes(a.row, a.column) || a.row_harmonic <= a.row_power * self.harmonic)
-            && a.column_harmonic <= a.column_power * self.harmonic;
+            && a.tone_share() >= self.tone_share;
         ok.then_some((a.row, a.column))
+    }
+
+    /// Whether the summed harmonics of a candidate's blocks are low enough.
+    fn harmonics_ok(&self, c: &Candidate) -> bool {
+        (row_harmonic_clashes(c.key.0, c.key.1) || c.row_harmonic <= c.row_power * self.harmonic)
+            && c.column_harmonic <= c.column_power * self.harmonic
     }
 
     /// Whether a block still shows a held digit.
@@ -259,8 +280,8 @@ pub struct DtmfDetector {
     filled: usize,
     /// Sample index of the current block's first sample.
     block_start: u64,
-    /// The digit seen in the last blocks, how many in a row, and where it began.
-    candidate: Option<((usize, usize), u32, u64)>,
+    /// The key seen in the last blocks and not yet reported.
+    candidate: Option<Candidate>,
     /// The digit reported and not yet released.
     held: Option<(usize, usize)>,
     detections: VecDeque<ToneDetection>,
@@ -287,7 +308,9 @@ impl DtmfDetector {
 
     fn build(config: &DetectorConfig) -> Self {
         let mut coefficients = [0.0; FILTERS];
-        for (tone, f) in ROWS.iter().chain(&COLUMNS).enumerate() {
+        let fundamentals = ROWS.iter().chain(&COLUMNS).copied();
+        let harmonics = fundamentals.clone().map(|f| 2.0 * f);
+        for (tone, f) in fundamentals.chain(harmonics).enumerate() {
             for (side, scale) in [1.0 - SIDE_OFFSET, 1.0, 1.0 + SIDE_OFFSET]
                 .into_iter()
                 .enumerate()
@@ -295,7 +318,6 @@ impl DtmfDetector {
                 let c = 2.0 * (2.0 * PI * f * scale / SAMPLE_RATE as f32).cos();
                 coefficients[tone * FILTERS_PER_TONE + side] = c;
             }
-            coefficients[HARMONICS + tone] = 2.0 * (4.0 * PI * f / SAMPLE_RATE as f32).cos();
         }
         Self {
             limits: Limits::new(config),
@@ -350,12 +372,7 @@ impl DtmfDetector {
         let mut power = [0.0_f32; 16];
         for (k, (s1, s2)) in self.s1.iter().zip(&self.s2).enumerate() {
             let p = (s1 * s1 + s2 * s2 - self.coefficients[k] * s1 * s2) * 2.0 / (n * n);
-            let slot = if k < HARMONICS {
-                k / FILTERS_PER_TONE
-            } else {
-                8 + k - HARMONICS
-            };
-            let tone = &mut power[slot];
+            let tone = &mut power[k / FILTERS_PER_TONE];
             *tone = tone.max(p);
         }
         let (row, row_power, second_row) = strongest(&power[..4]);
@@ -390,12 +407,25 @@ impl DtmfDetector {
             self.candidate = None;
             return;
         };
-        let (count, start) = match self.candidate {
-            Some((k, count, start)) if k == key => (count + 1, start),
-            _ => (1, self.block_start),
+        let mut candidate = match self.candidate {
+            Some(c) if c.key == key => c,
+            _ => Candidate {
+                key,
+                blocks: 0,
+                start: self.block_start,
+                row_power: 0.0,
+                column_power: 0.0,
+                row_harmonic: 0.0,
+                column_harmonic: 0.0,
+            },
         };
-        self.candidate = Some((key, count, start));
-        if count >= self.limits.min_blocks {
+        candidate.blocks += 1;
+        candidate.row_power += analysis.row_power;
+        candidate.column_power += analysis.column_power;
+        candidate.row_harmonic += analysis.row_harmonic;
+        candidate.column_harmonic += analysis.column_harmonic;
+        self.candidate = Some(candidate);
+        if candidate.blocks >= self.limits.min_blocks && self.limits.harmonics_ok(&candidate) {
             self.held = Some(key);
             self.candidate = None;
             let digit = DtmfDigit::from_char(KEYS[key.0][key.1]);
@@ -403,7 +433,7 @@ impl DtmfDetector {
             if let Ok(digit) = digit {
                 self.detections.push_back(ToneDetection {
                     digit,
-                    start_sample: start,
+                    start_sample: candidate.start,
                 });
             }
         }
