@@ -82,6 +82,9 @@ pub enum Error {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// An RTP packet is malformed or cannot be built.
+    #[error(transparent)]
+    Rtp(#[from] crate::rtp::RtpError),
     /// Command-line arguments are malformed.
     #[error("{message}\n{usage}")]
     Usage {

@@ -1,5 +1,7 @@
 //! # cc-media: what callers hear and what the center records
 //!
+//! - [`rtp`]: RTP packets read without copying and built into caller buffers, extended
+//!   sequence numbers;
 //! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
@@ -12,7 +14,9 @@ pub mod codec;
 pub mod dtmf;
 mod error;
 pub mod g711_cli;
+pub mod rtp;
 pub mod wav;
 
 pub use codec::{Codec, G711, Law};
 pub use error::{Error, Result};
+pub use rtp::{RtpError, RtpHeader, RtpPacket};
