@@ -85,6 +85,9 @@ pub enum Error {
     /// An RTP packet is malformed or cannot be built.
     #[error(transparent)]
     Rtp(#[from] crate::rtp::RtpError),
+    /// An RTCP packet is malformed or cannot be built.
+    #[error(transparent)]
+    Rtcp(#[from] crate::rtcp::RtcpError),
     /// Command-line arguments are malformed.
     #[error("{message}\n{usage}")]
     Usage {

@@ -2,6 +2,8 @@
 //!
 //! - [`rtp`]: RTP packets read without copying and built into caller buffers, extended
 //!   sequence numbers;
+//! - [`rtcp`]: SR, RR, SDES and BYE read in place from compound packets and written into
+//!   caller buffers;
 //! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
@@ -14,6 +16,7 @@ pub mod codec;
 pub mod dtmf;
 mod error;
 pub mod g711_cli;
+pub mod rtcp;
 pub mod rtp;
 pub mod wav;
 
