@@ -4,6 +4,8 @@
 //!   sequence numbers;
 //! - [`rtcp`]: SR, RR, SDES and BYE read in place from compound packets and written into
 //!   caller buffers;
+//! - [`stats`]: per-stream receive statistics (RFC 3550: loss, jitter, RTT) and a MOS
+//!   estimate, for RTCP reports and the call record;
 //! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
@@ -18,6 +20,7 @@ mod error;
 pub mod g711_cli;
 pub mod rtcp;
 pub mod rtp;
+pub mod stats;
 pub mod wav;
 
 pub use codec::{Codec, G711, Law};

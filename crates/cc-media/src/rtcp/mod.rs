@@ -9,7 +9,8 @@
 //! **Own code, not the `rtcp` crate.** webrtc-rs's `rtcp` parses into boxed trait objects
 //! (`Vec<Box<dyn Packet>>`) over `bytes::Bytes`, so every report allocates, and it brings
 //! `webrtc-util` along; we need four packet types read without copying on the media path,
-//! which is a few hundred lines.
+//! which is a few hundred lines. The receive statistics that fill report blocks are in
+//! [`crate::stats`].
 //!
 //! Parsing never panics: every length is checked against the buffer and refusals are
 //! [`RtcpError`]s. Compound packets are checked as RFC 3550 §6.4.1 and A.2 ask (version 2,
