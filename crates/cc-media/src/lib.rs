@@ -6,6 +6,7 @@
 //!   caller buffers;
 //! - [`stats`]: per-stream receive statistics (RFC 3550: loss, jitter, RTT) and a MOS
 //!   estimate, for RTCP reports and the call record;
+//! - [`jitter`]: a sans-IO adaptive jitter buffer that hands gaps to concealment;
 //! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
@@ -18,6 +19,7 @@ pub mod codec;
 pub mod dtmf;
 mod error;
 pub mod g711_cli;
+pub mod jitter;
 pub mod rtcp;
 pub mod rtp;
 pub mod stats;
