@@ -72,3 +72,53 @@ pub enum RtpError {
         got: usize,
     },
 }
+
+/// Counts of refused packets by reason, for a stream's or a socket's statistics: bad
+/// packets are dropped and counted, never fatal.
+///
+/// ```
+/// use cc_media::rtp::{RtpErrorCounts, RtpPacket};
+///
+/// let mut counts = RtpErrorCounts::default();
+/// for datagram in [&[0x80_u8; 4][..], &[0x40; 12][..]] {
+///     if let Err(e) = RtpPacket::parse(datagram) {
+///         counts.record(&e);
+///     }
+/// }
+/// assert_eq!((counts.too_short, counts.version, counts.total()), (1, 1, 2));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RtpErrorCounts {
+    /// Shorter than the fixed header.
+    pub too_short: u64,
+    /// Not version 2.
+    pub version: u64,
+    /// A CSRC count beyond the packet.
+    pub csrc: u64,
+    /// A header extension beyond the packet.
+    pub extension: u64,
+    /// Bad padding.
+    pub padding: u64,
+    /// Anything else (errors of building, should they be recorded).
+    pub other: u64,
+}
+
+impl RtpErrorCounts {
+    /// Counts one refusal.
+    pub fn record(&mut self, error: &RtpError) {
+        let counter = match error {
+            RtpError::TooShort { .. } => &mut self.too_short,
+            RtpError::Version { .. } => &mut self.version,
+            RtpError::CsrcTruncated { .. } => &mut self.csrc,
+            RtpError::ExtensionTruncated { .. } => &mut self.extension,
+            RtpError::Padding { .. } => &mut self.padding,
+            _ => &mut self.other,
+        };
+        *counter += 1;
+    }
+
+    /// All refusals counted.
+    pub fn total(&self) -> u64 {
+        self.too_short + self.version + self.csrc + self.extension + self.padding + self.other
+    }
+}

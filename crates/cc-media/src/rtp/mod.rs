@@ -18,6 +18,6 @@ pub mod error;
 pub mod packet;
 pub mod seq;
 
-pub use error::RtpError;
+pub use error::{RtpError, RtpErrorCounts};
 pub use packet::{RtpHeader, RtpPacket};
 pub use seq::SeqExtender;
