@@ -38,7 +38,11 @@ fuzz_target!(|data: &[u8]| {
     // the statistics and the buffer: nothing panics and the buffer stays bounded.
     let t0 = Instant::now();
     let mut stats = ReceiveStats::new(8000);
-    let mut jb = JitterBuffer::new(JitterConfig { capacity: 8, max_depth: 4, ..JitterConfig::default() });
+    let mut jb = JitterBuffer::new(JitterConfig {
+        capacity: 8,
+        max_depth: 4,
+        ..JitterConfig::default()
+    });
     for (i, &b) in payload.iter().enumerate().take(256) {
         let now = t0 + Duration::from_millis(20 * i as u64 + u64::from(b));
         let seq = packet.sequence().wrapping_add(u16::from(b) << (i % 9));
