@@ -3,8 +3,8 @@
 //!
 //! Workloads are in the names: `rtp_parse/172_bytes_pcmu` parses one 20 ms G.711 packet
 //! (12-byte header, 160-byte payload) and reads its header fields and payload;
-//! `rtp_write/172_bytes_pcmu` writes one; `rtcp_parse/compound_sr2_sdes_bye_120_bytes`
-//! walks a 120-byte compound of an SR with two report blocks, a SDES CNAME and a BYE;
+//! `rtp_write/172_bytes_pcmu` writes one; `rtcp_parse/compound_sr2_sdes_bye_124_bytes`
+//! walks a 124-byte compound of an SR with two report blocks, a SDES CNAME and a BYE;
 //! `receive_stats/1_packet` counts one in-order packet (A.1 + A.8);
 //! `jitter_push_pop/1_packet_160_bytes_depth3` pushes one 160-byte packet and pops one
 //! frame from a buffer held at its steady depth of 3 packets.
@@ -77,12 +77,12 @@ fn rtcp(c: &mut Criterion) {
     let mut len = SenderReport::write(&SenderInfo::default(), &[block, block], &mut buf).unwrap_or(0);
     len += Sdes::write_cname(2, "agent-0042@cc.example", &mut buf[len..]).unwrap_or(0);
     len += Bye::write(&[2], Some("hangup"), &mut buf[len..]).unwrap_or(0);
-    assert_eq!(len, 120);
+    assert_eq!(len, 124);
     let compound = &buf[..len];
 
     let mut group = c.benchmark_group("rtcp_parse");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("compound_sr2_sdes_bye_120_bytes", |b| {
+    group.bench_function("compound_sr2_sdes_bye_124_bytes", |b| {
         b.iter(|| {
             let mut jitter = 0_u32;
             for packet in Compound::new(black_box(compound)) {
