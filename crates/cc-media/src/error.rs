@@ -1,0 +1,102 @@
+//! The one error type of cc-media.
+//!
+//! Every message names the offending value and says what would have been accepted.
+
+use std::path::PathBuf;
+
+/// What went wrong in cc-media: bad input (a malformed packet, a WAV file in the wrong
+/// format, a buffer too small for a frame) or a file that could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A caller-supplied output buffer cannot hold the result.
+    #[error("output buffer holds {got} {unit}, but {needed} are needed; pass a buffer of at least {needed}")]
+    BufferTooSmall {
+        /// How many elements the result needs.
+        needed: usize,
+        /// How many the buffer holds.
+        got: usize,
+        /// What the elements are (`bytes` or `samples`).
+        unit: &'static str,
+    },
+    /// A telephone-event payload (RFC 4733 §2.3) has the wrong length.
+    #[error("telephone-event payload is {len} bytes; RFC 4733 payloads are exactly 4 bytes")]
+    EventPayloadLength {
+        /// The length received.
+        len: usize,
+    },
+    /// A telephone-event volume is outside the 6-bit field.
+    #[error("telephone-event volume {volume} is out of range; expected 0 to 63 (-dBm0)")]
+    EventVolume {
+        /// The rejected volume.
+        volume: u8,
+    },
+    /// A telephone-event duration does not fit the 16-bit field.
+    #[error(
+        "telephone-event duration {duration} timestamp units is too long; expected at most 65535 \
+         (8.19 s at 8 kHz)"
+    )]
+    EventDuration {
+        /// The rejected duration, in timestamp units.
+        duration: u32,
+    },
+    /// A setting of a sender or detector is out of range.
+    #[error("invalid {name} {value}: expected {expected}")]
+    InvalidSetting {
+        /// Which setting.
+        name: &'static str,
+        /// The rejected value, rendered.
+        value: String,
+        /// What would be accepted.
+        expected: &'static str,
+    },
+    /// A G.711 law name is not known.
+    #[error("unknown G.711 law {value:?}: expected \"mu\" (µ-law, PCMU) or \"a\" (A-law, PCMA)")]
+    UnknownLaw {
+        /// The rejected name.
+        value: String,
+    },
+    /// A WAV file is not in the format the operation needs.
+    #[error("{path}: WAV is {found}; expected {expected}")]
+    WavFormat {
+        /// The file.
+        path: PathBuf,
+        /// What the file holds, e.g. `16000 Hz, 2 channels, 16-bit int`.
+        found: String,
+        /// What is needed, e.g. `8000 Hz, 1 channel, 16-bit int`.
+        expected: String,
+    },
+    /// A WAV file could not be read or written.
+    #[error("{path}: {source}")]
+    Wav {
+        /// The file.
+        path: PathBuf,
+        /// The underlying WAV error.
+        source: hound::Error,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// An RTP packet is malformed or cannot be built.
+    #[error(transparent)]
+    Rtp(#[from] crate::rtp::RtpError),
+    /// An RTCP packet is malformed or cannot be built.
+    #[error(transparent)]
+    Rtcp(#[from] crate::rtcp::RtcpError),
+    /// Command-line arguments are malformed.
+    #[error("{message}\n{usage}")]
+    Usage {
+        /// What was wrong with the arguments.
+        message: String,
+        /// The usage text.
+        usage: &'static str,
+    },
+}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,33 @@
+//! # cc-media: what callers hear and what the center records
+//!
+//! - [`rtp`]: RTP packets read without copying and built into caller buffers, extended
+//!   sequence numbers;
+//! - [`rtcp`]: SR, RR, SDES and BYE read in place from compound packets and written into
+//!   caller buffers;
+//! - [`stats`]: per-stream receive statistics (RFC 3550: loss, jitter, RTT) and a MOS
+//!   estimate, for RTCP reports and the call record;
+//! - [`jitter`]: a sans-IO adaptive jitter buffer that hands gaps to concealment;
+//! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
+//! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
+//!   Goertzel detection;
+//! - [`wav`]: 8 kHz mono 16-bit WAV in and out;
+//! - [`g711_cli`]: the logic of the `g711` command-line tool (`examples/g711.rs`).
+//!
+//! Nothing here panics on input: bad packets, files and arguments give an [`Error`].
+
+pub mod codec;
+pub mod dtmf;
+mod error;
+pub mod g711_cli;
+pub mod jitter;
+pub mod rtcp;
+pub mod rtp;
+pub mod stats;
+pub mod wav;
+
+pub use codec::{Codec, G711, Law};
+pub use error::{Error, Result};
+pub use rtp::{RtpError, RtpHeader, RtpPacket};
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
