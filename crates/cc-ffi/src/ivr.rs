@@ -368,6 +368,9 @@ pub(crate) struct SessionHandle {
 
 impl SessionHandle {
     fn instant(&self, ms: u64) -> Result<Instant> {
+        if ms == CC_NO_TIMEOUT {
+            return Err(crate::router::no_timeout_as_time());
+        }
         let after = ms.checked_sub(self.base_ms).ok_or_else(|| {
             Error::invalid(format!(
                 "now_ms {ms} is before the session started ({}); times must not go back",

@@ -51,6 +51,9 @@ pub(crate) struct RouterHandle {
 
 impl RouterHandle {
     fn instant(&self, ms: u64) -> Result<Instant> {
+        if ms == CC_NO_TIMEOUT {
+            return Err(no_timeout_as_time());
+        }
         self.base.checked_add(Duration::from_millis(ms)).ok_or_else(|| {
             Error::invalid(format!(
                 "now_ms {ms} is too far in the future; use a monotonic millisecond clock (any origin, e.g. the process start)"
@@ -64,6 +67,14 @@ impl RouterHandle {
         let ms = crate::ffi::ceil_millis(d);
         u64::try_from(ms).unwrap_or(CC_NO_TIMEOUT - 1)
     }
+}
+
+/// The error for `CC_NO_TIMEOUT` passed as a time: a caller that re-armed a timer it did
+/// not have.
+pub(crate) fn no_timeout_as_time() -> Error {
+    Error::invalid(
+        "now_ms is CC_NO_TIMEOUT (UINT64_MAX), the \"no timer\" value, not a time; pass the current time in milliseconds",
+    )
 }
 
 // ----- configuration --------------------------------------------------------------------
