@@ -226,3 +226,49 @@ pub extern "C" fn cc_result_name(result: u32) -> *const std::ffi::c_char {
     };
     name.as_ptr()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_message() -> String {
+        let mut buf = [0 as std::ffi::c_char; 256];
+        let mut n = 0;
+        // SAFETY: `buf` has 256 writable bytes and `n` is writable.
+        let r = unsafe { cc_error_message(buf.as_mut_ptr(), buf.len(), &raw mut n) };
+        assert_eq!(r, cc_result::CC_OK);
+        let bytes: Vec<u8> = buf[..n].iter().map(|&c| c as u8).collect();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_panic_becomes_a_result_code_and_a_message() {
+        let r = boundary("cc_test", || panic!("boom at the edge"));
+        assert_eq!(r, cc_result::CC_PANIC);
+        let message = last_message();
+        assert!(message.starts_with("cc_test: internal error"), "{message}");
+        assert!(message.contains("boom at the edge"), "{message}");
+        assert_eq!(boundary_or("cc_test", 7, || panic!("again")), 7);
+    }
+
+    #[test]
+    fn errors_set_the_message_and_success_keeps_it() {
+        let r = boundary("cc_test", || Err(Error::null("router")));
+        assert_eq!(r, cc_result::CC_NULL_PARAMETER);
+        assert_eq!(boundary("cc_test", || Ok(())), cc_result::CC_OK);
+        assert_eq!(last_message(), "cc_test: router is NULL; pass a valid pointer");
+    }
+
+    #[test]
+    fn messages_truncate_at_a_character_boundary() {
+        let _ = boundary("cc_test", || Err(Error::invalid("队列")));
+        let mut buf = [0 as std::ffi::c_char; 12];
+        let mut n = 0;
+        // SAFETY: `buf` has 12 writable bytes and `n` is writable.
+        let r = unsafe { cc_error_message(buf.as_mut_ptr(), buf.len(), &raw mut n) };
+        assert_eq!(r, cc_result::CC_OK);
+        // "cc_test: " is 9 bytes; the first CJK character (3 bytes) does not fit in 11.
+        assert_eq!(n, 9);
+        assert_eq!(buf[9], 0);
+    }
+}
