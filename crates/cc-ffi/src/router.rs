@@ -769,7 +769,8 @@ fn destination_text(d: &Destination) -> String {
     match d {
         Destination::Queue { queue } => format!("queue:{queue}"),
         Destination::Agent { agent } => format!("agent:{agent}"),
-        Destination::External { address } => address.to_string(),
+        // The driver must dial it: the real address, not the masked form logs show.
+        Destination::External { address } => (**address).to_string(),
         Destination::Flow { flow } => format!("flow:{flow}"),
     }
 }
