@@ -67,6 +67,14 @@
 //!
 //! Unknown keys are refused, and every error names its key (and line).
 //!
+//! ## Why this crate allows `unsafe`
+//!
+//! The workspace forbids `unsafe_code`. A C ABI cannot exist without it: it receives raw
+//! pointers and lengths. So this crate alone has its own lint table without that ban. Raw
+//! pointers become references only in `ffi.rs` (handles, strings, out-params, buffers) and
+//! at the top of each export, after a NULL check; every unsafe block carries a
+//! `// SAFETY:` comment (clippy's `undocumented_unsafe_blocks` is denied).
+//!
 //! ## Example (from C)
 //!
 //! See `examples/c/route_and_check.c`: it routes contacts to agents, checks a broken and a
