@@ -4,10 +4,11 @@
 //! it), each also runs under memcheck and must report zero errors and zero leaks.
 //!
 //! The library: an integration test depends on the `cc_ffi` library target, and Cargo
-//! builds every crate type of that target (rlib, staticlib, cdylib) before the test runs,
-//! so `libcc_ffi.a` beside this test binary's `deps/` folder is always as fresh as the
-//! test. Only when it is missing (an unusual runner that builds the rlib alone) does the
-//! test run `cargo build -p cc-ffi` itself.
+//! builds every crate type of that target (rlib, staticlib, cdylib) before the test runs.
+//! `cargo test` leaves `libcc_ffi.a` in `target/<profile>/deps/`, `cargo build` in
+//! `target/<profile>/`; the test links the newer of the two, so it is always as fresh as
+//! the test itself. Only when neither exists (a runner that builds the rlib alone) does
+//! the test run `cargo build -p cc-ffi` itself.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
