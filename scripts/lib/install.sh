@@ -9,6 +9,7 @@ CCSDK_SYSTEM_PACKAGES=(
   "sipp:sip-tester"
   "sox:sox"
   "espeak-ng:espeak-ng"
+  "valgrind:valgrind"
 )
 
 ccsdk_missing_packages() {
