@@ -286,6 +286,23 @@ impl Parser<'_> {
         }
     }
 
+    /// Reads option `word` (the current token) with `read` and sets it once.
+    fn option<T>(
+        &mut self,
+        slot: &mut Option<T>,
+        span: Span,
+        read: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<()> {
+        let word = match self.peek() {
+            Some(Token::Ident(word)) => word.clone(),
+            _ => String::new(),
+        };
+        self.bump();
+        let value = read(self)?;
+        self.once(slot, &word, span, value);
+        Ok(())
+    }
+
     /// Sets an option once; a repeat is an error pointing at both places.
     fn once<T>(&mut self, slot: &mut Option<T>, name: &str, span: Span, value: T) {
         if slot.is_some() {
@@ -597,46 +614,20 @@ impl Parser<'_> {
         while let Some(Token::Ident(word)) = self.peek() {
             let span = self.span();
             match word.as_str() {
-                "prompt" => {
-                    self.bump();
-                    let v = self.text("a prompt")?;
-                    self.once(&mut o.prompt, "prompt", span, v);
-                }
-                "min" => {
-                    self.bump();
-                    let v = self.number("the fewest digits")?;
-                    self.once(&mut o.min, "min", span, v);
-                }
-                "max" => {
-                    self.bump();
-                    let v = self.number("the most digits")?;
-                    self.once(&mut o.max, "max", span, v);
-                }
+                "prompt" => self.option(&mut o.prompt, span, |p| p.text("a prompt"))?,
+                "min" => self.option(&mut o.min, span, |p| p.number("the fewest digits"))?,
+                "max" => self.option(&mut o.max, span, |p| p.number("the most digits"))?,
                 "terminator" => {
-                    self.bump();
-                    let v = self.text("the terminator key, e.g. \"#\"")?;
-                    self.once(&mut o.terminator, "terminator", span, v);
+                    self.option(&mut o.terminator, span, |p| {
+                        p.text("the terminator key, e.g. \"#\"")
+                    })?;
                 }
                 "timeout" => {
-                    self.bump();
-                    let v = self.duration("the first-digit timeout")?;
-                    self.once(&mut o.timeout_ms, "timeout", span, v);
+                    self.option(&mut o.timeout_ms, span, |p| p.duration("the first-digit timeout"))?;
                 }
-                "inter" => {
-                    self.bump();
-                    let v = self.duration("the inter-digit timeout")?;
-                    self.once(&mut o.inter_ms, "inter", span, v);
-                }
-                "retries" => {
-                    self.bump();
-                    let v = self.number("the number of retries")?;
-                    self.once(&mut o.retries, "retries", span, v);
-                }
-                "pattern" => {
-                    self.bump();
-                    let v = self.text("a digit pattern")?;
-                    self.once(&mut o.pattern, "pattern", span, v);
-                }
+                "inter" => self.option(&mut o.inter_ms, span, |p| p.duration("the inter-digit timeout"))?,
+                "retries" => self.option(&mut o.retries, span, |p| p.number("the number of retries"))?,
+                "pattern" => self.option(&mut o.pattern, span, |p| p.text("a digit pattern"))?,
                 _ => break,
             }
         }

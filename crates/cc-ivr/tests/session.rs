@@ -147,6 +147,18 @@ fn to_crm_lookup(call: &mut Call) -> u32 {
     }
 }
 
+/// Through the CRM lookup (answered with `answer`) and the welcome prompt, to the start of
+/// the main menu's prompt.
+fn to_main_menu(call: &mut Call, answer: Result<&str, &str>) {
+    let id = to_crm_lookup(call);
+    call.send(Event::HookResult {
+        id,
+        result: answer.map(str::to_owned).map_err(str::to_owned),
+    });
+    let _ = call.actions();
+    call.played();
+}
+
 #[test]
 fn blacklisted_callers_hear_one_prompt_and_are_hung_up() {
     let mut call = Call::new(hotline(), "+8613900000000", OPEN);
@@ -251,13 +263,7 @@ fn a_slow_crm_falls_back_to_standard_and_a_late_answer_is_ignored() {
 #[test]
 fn the_queue_hands_over_to_the_partner_after_60_seconds() {
     let mut call = Call::new(hotline(), "+8613800138000", OPEN);
-    let id = to_crm_lookup(&mut call);
-    call.send(Event::HookResult {
-        id,
-        result: Err("crm down".into()),
-    });
-    let _ = call.actions();
-    call.played();
+    to_main_menu(&mut call, Err("crm down"));
     call.expect_prompts(&["main_menu"]);
     call.key('3');
     assert_eq!(call.next(), Action::StopPlay);
@@ -279,13 +285,7 @@ fn the_queue_hands_over_to_the_partner_after_60_seconds() {
 #[test]
 fn key_1_in_the_queue_books_a_callback() {
     let mut call = Call::new(hotline(), "+8613800138000", OPEN);
-    let id = to_crm_lookup(&mut call);
-    call.send(Event::HookResult {
-        id,
-        result: Ok("standard".into()),
-    });
-    let _ = call.actions();
-    call.played();
+    to_main_menu(&mut call, Ok("standard"));
     call.expect_prompts(&["main_menu"]);
     call.played();
     call.key('1');
@@ -311,13 +311,7 @@ fn key_1_in_the_queue_books_a_callback() {
 #[test]
 fn menu_retries_then_gives_up() {
     let mut call = Call::new(hotline(), "+8613800138000", OPEN);
-    let id = to_crm_lookup(&mut call);
-    call.send(Event::HookResult {
-        id,
-        result: Ok("standard".into()),
-    });
-    let _ = call.actions();
-    call.played();
+    to_main_menu(&mut call, Ok("standard"));
     // Attempt 1: wrong key → invalid handler → attempt 2: silence → timeout handler →
     // attempt 3: wrong key → attempt 4: silence → out of retries (3) → operator_busy.
     call.expect_prompts(&["main_menu"]);
@@ -346,13 +340,7 @@ fn menu_retries_then_gives_up() {
 #[test]
 fn after_sales_collects_an_order_number_with_validation() {
     let mut call = Call::new(hotline(), "+8613800138000", OPEN);
-    let id = to_crm_lookup(&mut call);
-    call.send(Event::HookResult {
-        id,
-        result: Ok("standard".into()),
-    });
-    let _ = call.actions();
-    call.played();
+    to_main_menu(&mut call, Ok("standard"));
     call.expect_prompts(&["main_menu"]);
     call.key('2');
     assert_eq!(call.next(), Action::StopPlay);
