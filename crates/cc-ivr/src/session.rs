@@ -11,6 +11,7 @@
 //! compiled without an environment could still compute forever) is ended with
 //! [`Action::Failed`].
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -304,6 +305,9 @@ pub struct Session {
     program: Arc<Program>,
     ctx: SessionContext,
     vars: Vec<Value>,
+    /// `ctx.caller` and `ctx.called` as values, so conditions can borrow them.
+    caller: Value,
+    called: Value,
     language: String,
     body: u16,
     pc: Pc,
@@ -340,6 +344,8 @@ impl Session {
         let now = ctx.start;
         let mut session = Self {
             language: ctx.language.clone(),
+            caller: Value::Text(ctx.caller.clone()),
+            called: Value::Text(ctx.called.clone()),
             program,
             ctx,
             vars,
@@ -417,6 +423,8 @@ impl Session {
                 .sum::<usize>()
             + self.ctx.caller.capacity()
             + self.ctx.called.capacity()
+            + value(&self.caller)
+            + value(&self.called)
             + self.ctx.language.capacity()
     }
 
@@ -1162,56 +1170,67 @@ impl Session {
     }
 
     fn number(&self, e: &IrExpr, now: Instant) -> Result<i64, String> {
-        match self.eval(e, now)? {
-            Value::Number(n) => Ok(n),
+        match &*self.value(e, now)? {
+            Value::Number(n) => Ok(*n),
             other => Err(format!("expected a number, got {other:?}")),
         }
     }
 
     fn text(&self, e: &IrExpr, now: Instant) -> Result<String, String> {
-        match self.eval(e, now)? {
+        match self.value(e, now)?.into_owned() {
             Value::Text(t) => Ok(t),
             other => Err(format!("expected text, got {other:?}")),
         }
     }
 
     fn truth(&self, e: &IrExpr, now: Instant) -> Result<bool, String> {
-        match self.eval(e, now)? {
-            Value::Bool(b) => Ok(b),
+        match &*self.value(e, now)? {
+            Value::Bool(b) => Ok(*b),
             other => Err(format!("expected a bool, got {other:?}")),
         }
     }
 
+    /// The value of an expression, owned.
     fn eval(&self, e: &IrExpr, now: Instant) -> Result<Value, String> {
+        self.value(e, now).map(Cow::into_owned)
+    }
+
+    /// The value of an expression, borrowed where it already exists (constants,
+    /// variables, the caller's numbers), so conditions such as `tier == "vip"` or
+    /// `caller in list "vip"` allocate nothing.
+    fn value<'a>(&'a self, e: &'a IrExpr, now: Instant) -> Result<Cow<'a, Value>, String> {
         Ok(match e {
-            IrExpr::Const(v) => v.clone(),
-            IrExpr::Var(slot) => self
-                .vars
-                .get(usize::from(*slot))
-                .cloned()
-                .ok_or_else(|| format!("internal: no variable slot {slot}"))?,
-            IrExpr::Caller => Value::Text(self.ctx.caller.clone()),
-            IrExpr::Called => Value::Text(self.ctx.called.clone()),
-            IrExpr::Language => Value::Text(self.language.clone()),
-            IrExpr::Not(inner) => Value::Bool(!self.truth(inner, now)?),
-            IrExpr::Neg(inner) => Value::Number(
+            IrExpr::Const(v) => Cow::Borrowed(v),
+            IrExpr::Var(slot) => Cow::Borrowed(
+                self.vars
+                    .get(usize::from(*slot))
+                    .ok_or_else(|| format!("internal: no variable slot {slot}"))?,
+            ),
+            IrExpr::Caller => Cow::Borrowed(&self.caller),
+            IrExpr::Called => Cow::Borrowed(&self.called),
+            IrExpr::Language => Cow::Owned(Value::Text(self.language.clone())),
+            IrExpr::Not(inner) => Cow::Owned(Value::Bool(!self.truth(inner, now)?)),
+            IrExpr::Neg(inner) => Cow::Owned(Value::Number(
                 self.number(inner, now)?
                     .checked_neg()
                     .ok_or("number overflow in `-`")?,
-            ),
+            )),
             IrExpr::InList(inner, list) => {
-                let value = self.text(inner, now)?;
+                let value = self.value(inner, now)?;
+                let Value::Text(text) = &*value else {
+                    return Err(format!("expected text, got {:?}", &*value));
+                };
                 let members = self
                     .ctx
                     .resources
                     .lists
                     .get(list)
                     .ok_or_else(|| format!("list \"{list}\" is not configured"))?;
-                Value::Bool(members.contains(&value))
+                Cow::Owned(Value::Bool(members.contains(text.as_str())))
             }
-            IrExpr::Open(cal) => Value::Bool(self.calendar(cal)?.is_open(self.wall(now))),
-            IrExpr::Holiday(cal) => Value::Bool(self.calendar(cal)?.is_holiday(self.wall(now))),
-            IrExpr::Bin(op, l, r) => self.binary(*op, l, r, now)?,
+            IrExpr::Open(cal) => Cow::Owned(Value::Bool(self.calendar(cal)?.is_open(self.wall(now)))),
+            IrExpr::Holiday(cal) => Cow::Owned(Value::Bool(self.calendar(cal)?.is_holiday(self.wall(now)))),
+            IrExpr::Bin(op, l, r) => Cow::Owned(self.binary(*op, l, r, now)?),
         })
     }
 
@@ -1226,8 +1245,8 @@ impl Session {
             // `and`/`or` short-circuit.
             BinOp::And => Value::Bool(self.truth(l, now)? && self.truth(r, now)?),
             BinOp::Or => Value::Bool(self.truth(l, now)? || self.truth(r, now)?),
-            BinOp::Eq => Value::Bool(self.eval(l, now)? == self.eval(r, now)?),
-            BinOp::Ne => Value::Bool(self.eval(l, now)? != self.eval(r, now)?),
+            BinOp::Eq => Value::Bool(self.value(l, now)? == self.value(r, now)?),
+            BinOp::Ne => Value::Bool(self.value(l, now)? != self.value(r, now)?),
             BinOp::Lt => numbers(self).map(|(x, y)| Value::Bool(x < y))?,
             BinOp::Le => numbers(self).map(|(x, y)| Value::Bool(x <= y))?,
             BinOp::Gt => numbers(self).map(|(x, y)| Value::Bool(x > y))?,
