@@ -12,6 +12,9 @@
 //!   Goertzel detection;
 //! - [`mixer`]: the [`Mixer`] trait and an N-party mix-minus mixer with supervisor roles
 //!   (listen, whisper, barge);
+//! - [`recorder`]: a crash-safe WAV recorder (stereo or mono, pause/resume, SHA-256
+//!   metadata) and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
+//!   per tenant;
 //! - [`wav`]: 8 kHz mono 16-bit WAV in and out;
 //! - [`g711_cli`]: the logic of the `g711` command-line tool (`examples/g711.rs`).
 //!
@@ -23,6 +26,7 @@ mod error;
 pub mod g711_cli;
 pub mod jitter;
 pub mod mixer;
+pub mod recorder;
 pub mod rtcp;
 pub mod rtp;
 pub mod stats;
