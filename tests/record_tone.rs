@@ -103,13 +103,10 @@ fn killed_recording_is_a_playable_wav_of_the_recorded_time() {
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let line = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(line) => line,
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("record_tone did not start recording within 60 s");
-        }
+    let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("record_tone did not start recording within 60 s");
     };
     let started = Instant::now();
     assert!(line.starts_with("recording "), "unexpected first line {line:?}");
