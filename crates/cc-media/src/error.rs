@@ -82,6 +82,33 @@ pub enum Error {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A mixer was asked about a participant it does not hold (never joined, or left).
+    #[error("mixer has no participant {id}; it left or never joined (join returns the ids in use)")]
+    UnknownParticipant {
+        /// The participant asked for, rendered.
+        id: String,
+    },
+    /// A frame handed to the mixer or the recorder has the wrong number of samples.
+    #[error("frame has {got} samples; this {what} works on frames of exactly {expected}")]
+    FrameLength {
+        /// The length received.
+        got: usize,
+        /// The length expected.
+        expected: usize,
+        /// Which component (`mixer`, `recorder`).
+        what: &'static str,
+    },
+    /// A recording cannot take more audio: a WAV file holds at most 4 GiB of samples.
+    #[error(
+        "recording {recording} is full: {bytes} bytes of audio is the most a WAV file can hold; \
+         stop it and start another"
+    )]
+    RecordingFull {
+        /// The recording.
+        recording: String,
+        /// How many bytes of audio it holds.
+        bytes: u64,
+    },
     /// An RTP packet is malformed or cannot be built.
     #[error(transparent)]
     Rtp(#[from] crate::rtp::RtpError),

@@ -10,6 +10,11 @@
 //! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
+//! - [`mixer`]: the [`Mixer`] trait and an N-party mix-minus mixer with supervisor roles
+//!   (listen, whisper, barge);
+//! - [`recorder`]: a crash-safe WAV recorder (stereo or mono, pause/resume, SHA-256
+//!   metadata) and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
+//!   per tenant;
 //! - [`wav`]: 8 kHz mono 16-bit WAV in and out;
 //! - [`g711_cli`]: the logic of the `g711` command-line tool (`examples/g711.rs`).
 //!
@@ -20,6 +25,8 @@ pub mod dtmf;
 mod error;
 pub mod g711_cli;
 pub mod jitter;
+pub mod mixer;
+pub mod recorder;
 pub mod rtcp;
 pub mod rtp;
 pub mod stats;
@@ -27,6 +34,7 @@ pub mod wav;
 
 pub use codec::{Codec, G711, Law};
 pub use error::{Error, Result};
+pub use mixer::{Mixer, NPartyMixer};
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 
 /// This crate's version.
