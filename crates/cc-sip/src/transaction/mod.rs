@@ -423,6 +423,17 @@ impl TransactionLayer {
         messages::response_to(request, code, reason, tag.as_deref(), &[])
     }
 
+    /// [`TransactionLayer::response_to`] with a To tag of the caller's choosing (the
+    /// dialog's tag, so that 180 and the final response carry the same one).
+    pub fn response_with_tag(
+        request: &Message,
+        code: u16,
+        reason: &str,
+        to_tag: &str,
+    ) -> Result<Message, Error> {
+        messages::response_to(request, code, reason, Some(to_tag), &[])
+    }
+
     fn next_random(&mut self) -> u64 {
         self.counter = self.counter.wrapping_add(1);
         mix(self.config.seed ^ mix(self.counter))
