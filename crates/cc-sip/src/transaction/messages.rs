@@ -91,6 +91,58 @@ pub(crate) fn cancel_for(invite: &Message) -> Result<Message, Error> {
     same_transaction(invite, "CANCEL", invite.single(HeaderName::To, "To")?)
 }
 
+/// A response to a request the parser rejected, built from its raw lines (RFC 3261
+/// §8.2.6 needs only Via, From, To, Call-ID and CSeq): `None` when the datagram is a
+/// response or an ACK, or lacks one of those headers. Folded lines are not joined; a
+/// header is taken from its first line.
+pub(crate) fn salvage_response(raw: &[u8], code: u16, reason: &str, to_tag: &str) -> Option<Message> {
+    let text = String::from_utf8_lossy(raw.get(..raw.len().min(16 * 1024))?);
+    let mut lines = text.split("\r\n").flat_map(|l| l.split('\n'));
+    let start = lines.by_ref().find(|l| !l.trim().is_empty())?;
+    let method = start.split_ascii_whitespace().next()?;
+    if method.starts_with("SIP/") || method == "ACK" {
+        return None;
+    }
+    let mut vias = Vec::new();
+    let (mut from, mut to, mut call_id, mut cseq) = (None, None, None, None);
+    for line in lines.take_while(|l| !l.is_empty()) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim_matches([' ', '\t']);
+        if value.is_empty() || value.chars().any(char::is_control) {
+            continue;
+        }
+        match HeaderName::from_name(name.trim_matches([' ', '\t'])) {
+            HeaderName::Via => vias.push(value),
+            HeaderName::From => from = from.or(Some(value)),
+            HeaderName::To => to = to.or(Some(value)),
+            HeaderName::CallId => call_id = call_id.or(Some(value)),
+            HeaderName::CSeq => cseq = cseq.or(Some(value)),
+            _ => {}
+        }
+    }
+    let to = to?;
+    let to = if to.contains(";tag=") {
+        to.to_owned()
+    } else {
+        format!("{to};tag={to_tag}")
+    };
+    let mut b = Message::response(code, reason);
+    for via in &vias {
+        b = b.header("Via", via);
+    }
+    if vias.is_empty() {
+        return None;
+    }
+    b.header("From", from?)
+        .header("To", &to)
+        .header("Call-ID", call_id?)
+        .header("CSeq", cseq?)
+        .build()
+        .ok()
+}
+
 /// Makes a reason phrase from an error text: control characters become spaces and the
 /// text is cut to 120 characters.
 pub(crate) fn reason_phrase(text: &str) -> String {
@@ -134,6 +186,20 @@ mod tests {
         cancel.validate().unwrap();
         assert_eq!(cancel.cseq().unwrap().method, "CANCEL");
         assert_eq!(cancel.to_header().unwrap().tag(), None);
+    }
+
+    #[test]
+    fn rejected_requests_are_answered_from_their_raw_lines() {
+        let raw = "INVITE sip:b@h SIP/3.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\nf: <sip:a@h>;tag=1\r\n\
+                   t: <sip:b@h>\r\ni: x@h\r\nCSeq: 1 INVITE\r\n\r\n";
+        let resp = salvage_response(raw.as_bytes(), 505, "Version Not Supported", "t9").unwrap();
+        assert_eq!(resp.status_code(), Some(505));
+        assert_eq!(resp.to_header().unwrap().tag(), Some("t9"));
+        assert_eq!(resp.top_via().unwrap().branch(), Some("z9hG4bK1"));
+        assert!(salvage_response(raw.replace("CSeq: 1 INVITE\r\n", "").as_bytes(), 400, "x", "t").is_none());
+        assert!(salvage_response(raw.replacen("INVITE", "ACK", 1).as_bytes(), 400, "x", "t").is_none());
+        assert!(salvage_response(b"SIP/2.0 200 OK\r\n\r\n", 400, "x", "t").is_none());
+        assert!(salvage_response(b"", 400, "x", "t").is_none());
     }
 
     #[test]

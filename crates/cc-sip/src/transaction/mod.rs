@@ -16,7 +16,9 @@
 //! slab index; timers live in a [`TimerTable`] per transaction and a heap of deadlines
 //! across them. Stray requests are answered as RFC 3261 says (481 to a CANCEL that
 //! matches no INVITE), malformed requests get a 400 whose reason phrase is the parser's
-//! error, and a full layer answers new requests with 503 and Retry-After.
+//! error (505 for another SIP version; built from the raw lines when the parser gave up
+//! on the message), and a full layer answers new requests with 503 and Retry-After.
+//! Responses go back to the address a request came from (symmetric, as RFC 3581 rport).
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -224,7 +226,7 @@ pub struct Stats {
     pub received: u64,
     /// Messages that failed to parse or validate.
     pub malformed: u64,
-    /// 400 responses sent to malformed requests.
+    /// 400 (or 505) responses sent to malformed requests.
     pub bad_requests_answered: u64,
     /// Requests refused with 503 because the layer was full.
     pub rejected_full: u64,
@@ -462,12 +464,23 @@ impl TransactionLayer {
             // CRLF keep-alives (RFC 5626) and empty datagrams carry no message.
             return;
         }
-        if let Ok(msg) = Message::parse_with(bytes, &self.config.limits) {
-            self.handle_message(now, remote, false, msg);
-        } else {
-            // Without parsed headers there is nothing to address a 400 to.
-            self.stats.received += 1;
-            self.stats.malformed += 1;
+        match Message::parse_with(bytes.clone(), &self.config.limits) {
+            Ok(msg) => self.handle_message(now, remote, false, msg),
+            Err(e) => {
+                self.stats.received += 1;
+                self.stats.malformed += 1;
+                // Answer from the raw lines when they hold what a response needs: 505 for
+                // another SIP version, else 400 naming the problem.
+                let (code, reason) = match e {
+                    Error::UnsupportedVersion { .. } => (505, "Version Not Supported".to_owned()),
+                    _ => (400, messages::reason_phrase(&e.to_string())),
+                };
+                let tag = self.new_tag();
+                if let Some(resp) = messages::salvage_response(&bytes, code, &reason, &tag) {
+                    self.stats.bad_requests_answered += 1;
+                    self.send_stateless(remote, false, &resp);
+                }
+            }
         }
     }
 

@@ -520,12 +520,34 @@ fn malformed_requests_get_400_naming_the_problem_and_garbage_is_counted() {
     assert_eq!(resp.status_code(), Some(400));
     assert!(resp.reason_phrase().unwrap().contains("CSeq method"), "{resp}");
     assert!(resp.to_header().unwrap().tag().is_some());
+    // The parser gives up on a bad header line; the raw lines still address a 400.
+    let broken = request("OPTIONS", "z9hG4bKm2")
+        .to_string()
+        .replace("Max-Forwards: 70\r\n", "Max-Forwards 70\r\n");
+    l.handle_datagram(t0, peer(), broken.into_bytes());
+    let (tx, _) = drain(&mut l);
+    let resp = Message::parse(tx[0].payload.clone()).unwrap();
+    assert_eq!(resp.status_code(), Some(400));
+    assert!(
+        resp.reason_phrase().unwrap().contains("Max-Forwards 70"),
+        "{resp}"
+    );
+    let v3 = request("OPTIONS", "z9hG4bKm3")
+        .to_string()
+        .replace("SIP/2.0\r\n", "SIP/3.0\r\n");
+    l.handle_datagram(t0, peer(), v3.into_bytes());
+    let (tx, _) = drain(&mut l);
+    assert!(
+        starts(&tx[0], "SIP/2.0 505 Version Not Supported"),
+        "{:?}",
+        tx[0].payload
+    );
     l.handle_datagram(t0, peer(), &b"\x00\xffnot sip at all"[..]);
     l.handle_datagram(t0, peer(), &b"\r\n\r\n"[..]);
     let (tx, ev) = drain(&mut l);
     assert!(tx.is_empty() && ev.is_empty());
     let s = l.stats();
-    assert_eq!((s.received, s.malformed, s.bad_requests_answered), (2, 2, 1));
+    assert_eq!((s.received, s.malformed, s.bad_requests_answered), (4, 4, 3));
     assert!(l.is_empty());
 }
 
