@@ -938,7 +938,24 @@ impl TransactionLayer {
         if entry.scheduled.is_none_or(|s| next < s) {
             entry.scheduled = Some(next);
             self.deadlines.push(Reverse((next, id)));
+            self.compact_deadlines();
         }
+    }
+
+    /// Drops the deadlines of ended transactions (and superseded ones) once they
+    /// outnumber the live transactions, so that the heap stays proportional to them.
+    fn compact_deadlines(&mut self) {
+        if self.deadlines.len() <= 2 * self.live + 1024 {
+            return;
+        }
+        let slots = &self.slots;
+        self.deadlines.retain(|Reverse((at, id))| {
+            slots
+                .get(id.index as usize)
+                .filter(|s| s.generation == id.generation)
+                .and_then(|s| s.entry.as_ref())
+                .is_some_and(|e| e.scheduled == Some(*at))
+        });
     }
 
     fn remove(&mut self, id: TransactionId) {

@@ -626,3 +626,30 @@ fn rfc2543_peers_are_matched_without_a_cookie() {
         Some(State::ServerInvite(ServerInviteState::Confirmed))
     );
 }
+
+#[test]
+fn the_deadline_heap_stays_proportional_to_live_transactions() {
+    let t0 = Instant::now();
+    let mut l = TransactionLayer::new(Config::default());
+    for n in 0..20_000_u32 {
+        let now = t0 + ms(u64::from(n));
+        let options = request("OPTIONS", &format!("z9hG4bKh{n}"));
+        // Over TCP the answered transaction ends at once; its timer C deadline (32 s)
+        // would stay in the heap.
+        l.handle_message(now, peer(), true, options.clone());
+        let Some(Event::Request { id, .. }) = l.poll_event() else {
+            panic!()
+        };
+        l.send_response(now, id, &response(&options, 200, Some("tb")))
+            .unwrap();
+        l.handle_timeout(now);
+        drain(&mut l);
+    }
+    assert!(l.is_empty());
+    assert!(
+        l.deadlines.len() <= 1025,
+        "{} deadlines for none live",
+        l.deadlines.len()
+    );
+    assert_eq!(l.poll_timeout(), None);
+}
