@@ -849,10 +849,20 @@ impl TransactionLayer {
     #[must_use]
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         while let Some(&Reverse((at, id))) = self.deadlines.peek() {
-            if self.entry(id).is_some_and(|e| e.scheduled == Some(at)) {
+            self.deadlines.pop();
+            let Some(entry) = self.entry_mut(id) else { continue };
+            if entry.scheduled != Some(at) {
+                continue;
+            }
+            // A timer stopped or moved later since this deadline was filed: file the
+            // real one instead, so that the driver is not woken early.
+            let next = entry.machine.timers_mut().next_timeout();
+            if next == Some(at) {
+                self.deadlines.push(Reverse((at, id)));
                 return Some(at);
             }
-            self.deadlines.pop();
+            entry.scheduled = None;
+            self.reschedule(id);
         }
         None
     }

@@ -653,3 +653,93 @@ fn the_deadline_heap_stays_proportional_to_live_transactions() {
     );
     assert_eq!(l.poll_timeout(), None);
 }
+
+#[test]
+fn reliable_invite_transactions_skip_a_g_d_and_i() {
+    let t0 = Instant::now();
+    let invite = request("INVITE", "z9hG4bKt1");
+    // Client: no timer A; a 486 is acknowledged and the transaction ends (D is zero).
+    let mut c = TransactionLayer::new(Config::default());
+    let id = c.send_request(t0, peer(), true, invite.clone()).unwrap();
+    drain(&mut c);
+    assert_eq!(
+        c.poll_timeout(),
+        Some(t0 + Duration::from_secs(32)),
+        "only timer B"
+    );
+    c.handle_message(t0 + ms(5), peer(), true, response(&invite, 486, Some("tb")));
+    let (tx, ev) = drain(&mut c);
+    assert!(starts(&tx[0], "ACK "));
+    assert_eq!(ev.last(), Some(&Event::Terminated { id }));
+    // Server: no timer G; the ACK ends the transaction (I is zero).
+    let mut s = TransactionLayer::new(Config::default());
+    s.handle_message(t0, peer(), true, invite.clone());
+    let Some(Event::Request { id, .. }) = s.poll_event() else {
+        panic!()
+    };
+    let busy = response(&invite, 486, Some("tb"));
+    s.send_response(t0, id, &busy).unwrap();
+    drain(&mut s);
+    assert_eq!(
+        s.poll_timeout(),
+        Some(t0 + Duration::from_secs(32)),
+        "only timer H"
+    );
+    s.handle_message(
+        t0 + ms(5),
+        peer(),
+        true,
+        messages::ack_for(&invite, &busy).unwrap(),
+    );
+    assert_eq!(drain(&mut s).1, [Event::Terminated { id }]);
+}
+
+#[test]
+fn a_cancel_after_the_final_response_gets_200_but_no_event() {
+    let t0 = Instant::now();
+    let invite = request("INVITE", "z9hG4bKt2");
+    let mut l = TransactionLayer::new(Config::default());
+    l.handle_message(t0, peer(), false, invite.clone());
+    let Some(Event::Request { id, .. }) = l.poll_event() else {
+        panic!()
+    };
+    l.send_response(t0, id, &response(&invite, 486, Some("tb")))
+        .unwrap();
+    drain(&mut l);
+    l.handle_message(t0 + ms(10), peer(), false, messages::cancel_for(&invite).unwrap());
+    let (tx, ev) = drain(&mut l);
+    let ok = Message::parse(tx[0].payload.clone()).unwrap();
+    assert_eq!(ok.status_code(), Some(200));
+    assert_eq!(ok.to_header().unwrap().tag(), Some("tb"));
+    assert!(ev.is_empty());
+    assert!(
+        l.cancel(t0, id).is_err(),
+        "server transactions are not cancelled by the TU"
+    );
+}
+
+#[test]
+fn an_rfc2543_ack_for_a_2xx_goes_to_the_tu() {
+    let t0 = Instant::now();
+    let invite = request("INVITE", "old2");
+    let mut l = TransactionLayer::new(Config::default());
+    l.handle_message(t0, peer(), false, invite.clone());
+    let Some(Event::Request { id, .. }) = l.poll_event() else {
+        panic!()
+    };
+    let ok = response(&invite, 200, Some("tb"));
+    l.send_response(t0, id, &ok).unwrap();
+    drain(&mut l);
+    l.handle_message(
+        t0 + ms(10),
+        peer(),
+        false,
+        messages::ack_for(&invite, &ok).unwrap(),
+    );
+    let (_, ev) = drain(&mut l);
+    assert!(matches!(ev.as_slice(), [Event::Ack { .. }]), "{ev:?}");
+    assert_eq!(
+        l.state(id),
+        Some(State::ServerInvite(ServerInviteState::Accepted))
+    );
+}
