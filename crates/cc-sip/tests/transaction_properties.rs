@@ -205,3 +205,55 @@ proptest! {
         prop_assert_eq!(h.layer.poll_timeout(), None);
     }
 }
+
+const SEEDS: [&str; 3] = [
+    "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKm\r\n\
+     Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.1>;tag=f\r\nTo: <sip:bob@192.0.2.2>\r\n\
+     Call-ID: m@192.0.2.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+    "CANCEL sip:bob@192.0.2.2 SIP/2.0\r\nv: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKm\r\n\
+     f: <sip:a@192.0.2.1>;tag=f\r\nt: <sip:bob@192.0.2.2>\r\ni: m@192.0.2.1\r\nCSeq: 1 CANCEL\r\n\r\n",
+    "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKm\r\n\
+     From: <sip:a@192.0.2.1>;tag=f\r\nTo: <sip:bob@192.0.2.2>;tag=t\r\nCall-ID: m@192.0.2.1\r\n\
+     CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Valid messages with random bytes overwritten, cut or inserted never panic the
+    /// layer, and whatever they start ends once the TU has answered.
+    #[test]
+    fn mutated_datagrams_never_panic(
+        edits in proptest::collection::vec((0..3_usize, any::<prop::sample::Index>(), any::<u8>(), 0..3_u8), 1..8),
+    ) {
+        let mut layer = TransactionLayer::new(Config::default());
+        let t0 = Instant::now();
+        let peer: SocketAddr = "192.0.2.1:5060".parse().unwrap();
+        let mut server = vec![];
+        for (seed, at, byte, kind) in edits {
+            let mut bytes = SEEDS[seed].as_bytes().to_vec();
+            let i = at.index(bytes.len());
+            match kind {
+                0 => bytes[i] = byte,
+                1 => bytes.truncate(i),
+                _ => bytes.insert(i, byte),
+            }
+            layer.handle_datagram(t0, peer, bytes);
+            while layer.poll_transmit().is_some() {}
+            while let Some(e) = layer.poll_event() {
+                if let Event::Request { id, request, .. } = e {
+                    server.push((id, request));
+                }
+            }
+        }
+        for (id, req) in &server {
+            if let Ok(resp) = TransactionLayer::response_with_tag(req, 500, "Server Error", "t") {
+                let _ = layer.send_response(t0, *id, &resp);
+            }
+        }
+        advance(&mut layer, t0 + Duration::from_secs(64));
+        prop_assert!(layer.is_empty());
+        let stats = layer.stats();
+        prop_assert!(stats.malformed <= stats.received);
+    }
+}
