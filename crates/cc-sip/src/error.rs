@@ -156,6 +156,34 @@ pub enum Error {
     /// (answer with [`SdpError::sip_status`](crate::sdp::SdpError::sip_status), 488).
     #[error("SDP: {0}")]
     Sdp(#[from] crate::sdp::SdpError),
+    /// A transaction id names no live transaction (it ended, or never existed).
+    #[error("transaction {id} does not exist (it has terminated or was never created)")]
+    UnknownTransaction {
+        /// The id as displayed.
+        id: String,
+    },
+    /// The transaction layer cannot do what the TU asked in the transaction's state.
+    #[error("transaction {id} cannot {action}: {reason}")]
+    TransactionState {
+        /// The id as displayed.
+        id: String,
+        /// What was asked.
+        action: &'static str,
+        /// Why not.
+        reason: String,
+    },
+    /// The transaction layer holds its maximum of live transactions.
+    #[error("{max} transactions are live, the configured maximum; retry when some have ended")]
+    TooManyTransactions {
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A request we send uses a branch a live client transaction already uses.
+    #[error("branch {branch:?} is in use by a live transaction; every request needs a new branch")]
+    DuplicateBranch {
+        /// The branch.
+        branch: String,
+    },
     /// A file of one message could not be read.
     #[error("cannot read {path:?}: {reason}")]
     Unreadable {

@@ -17,6 +17,9 @@
 //!   build one.
 //!
 //! - [`sdp`] parses and writes session descriptions and runs offer/answer (RFC 3264).
+//! - [`transaction`] is the RFC 3261 §17 transaction layer, sans-IO: client and server,
+//!   INVITE and non-INVITE transactions with timers A to K (RFC 6026's L and M), matched
+//!   by branch, fed with `(now, source, bytes)` and drained with `poll_*`.
 //!
 //! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
 //! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their
@@ -54,6 +57,7 @@ mod message;
 pub mod parser;
 pub mod sdp;
 mod serialize;
+pub mod transaction;
 mod validate;
 
 pub use builder::MessageBuilder;
