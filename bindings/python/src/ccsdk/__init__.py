@@ -1,0 +1,110 @@
+"""ccsdk: the contact-center SDK's engines from Python, over its C ABI (cc-ffi).
+
+- :class:`Router`: the sans-IO ACD router (queues, agents, skills, strategies), driven by
+  your own clock;
+- :class:`Diagnostics`, :class:`Program`, :class:`Session`: check an IVR flow, compile it,
+  run caller sessions;
+- :func:`erlang_c`, :func:`service_level`, :func:`asa`, :func:`agents_needed`: staffing.
+
+Every failed call raises a :class:`CcError` subclass carrying the ``cc_result`` code and the
+library's message. Each handle is owned by one object and freed exactly once: by
+``close()``, a ``with`` block, or the garbage collector.
+"""
+
+from __future__ import annotations
+
+from ._lib import ABI_VERSION, LIB, result_name
+from .errors import (
+    AlreadyExistsError,
+    ArgumentError,
+    BufferTooSmallError,
+    CcError,
+    CcIOError,
+    ConfigError,
+    ConfigurationError,
+    FlowError,
+    InvalidArgumentError,
+    InvalidStateError,
+    InvalidUtf8Error,
+    NotFoundError,
+    NullParameterError,
+    PanicError,
+    ParseError,
+    StateError,
+)
+from .ivr import (
+    Action,
+    ActionKind,
+    Diagnostic,
+    Diagnostics,
+    Event,
+    EventKind,
+    Program,
+    Session,
+    Severity,
+    check_flow,
+    compile_flow,
+)
+from .router import Channel, Command, CommandKind, Contact, QueueStats, Router
+from .staffing import agents_needed, asa, erlang_c, service_level
+
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """The SDK version of the loaded library (``cc_version``)."""
+    return LIB.cc_version().decode("utf-8")
+
+
+def abi_version() -> int:
+    """The ABI version of the loaded library (``cc_abi_version``)."""
+    return int(LIB.cc_abi_version())
+
+
+__all__ = [
+    "ABI_VERSION",
+    "abi_version",
+    "library_version",
+    "result_name",
+    # errors
+    "CcError",
+    "ArgumentError",
+    "NullParameterError",
+    "InvalidArgumentError",
+    "InvalidUtf8Error",
+    "BufferTooSmallError",
+    "StateError",
+    "InvalidStateError",
+    "NotFoundError",
+    "AlreadyExistsError",
+    "ConfigurationError",
+    "ParseError",
+    "ConfigError",
+    "FlowError",
+    "CcIOError",
+    "PanicError",
+    # router
+    "Router",
+    "Contact",
+    "Channel",
+    "Command",
+    "CommandKind",
+    "QueueStats",
+    # ivr
+    "Diagnostics",
+    "Diagnostic",
+    "Severity",
+    "Program",
+    "Session",
+    "Action",
+    "ActionKind",
+    "Event",
+    "EventKind",
+    "check_flow",
+    "compile_flow",
+    # staffing
+    "erlang_c",
+    "service_level",
+    "asa",
+    "agents_needed",
+]
