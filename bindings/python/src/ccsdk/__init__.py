@@ -53,7 +53,8 @@ __version__ = "0.1.0"
 
 def library_version() -> str:
     """The SDK version of the loaded library (``cc_version``)."""
-    return LIB.cc_version().decode("utf-8")
+    version: bytes = LIB.cc_version()
+    return version.decode("utf-8")
 
 
 def abi_version() -> int:

@@ -17,7 +17,7 @@ class Handle:
     """
 
     _ptr: Any
-    _finalizer: Optional[weakref.finalize]
+    _finalizer: "Optional[weakref.finalize[Any, Any]]"
 
     def _own(self, ptr: Any, free: Callable[[Any], None]) -> None:
         self._ptr = ptr

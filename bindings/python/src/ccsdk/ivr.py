@@ -346,7 +346,7 @@ class Session(Handle):
 
     def actions(self) -> List[Action]:
         """Drains every pending action, in order."""
-        out = []
+        out: List[Action] = []
         while True:
             action = self.poll_action()
             if action is None:

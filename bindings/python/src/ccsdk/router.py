@@ -249,4 +249,4 @@ class Router(Handle):
 
 
 def _stats(raw: _lib.CcQueueStats) -> QueueStats:
-    return QueueStats(**{name: getattr(raw, name) for name, _ in raw._fields_})
+    return QueueStats(**{spec[0]: getattr(raw, spec[0]) for spec in raw._fields_})
