@@ -166,6 +166,11 @@ _PROTOTYPES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     ("cc_ivr_program_version", _R, (ProgramP, POINTER(c_char), c_size_t, POINTER(c_size_t))),
     ("cc_ivr_program_free", None, (ProgramP,)),
     ("cc_ivr_session_new", _R, (ProgramP, *_S, *_S, *_S, c_uint64, c_int64, POINTER(SessionP))),
+    (
+        "cc_ivr_session_new_with_resources",
+        _R,
+        (ProgramP, *_S, *_S, *_S, *_S, c_uint64, c_int64, POINTER(SessionP)),
+    ),
     ("cc_ivr_session_free", None, (SessionP,)),
     ("cc_ivr_session_handle_event", _R, (SessionP, POINTER(CcIvrEvent), c_uint64)),
     ("cc_ivr_session_handle_timeout", _R, (SessionP, c_uint64)),

@@ -11,7 +11,7 @@ import enum
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, overload
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union, overload
 
 from . import _lib
 from ._handle import Handle
@@ -142,6 +142,7 @@ class Program(Handle):
         language: Text = "en",
         now_ms: int = 0,
         wall_unix_ms: Optional[int] = None,
+        resources: Union[Resources, Text, None] = None,
     ) -> "Session":
         """Starts a caller's session; see :class:`Session`."""
         return Session(
@@ -151,7 +152,65 @@ class Program(Handle):
             language=language,
             now_ms=now_ms,
             wall_unix_ms=wall_unix_ms,
+            resources=resources,
         )
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string (ASCII, escaped) is a valid TOML basic string.
+    return json.dumps(value)
+
+
+def _toml_array(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Business hours a flow consults with ``open("name")`` and ``holiday("name")``.
+
+    `hours` maps ``mon`` ... ``sun`` to ``HH:MM-HH:MM`` ranges (a day not listed is
+    closed); `holidays` are dates or inclusive ranges (``2026-10-01..2026-10-07``);
+    `working_days` are closed weekdays that are worked (调休), with `working_day_hours`
+    (Monday's hours when None).
+    """
+
+    time_zone: str
+    hours: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    holidays: Sequence[str] = ()
+    working_days: Sequence[str] = ()
+    working_day_hours: Optional[Sequence[str]] = None
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The number lists and calendars a session's flow consults.
+
+    >>> Resources(lists={"vip": ["+8613700000000"]}).to_toml()
+    '[lists]\\n"vip" = ["+8613700000000"]\\n'
+    """
+
+    lists: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+
+    def to_toml(self) -> str:
+        """The TOML of ``cc_ivr_session_new_with_resources``."""
+        lines: List[str] = []
+        if self.lists:
+            lines.append("[lists]")
+            for name, numbers in self.lists.items():
+                lines.append(f"{_toml_string(name)} = {_toml_array(numbers)}")
+        for name, calendar in self.calendars.items():
+            lines.append(f"[calendars.{_toml_string(name)}]")
+            lines.append(f"time_zone = {_toml_string(calendar.time_zone)}")
+            lines.append(f"holidays = {_toml_array(calendar.holidays)}")
+            lines.append(f"working_days = {_toml_array(calendar.working_days)}")
+            if calendar.working_day_hours is not None:
+                lines.append(f"working_day_hours = {_toml_array(calendar.working_day_hours)}")
+            lines.append(f"[calendars.{_toml_string(name)}.hours]")
+            for day, ranges in calendar.hours.items():
+                lines.append(f"{_toml_string(day)} = {_toml_array(ranges)}")
+        return "".join(line + "\n" for line in lines)
 
 
 class ActionKind(str, enum.Enum):
@@ -236,7 +295,10 @@ class Session(Handle):
 
     The flow runs until it first waits: drain :meth:`actions` after creating it and after
     every event. `now_ms` is your monotonic clock; `wall_unix_ms` (default: now) is the
-    wall-clock time that calendars judge.
+    wall-clock time that calendars judge. `resources` gives the lists and calendars the flow
+    consults (a :class:`Resources` or its TOML); without them a flow that consults one
+    fails there. A bad resources text raises :class:`~ccsdk.ParseError`, a refused calendar
+    :class:`~ccsdk.ConfigError`.
     """
 
     def __init__(
@@ -248,21 +310,37 @@ class Session(Handle):
         language: Text = "en",
         now_ms: int = 0,
         wall_unix_ms: Optional[int] = None,
+        resources: Union[Resources, Text, None] = None,
     ) -> None:
         if wall_unix_ms is None:
             wall_unix_ms = int(time.time() * 1000)
         out = _lib.SessionP()
-        check(
-            LIB.cc_ivr_session_new(
-                program._live,
-                *arg(caller),
-                *arg(called),
-                *arg(language),
-                now_ms,
-                wall_unix_ms,
-                ctypes.byref(out),
+        if resources is None:
+            check(
+                LIB.cc_ivr_session_new(
+                    program._live,
+                    *arg(caller),
+                    *arg(called),
+                    *arg(language),
+                    now_ms,
+                    wall_unix_ms,
+                    ctypes.byref(out),
+                )
             )
-        )
+        else:
+            text = resources.to_toml() if isinstance(resources, Resources) else resources
+            check(
+                LIB.cc_ivr_session_new_with_resources(
+                    program._live,
+                    *arg(caller),
+                    *arg(called),
+                    *arg(language),
+                    *arg(text),
+                    now_ms,
+                    wall_unix_ms,
+                    ctypes.byref(out),
+                )
+            )
         self._own(out, LIB.cc_ivr_session_free)
 
     def handle_event(self, event: Event, now_ms: int) -> None:
