@@ -29,6 +29,19 @@ cargo run --quiet --locked --example loopback_call >/dev/null
 step "doc tests"
 cargo test --workspace --doc --locked
 
+step "python package (bindings/python): venv, pip install, pytest"
+py_started=$(date +%s)
+py_venv=target/py-venv
+[[ -x $py_venv/bin/python ]] || python3 -m venv "$py_venv"
+py_pip=("$py_venv/bin/pip" install --quiet --disable-pip-version-check)
+"${py_pip[@]}" "pytest>=7,<9"
+# Builds libcc_ffi in release (cargo build -p cc-ffi --release) and ships it in the package.
+"${py_pip[@]}" --force-reinstall --no-deps ./bindings/python
+# pytest exits non-zero on a failure, and with 5 when it collected no test: both stop here.
+"$py_venv/bin/python" -m pytest -q -p no:cacheprovider bindings/python/tests
+"$py_venv/bin/python" examples/python/route_with_policy.py >/dev/null
+echo "(python package took $(( $(date +%s) - py_started )) s)"
+
 step "tests"
 echo "(checks took $(( $(date +%s) - started )) s so far)"
 if command -v cargo-nextest >/dev/null 2>&1; then

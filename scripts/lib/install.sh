@@ -2,7 +2,8 @@
 # needs when they are missing. Idempotent; quiet when everything is present.
 #
 # Each entry is "command-or-check:debian-package". A check starting with "pc:" asks
-# pkg-config for a library; anything else is a command looked up on PATH.
+# pkg-config for a library; "py:" asks python3 to import a module; anything else is a command
+# looked up on PATH.
 CCSDK_SYSTEM_PACKAGES=(
   "pkg-config:pkg-config"
   "pc:opus:libopus-dev"
@@ -10,6 +11,8 @@ CCSDK_SYSTEM_PACKAGES=(
   "sox:sox"
   "espeak-ng:espeak-ng"
   "valgrind:valgrind"
+  "python3:python3"
+  "py:ensurepip:python3-venv"
 )
 
 ccsdk_missing_packages() {
@@ -19,6 +22,8 @@ ccsdk_missing_packages() {
     check=${entry%:*}
     if [[ $check == pc:* ]]; then
       command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${check#pc:}" && continue
+    elif [[ $check == py:* ]]; then
+      command -v python3 >/dev/null 2>&1 && python3 -c "import ${check#py:}" 2>/dev/null && continue
     else
       command -v "$check" >/dev/null 2>&1 && continue
     fi

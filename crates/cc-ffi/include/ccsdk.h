@@ -467,7 +467,8 @@ void cc_ivr_program_free(struct cc_ivr_program *program);
 // clock; `wall_unix_ms` is the wall-clock time then (milliseconds since 1970, UTC), which
 // calendars judge. `caller`, `called` and `language` (the starting language, e.g.
 // `zh-CN`) are UTF-8; `language` must not be empty. The flow runs until it first waits:
-// poll actions next. Lists and calendars are empty in this version of the ABI.
+// poll actions next. The session has no lists or calendars: a flow that consults one
+// fails there; `cc_ivr_session_new_with_resources` gives it some.
 //
 // # Safety
 //
@@ -483,6 +484,39 @@ cc_result cc_ivr_session_new(const struct cc_ivr_program *program,
                              uint64_t now_ms,
                              int64_t wall_unix_ms,
                              struct cc_ivr_session **out);
+
+// As `cc_ivr_session_new`, with the lists and calendars the flow consults, as TOML in
+// `resources` (empty or NULL: none):
+//
+// ```toml
+// [lists]
+// blacklist = ["+8613900000000"]
+// [calendars.office]
+// time_zone = "Asia/Shanghai"
+// hours = { mon = ["09:00-12:00", "13:00-18:00"], tue = ["09:00-18:00"] }
+// holidays = ["2026-10-01..2026-10-07"]
+// working_days = ["2026-10-10"]
+// ```
+//
+// Returns `CC_PARSE_ERROR` for text that is not such TOML (the message names the key) and
+// `CC_CONFIG_ERROR` for a calendar refused (naming the calendar and its field).
+//
+// # Safety
+//
+// As `cc_ivr_session_new`; `resources` points to `resources_len` readable bytes or is NULL
+// with length 0.
+cc_result cc_ivr_session_new_with_resources(const struct cc_ivr_program *program,
+                                            const char *caller,
+                                            size_t caller_len,
+                                            const char *called,
+                                            size_t called_len,
+                                            const char *language,
+                                            size_t language_len,
+                                            const char *resources,
+                                            size_t resources_len,
+                                            uint64_t now_ms,
+                                            int64_t wall_unix_ms,
+                                            struct cc_ivr_session **out);
 
 // Frees a session. NULL is a no-op.
 //

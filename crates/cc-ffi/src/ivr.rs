@@ -387,7 +387,8 @@ impl SessionHandle {
 /// clock; `wall_unix_ms` is the wall-clock time then (milliseconds since 1970, UTC), which
 /// calendars judge. `caller`, `called` and `language` (the starting language, e.g.
 /// `zh-CN`) are UTF-8; `language` must not be empty. The flow runs until it first waits:
-/// poll actions next. Lists and calendars are empty in this version of the ABI.
+/// poll actions next. The session has no lists or calendars: a flow that consults one
+/// fails there; `cc_ivr_session_new_with_resources` gives it some.
 ///
 /// # Safety
 ///
@@ -407,40 +408,165 @@ pub unsafe extern "C" fn cc_ivr_session_new(
     out: *mut *mut cc_ivr_session,
 ) -> cc_result {
     boundary("cc_ivr_session_new", || {
-        check_out(out, "out")?;
         // SAFETY: per this function's contract.
-        let p = unsafe { try_ref(program, "program") }?;
-        // SAFETY: per this function's contract.
-        let (caller, called, language) = unsafe {
-            (
-                str_arg(caller, caller_len, "caller")?,
-                str_arg(called, called_len, "called")?,
-                required_str(language, language_len, "language")?,
+        unsafe {
+            new_session(
+                program,
+                (caller, caller_len),
+                (called, called_len),
+                (language, language_len),
+                Arc::new(Resources::default()),
+                now_ms,
+                wall_unix_ms,
+                out,
             )
-        };
-        let start_wall = Timestamp::from_millisecond(wall_unix_ms)
-            .map_err(|e| Error::invalid(format!("wall_unix_ms {wall_unix_ms}: {e}")))?;
-        let base = Instant::now();
-        let session = Session::new(
-            Arc::clone(p),
-            SessionContext {
-                caller: caller.to_owned(),
-                called: called.to_owned(),
-                language: language.to_owned(),
-                start: base,
-                start_wall,
-                resources: Arc::new(Resources::default()),
-            },
-        );
-        let handle = SessionHandle {
-            session,
-            base,
-            base_ms: now_ms,
-            pending: None,
-        };
-        // SAFETY: per this function's contract.
-        unsafe { write_out(out, to_boxed::<cc_ivr_session>(handle), "out") }
+        }
     })
+}
+
+/// As `cc_ivr_session_new`, with the lists and calendars the flow consults, as TOML in
+/// `resources` (empty or NULL: none):
+///
+/// ```toml
+/// [lists]
+/// blacklist = ["+8613900000000"]
+/// [calendars.office]
+/// time_zone = "Asia/Shanghai"
+/// hours = { mon = ["09:00-12:00", "13:00-18:00"], tue = ["09:00-18:00"] }
+/// holidays = ["2026-10-01..2026-10-07"]
+/// working_days = ["2026-10-10"]
+/// ```
+///
+/// Returns `CC_PARSE_ERROR` for text that is not such TOML (the message names the key) and
+/// `CC_CONFIG_ERROR` for a calendar refused (naming the calendar and its field).
+///
+/// # Safety
+///
+/// As `cc_ivr_session_new`; `resources` points to `resources_len` readable bytes or is NULL
+/// with length 0.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_ivr_session_new_with_resources(
+    program: *const cc_ivr_program,
+    caller: *const c_char,
+    caller_len: usize,
+    called: *const c_char,
+    called_len: usize,
+    language: *const c_char,
+    language_len: usize,
+    resources: *const c_char,
+    resources_len: usize,
+    now_ms: u64,
+    wall_unix_ms: i64,
+    out: *mut *mut cc_ivr_session,
+) -> cc_result {
+    boundary("cc_ivr_session_new_with_resources", || {
+        // SAFETY: per this function's contract.
+        let text = unsafe { str_arg(resources, resources_len, "resources") }?;
+        let resources = parse_resources(text)?;
+        // SAFETY: per this function's contract.
+        unsafe {
+            new_session(
+                program,
+                (caller, caller_len),
+                (called, called_len),
+                (language, language_len),
+                Arc::new(resources),
+                now_ms,
+                wall_unix_ms,
+                out,
+            )
+        }
+    })
+}
+
+/// The TOML of `cc_ivr_session_new_with_resources`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourcesConfig {
+    #[serde(default)]
+    lists: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    calendars: std::collections::BTreeMap<String, cc_ivr::CalendarConfig>,
+}
+
+fn parse_resources(text: &str) -> Result<Resources> {
+    if text.trim().is_empty() {
+        return Ok(Resources::default());
+    }
+    let config: ResourcesConfig = toml::from_str(text).map_err(|e| {
+        Error::new(
+            cc_result::CC_PARSE_ERROR,
+            format!(
+                "resources: {}; the keys are lists (name = [numbers]) and calendars (name = {{ time_zone, hours, holidays, working_days }})",
+                e.to_string().trim_end()
+            ),
+        )
+    })?;
+    let mut resources = Resources::default();
+    for (name, numbers) in config.lists {
+        resources.lists.insert(name, numbers.into_iter().collect());
+    }
+    for (name, calendar) in config.calendars {
+        let calendar = cc_ivr::Calendar::new(&calendar).map_err(|e| {
+            Error::new(
+                cc_result::CC_CONFIG_ERROR,
+                format!("resources: calendars.{name}: {e}"),
+            )
+        })?;
+        resources.calendars.insert(name, calendar);
+    }
+    Ok(resources)
+}
+
+/// The body of both session constructors.
+///
+/// # Safety
+///
+/// As `cc_ivr_session_new`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn new_session(
+    program: *const cc_ivr_program,
+    caller: (*const c_char, usize),
+    called: (*const c_char, usize),
+    language: (*const c_char, usize),
+    resources: Arc<Resources>,
+    now_ms: u64,
+    wall_unix_ms: i64,
+    out: *mut *mut cc_ivr_session,
+) -> Result<()> {
+    check_out(out, "out")?;
+    // SAFETY: per this function's contract.
+    let p = unsafe { try_ref(program, "program") }?;
+    // SAFETY: per this function's contract.
+    let (caller, called, language) = unsafe {
+        (
+            str_arg(caller.0, caller.1, "caller")?,
+            str_arg(called.0, called.1, "called")?,
+            required_str(language.0, language.1, "language")?,
+        )
+    };
+    let start_wall = Timestamp::from_millisecond(wall_unix_ms)
+        .map_err(|e| Error::invalid(format!("wall_unix_ms {wall_unix_ms}: {e}")))?;
+    let base = Instant::now();
+    let session = Session::new(
+        Arc::clone(p),
+        SessionContext {
+            caller: caller.to_owned(),
+            called: called.to_owned(),
+            language: language.to_owned(),
+            start: base,
+            start_wall,
+            resources,
+        },
+    );
+    let handle = SessionHandle {
+        session,
+        base,
+        base_ms: now_ms,
+        pending: None,
+    };
+    // SAFETY: per this function's contract.
+    unsafe { write_out(out, to_boxed::<cc_ivr_session>(handle), "out") }
 }
 
 /// Frees a session. NULL is a no-op.

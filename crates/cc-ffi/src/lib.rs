@@ -99,8 +99,8 @@ pub use ivr::{
     cc_ivr_diagnostics_error_count, cc_ivr_diagnostics_free, cc_ivr_diagnostics_get, cc_ivr_event,
     cc_ivr_event_kind, cc_ivr_program, cc_ivr_program_compile, cc_ivr_program_free, cc_ivr_program_version,
     cc_ivr_session, cc_ivr_session_free, cc_ivr_session_handle_event, cc_ivr_session_handle_timeout,
-    cc_ivr_session_is_finished, cc_ivr_session_new, cc_ivr_session_poll_action, cc_ivr_session_poll_timeout,
-    cc_severity,
+    cc_ivr_session_is_finished, cc_ivr_session_new, cc_ivr_session_new_with_resources,
+    cc_ivr_session_poll_action, cc_ivr_session_poll_timeout, cc_severity,
 };
 pub use router::{
     CC_NO_TIMEOUT, cc_channel, cc_command, cc_command_kind, cc_contact, cc_queue_stats, cc_router,

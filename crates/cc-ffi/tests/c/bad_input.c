@@ -204,6 +204,23 @@ static void ivr_cases(void) {
          CC_INVALID_UTF8, "caller");
   EXPECT(cc_ivr_session_new(program, NULL, 0, NULL, 0, ARG("en"), 0, INT64_MAX, &session),
          CC_INVALID_ARGUMENT, "wall_unix_ms");
+  EXPECT(cc_ivr_session_new_with_resources(program, NULL, 0, NULL, 0, ARG("en"), BAD_UTF8, 4, 0, 0,
+                                           &session),
+         CC_INVALID_UTF8, "resources");
+  EXPECT(cc_ivr_session_new_with_resources(program, NULL, 0, NULL, 0, ARG("en"), ARG("lists = 5"),
+                                           0, 0, &session),
+         CC_PARSE_ERROR, "lists");
+  EXPECT(cc_ivr_session_new_with_resources(program, NULL, 0, NULL, 0, ARG("en"),
+                                           ARG("[calendars.office]\ntime_zone = \"Mars/Base\""), 0,
+                                           0, &session),
+         CC_CONFIG_ERROR, "calendars.office");
+  EXPECT(cc_ivr_session_new_with_resources(NULL, NULL, 0, NULL, 0, ARG("en"), NULL, 0, 0, 0,
+                                           &session),
+         CC_NULL_PARAMETER, "program");
+  OK(cc_ivr_session_new_with_resources(program, NULL, 0, NULL, 0, ARG("en"),
+                                       ARG("[lists]\nvip = [\"+8613700000000\"]"), 0, 0, &session));
+  cc_ivr_session_free(session);
+  session = NULL;
   OK(cc_ivr_session_new(program, ARG("+8613800138000"), NULL, 0, ARG("en"), 100, 0, &session));
   cc_ivr_program_free(program);
 
