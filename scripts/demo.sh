@@ -23,5 +23,7 @@ run "24 scripted callers through the hotline, with coverage" "${ccd[@]}" ivr tes
 run "one simulated day of routing: 12 agents, 200 calls/h, 3 min handle time (vs Erlang C)" \
   cargo run --quiet --release --locked --example acd_sim -- --agents 12 --calls-per-hour 200 \
   --aht 180 --hours 24 --seed 1 --json
+run "12 callers through the hotline IVR into the ACD's queues, on virtual time" \
+  cargo run --quiet --release --locked --example virtual_center
 run "a call over the loopback trunk, its contact record and events" \
   cargo run --quiet --release --locked --example loopback_call
