@@ -50,6 +50,7 @@
 
 mod builder;
 mod check;
+pub mod dialog;
 mod error;
 pub mod headers;
 mod limits;
