@@ -340,11 +340,15 @@ impl Dialog {
     /// §13.2.2.4, §15): a 2xx to INVITE confirms an early dialog (route set recomputed,
     /// remote target refreshed from Contact), a 2xx to a re-INVITE or UPDATE refreshes the
     /// target, a final non-2xx to the creating INVITE ends an early dialog, 481 and 408
-    /// end the dialog, and a final response to BYE ends it.
+    /// end the dialog, and a final response to BYE ends it. A response of another dialog
+    /// is an error.
     pub fn on_response(&mut self, response: &Message) -> Result<(), Error> {
         let code = response
             .status_code()
             .ok_or_else(|| dialog_error("not a response"))?;
+        if DialogId::of_incoming(response)? != self.id {
+            return Err(dialog_error("the response belongs to another dialog"));
+        }
         let cseq = response.cseq()?;
         let method = cseq.method;
         if code < 200 {

@@ -8,7 +8,7 @@ use crate::message::Message;
 use crate::parser::uri::Uri;
 use crate::transaction::messages::response_to;
 
-use super::{Dialog, DialogState, contact_uri, dialog_error};
+use super::{Dialog, DialogId, DialogState, contact_uri, dialog_error};
 
 /// The largest CSeq number (2**31 - 1).
 const MAX_SEQ: u32 = (1 << 31) - 1;
@@ -35,11 +35,10 @@ fn is_loose(entry: &str) -> Result<bool, Error> {
     Ok(addr.uri.as_sip().is_some_and(|u| u.param("lr").is_some()))
 }
 
-/// A route entry's URI as a Request-URI: URI headers and the `method` parameter, which
-/// a Request-URI may not carry (RFC 3261 §19.1.1), are stripped.
-fn request_uri_of(entry: &str) -> Result<String, Error> {
-    let addr = NameAddr::parse(entry, "Route")?;
-    match addr.uri {
+/// `uri` as a Request-URI: URI headers and the `method` parameter, which a Request-URI
+/// may not carry (RFC 3261 §19.1.1), are stripped from a SIP URI.
+fn as_request_uri(uri: &Uri<'_>) -> String {
+    match uri {
         Uri::Sip(u) => {
             let raw = u.as_str();
             let base = raw.split_once('?').map_or(raw, |(b, _)| b);
@@ -52,10 +51,20 @@ fn request_uri_of(entry: &str) -> Result<String, Error> {
                     out.push_str(p);
                 }
             }
-            Ok(out)
+            out
         }
-        other => Ok(other.as_str().to_owned()),
+        other => other.as_str().to_owned(),
     }
+}
+
+/// A route entry's URI as a Request-URI (strict routing).
+fn request_uri_of(entry: &str) -> Result<String, Error> {
+    Ok(as_request_uri(&NameAddr::parse(entry, "Route")?.uri))
+}
+
+/// The remote target as a Request-URI.
+fn target_request_uri(target: &str) -> Result<String, Error> {
+    Ok(as_request_uri(&Uri::parse(target)?))
 }
 
 impl Dialog {
@@ -65,8 +74,10 @@ impl Dialog {
     /// rest of the route set followed by the remote target.
     pub fn next_hop(&self) -> Result<(String, Vec<String>), Error> {
         match self.route_set.first() {
-            None => Ok((self.remote_target.clone(), Vec::new())),
-            Some(first) if is_loose(first)? => Ok((self.remote_target.clone(), self.route_set.clone())),
+            None => Ok((target_request_uri(&self.remote_target)?, Vec::new())),
+            Some(first) if is_loose(first)? => {
+                Ok((target_request_uri(&self.remote_target)?, self.route_set.clone()))
+            }
             Some(first) => {
                 let mut routes: Vec<String> = self.route_set.iter().skip(1).cloned().collect();
                 routes.push(format!("<{}>", self.remote_target));
@@ -79,7 +90,8 @@ impl Dialog {
     /// given Via value (its branch must be new): Request-URI and Route from
     /// [`Dialog::next_hop`], Max-Forwards, From and To with tags, Call-ID, the next CSeq
     /// number and, for target-refresh methods, our Contact. ACK and CANCEL reuse the
-    /// number of our last INVITE ([`Dialog::ack`]). Add a body or more headers to the
+    /// number of our last INVITE ([`Dialog::ack`]); for CANCEL pass the Via of the INVITE
+    /// being cancelled (or use the transaction layer's `cancel`). Add a body or more headers to the
     /// returned builder.
     pub fn request(&mut self, method: &str, via: &str) -> Result<MessageBuilder, Error> {
         if self.state == DialogState::Terminated {
@@ -139,13 +151,24 @@ impl Dialog {
         Ok(b)
     }
 
-    /// Checks a request the peer sent in this dialog (RFC 3261 §12.2.2). A CSeq number
-    /// below the remote one is answered 500 (ACK and CANCEL, which reuse the INVITE's
-    /// number, are exempt); otherwise the remote CSeq is taken, a target-refresh request
-    /// with a Contact replaces the remote target, and BYE ends the dialog.
+    /// Checks a request the peer sent in this dialog (RFC 3261 §12.2.2). In a terminated
+    /// dialog it is answered 481. A CSeq number below the remote one is answered 500 (ACK
+    /// and CANCEL, which reuse the INVITE's number, are exempt); otherwise the remote CSeq
+    /// is taken, a target-refresh request with a Contact replaces the remote target, and
+    /// BYE ends the dialog. A request of another dialog is an error.
     pub fn on_request(&mut self, request: &Message) -> Result<Incoming, Error> {
         let method = request.method().ok_or_else(|| dialog_error("not a request"))?;
+        if DialogId::of_incoming(request)? != self.id {
+            return Err(dialog_error("the request belongs to another dialog"));
+        }
         let seq = request.cseq()?.seq;
+        if self.state == DialogState::Terminated {
+            if method == "ACK" {
+                return Ok(Incoming::Accept);
+            }
+            let response = response_to(request, 481, "Call/Transaction Does Not Exist", None, &[])?;
+            return Ok(Incoming::Reject(response));
+        }
         if method == "ACK" || method == "CANCEL" {
             return Ok(Incoming::Accept);
         }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use crate::error::Error;
 use crate::message::Message;
 
-use super::{Dialog, DialogId, DialogState};
+use super::{Dialog, DialogId, DialogState, Incoming};
+use crate::transaction::messages::response_to;
 
 /// The dialogs of a user agent keyed by [`DialogId`] (Call-ID, local tag, remote tag).
 /// A forked INVITE creates one early dialog per remote tag; all live here side by side.
@@ -104,6 +105,24 @@ impl DialogSet {
         }
         self.insert(Dialog::new_uac(request, response)?);
         Ok(Some(id))
+    }
+
+    /// A request from the network (RFC 3261 §12.2.2): `None` when its To has no tag (it
+    /// is not in a dialog: a new INVITE, an OPTIONS...); otherwise the verdict of its
+    /// dialog's [`Dialog::on_request`], or a 481 to send when no dialog matches.
+    pub fn on_request(&mut self, request: &Message) -> Result<Option<Incoming>, Error> {
+        if request.to_header()?.tag().is_none() {
+            return Ok(None);
+        }
+        let id = DialogId::of_incoming(request)?;
+        match self.dialogs.get_mut(&id) {
+            Some(dialog) => dialog.on_request(request).map(Some),
+            None if request.method() == Some("ACK") => Ok(Some(Incoming::Accept)),
+            None => {
+                let response = response_to(request, 481, "Call/Transaction Does Not Exist", None, &[])?;
+                Ok(Some(Incoming::Reject(response)))
+            }
+        }
     }
 
     /// Drops terminated dialogs.

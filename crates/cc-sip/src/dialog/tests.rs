@@ -299,3 +299,85 @@ fn bye_and_its_response_end_the_dialog() {
     uac.on_response(&ok_bye).unwrap();
     assert_eq!(uac.state(), DialogState::Terminated);
 }
+
+#[test]
+fn set_answers_481_outside_any_dialog() {
+    let inv = invite(&[]);
+    let ok = respond(&inv, 200, "b1", &[("Contact", "<sip:bob@192.0.2.4>")]);
+    let mut set = DialogSet::new();
+    set.insert(Dialog::new_uas(&inv, &ok).unwrap());
+    assert_eq!(set.on_request(&inv).unwrap(), None);
+    let info = in_dialog("INFO", 314_160, None);
+    assert_eq!(set.on_request(&info).unwrap(), Some(Incoming::Accept));
+    let stray = Message::request("BYE", "sip:bob@192.0.2.4")
+        .header("Via", "SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKs")
+        .header("From", "<sip:alice@atlanta.com>;tag=1928301774")
+        .header("To", "<sip:bob@biloxi.com>;tag=unknown")
+        .header("Call-ID", "a84b4c76e66710@pc33.atlanta.com")
+        .header("CSeq", "9 BYE")
+        .build()
+        .unwrap();
+    match set.on_request(&stray).unwrap() {
+        Some(Incoming::Reject(r)) => assert_eq!(r.status_code(), Some(481)),
+        other => panic!("expected 481, got {other:?}"),
+    }
+    let bye = in_dialog("BYE", 314_161, None);
+    assert_eq!(set.on_request(&bye).unwrap(), Some(Incoming::Accept));
+    match set.on_request(&in_dialog("INFO", 314_162, None)).unwrap() {
+        Some(Incoming::Reject(r)) => assert_eq!(r.status_code(), Some(481)),
+        other => panic!("expected 481 after BYE, got {other:?}"),
+    }
+}
+
+#[test]
+fn messages_of_other_dialogs_are_errors() {
+    let inv = invite(&[]);
+    let ok = respond(&inv, 200, "b1", &[("Contact", "<sip:bob@192.0.2.4>")]);
+    let mut uac = Dialog::new_uac(&inv, &ok).unwrap();
+    let other = respond(&inv, 200, "b2", &[("Contact", "<sip:bob@192.0.2.4>")]);
+    assert!(uac.on_response(&other).is_err());
+    let mut uas = Dialog::new_uas(&inv, &other).unwrap();
+    assert!(uas.on_request(&in_dialog("INFO", 314_160, None)).is_err());
+}
+
+#[test]
+fn request_uri_drops_uri_headers_and_method() {
+    let inv = invite(&[]);
+    let ok = respond(
+        &inv,
+        200,
+        "b1",
+        &[(
+            "Contact",
+            "<sip:bob@192.0.2.4;transport=tcp;method=INVITE?Subject=hi>",
+        )],
+    );
+    let mut d = Dialog::new_uac(&inv, &ok).unwrap();
+    assert_eq!(
+        d.remote_target(),
+        "sip:bob@192.0.2.4;transport=tcp;method=INVITE?Subject=hi"
+    );
+    let bye = d
+        .request("BYE", "SIP/2.0/TCP h;branch=z9hG4bKr")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(bye.request_uri_str(), Some("sip:bob@192.0.2.4;transport=tcp"));
+    Message::parse(bye.to_bytes()).unwrap().validate().unwrap();
+}
+
+#[test]
+fn second_forked_2xx_makes_a_second_confirmed_dialog() {
+    let inv = invite(&[]);
+    let mut set = DialogSet::new();
+    let ok1 = respond(&inv, 200, "f1", &[("Contact", "<sip:bob@192.0.2.11>")]);
+    let ok2 = respond(&inv, 200, "f2", &[("Contact", "<sip:bob@192.0.2.12>")]);
+    let id1 = set.on_invite_response(&inv, &ok1).unwrap().unwrap();
+    let id2 = set.on_invite_response(&inv, &ok2).unwrap().unwrap();
+    assert_ne!(id1, id2);
+    let confirmed = set
+        .forks("a84b4c76e66710@pc33.atlanta.com", "1928301774")
+        .filter(|d| d.state() == DialogState::Confirmed)
+        .count();
+    assert_eq!(confirmed, 2);
+}
