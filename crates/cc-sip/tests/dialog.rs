@@ -303,3 +303,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn incoming_cseq_ordering(seqs in proptest::collection::vec(0u32..20, 1..12), contacts in proptest::collection::vec(any::<bool>(), 12)) {
+        let invite = alice_invite();
+        let ok = bob_answer(&invite, 200, "OK");
+        let mut alice = Dialog::new_uac(&invite, &ok).expect("UAC dialog");
+        let mut highest: Option<u32> = None;
+        let mut target = alice.remote_target().to_owned();
+        for (i, seq) in seqs.into_iter().enumerate() {
+            let refresh = contacts.get(i).copied().unwrap_or_default();
+            let contact = format!("<sip:bob@198.51.100.{i}>");
+            let mut b = Message::request(if refresh { "UPDATE" } else { "INFO" }, "sip:alice@pc33.atlanta.com")
+                .header("Via", "SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKx")
+                .header("From", "<sip:bob@biloxi.com>;tag=a6c85cf")
+                .header("To", "<sip:alice@atlanta.com>;tag=1928301774")
+                .header("Call-ID", CALL_ID)
+                .header("CSeq", &format!("{seq} {}", if refresh { "UPDATE" } else { "INFO" }));
+            if refresh {
+                b = b.header("Contact", &contact);
+            }
+            let req = b.build().expect("request builds");
+            match alice.on_request(&req).expect("in dialog") {
+                Incoming::Accept => {
+                    prop_assert!(highest.is_none_or(|h| seq >= h));
+                    highest = Some(seq);
+                    if refresh {
+                        target = format!("sip:bob@198.51.100.{i}");
+                    }
+                }
+                Incoming::Reject(r) => {
+                    prop_assert!(highest.is_some_and(|h| seq < h));
+                    prop_assert_eq!(r.status_code(), Some(500));
+                }
+            }
+            prop_assert_eq!(alice.remote_seq(), highest);
+            prop_assert_eq!(alice.remote_target(), target.as_str());
+        }
+    }
+}
