@@ -92,12 +92,17 @@ impl Dialog {
     /// number and, for target-refresh methods, our Contact. ACK and CANCEL reuse the
     /// number of our last INVITE ([`Dialog::ack`]); for CANCEL pass the Via of the INVITE
     /// being cancelled (or use the transaction layer's `cancel`). Add a body or more headers to the
-    /// returned builder.
+    /// returned builder. INVITE in an early dialog is refused.
     pub fn request(&mut self, method: &str, via: &str) -> Result<MessageBuilder, Error> {
         if self.state == DialogState::Terminated {
             return Err(dialog_error(format!(
                 "the dialog has ended; {method} cannot be sent in it"
             )));
+        }
+        if method == "INVITE" && self.state == DialogState::Early {
+            return Err(dialog_error(
+                "a re-INVITE needs a confirmed dialog (RFC 3261 §14.1); use UPDATE in an early one",
+            ));
         }
         let seq = if method == "ACK" || method == "CANCEL" {
             self.invite_seq

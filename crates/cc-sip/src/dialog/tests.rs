@@ -381,3 +381,18 @@ fn second_forked_2xx_makes_a_second_confirmed_dialog() {
         .count();
     assert_eq!(confirmed, 2);
 }
+
+#[test]
+fn no_reinvite_in_an_early_dialog() {
+    let inv = invite(&[]);
+    let ringing = respond(&inv, 180, "b1", &[("Contact", "<sip:bob@192.0.2.4>")]);
+    let mut d = Dialog::new_uac(&inv, &ringing).unwrap();
+    assert!(d.request("INVITE", "SIP/2.0/UDP h;branch=z9hG4bKe").is_err());
+    assert_eq!(d.local_seq(), Some(314_159));
+    let update = d
+        .request("UPDATE", "SIP/2.0/UDP h;branch=z9hG4bKu")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(update.cseq().unwrap().seq, 314_160);
+}
