@@ -184,6 +184,12 @@ pub enum Error {
         /// The branch.
         branch: String,
     },
+    /// A dialog cannot be created or cannot do what was asked (RFC 3261 §12).
+    #[error("dialog: {reason}")]
+    Dialog {
+        /// What is wrong and what would be accepted.
+        reason: String,
+    },
     /// A file of one message could not be read.
     #[error("cannot read {path:?}: {reason}")]
     Unreadable {

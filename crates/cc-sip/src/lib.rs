@@ -20,6 +20,9 @@
 //! - [`transaction`] is the RFC 3261 §17 transaction layer, sans-IO: client and server,
 //!   INVITE and non-INVITE transactions with timers A to K (RFC 6026's L and M), matched
 //!   by branch, fed with `(now, source, bytes)` and drained with `poll_*`.
+//! - [`dialog`] is RFC 3261 §12, sans-IO: UAC and UAS dialogs (early, confirmed,
+//!   terminated), route sets, in-dialog requests with loose or strict routing, CSeq
+//!   ordering, target refresh, and a [`dialog::DialogSet`] keyed by dialog id (forking).
 //!
 //! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
 //! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their
@@ -50,6 +53,7 @@
 
 mod builder;
 mod check;
+pub mod dialog;
 mod error;
 pub mod headers;
 mod limits;
