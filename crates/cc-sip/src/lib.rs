@@ -48,6 +48,7 @@
 //! # Ok::<(), cc_sip::Error>(())
 //! ```
 
+pub mod auth;
 mod builder;
 mod check;
 mod error;
