@@ -56,6 +56,7 @@ pub mod headers;
 mod limits;
 mod message;
 pub mod parser;
+pub mod registrar;
 pub mod sdp;
 mod serialize;
 pub mod transaction;

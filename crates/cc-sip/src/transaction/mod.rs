@@ -48,7 +48,7 @@
 mod client_invite;
 mod client_non_invite;
 mod key;
-mod messages;
+pub(crate) mod messages;
 mod server_invite;
 mod server_non_invite;
 mod timer;
