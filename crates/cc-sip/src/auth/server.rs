@@ -66,6 +66,7 @@ pub struct DigestServer {
     max_nonces: usize,
     allow_no_qop: bool,
     opaque: String,
+    algorithms: Vec<Algorithm>,
     /// nonce → (issue time in seconds since `epoch`, last nonce count).
     seen: HashMap<String, (u64, u32)>,
 }
@@ -89,6 +90,7 @@ impl DigestServer {
             max_nonces: 10_000,
             allow_no_qop: true,
             opaque,
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             seen: HashMap::new(),
         }
     }
@@ -108,6 +110,15 @@ impl DigestServer {
     /// Whether credentials without `qop` (RFC 2069, no replay protection) are accepted.
     pub fn with_legacy_no_qop(mut self, allow: bool) -> Self {
         self.allow_no_qop = allow;
+        self
+    }
+
+    /// The algorithms offered, most preferred first (SHA-256 then MD5 unless set);
+    /// credentials with another are refused. An empty list keeps the current one.
+    pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        if !algorithms.is_empty() {
+            self.algorithms = algorithms.to_vec();
+        }
         self
     }
 
@@ -150,13 +161,14 @@ impl DigestServer {
         constant_time_eq(self.mac(ts, ctr).as_bytes(), mac.as_bytes()).then_some(ts)
     }
 
-    /// Challenge values for WWW-Authenticate or Proxy-Authenticate: one for SHA-256,
-    /// then one for MD5 (RFC 7616 §3.7: most preferred first), sharing one nonce.
+    /// Challenge values for WWW-Authenticate or Proxy-Authenticate: one per offered
+    /// algorithm, SHA-256 then MD5 by default (RFC 7616 §3.7: most preferred first),
+    /// sharing one nonce.
     /// `stale` adds `stale=true`.
     pub fn challenge(&mut self, now: Instant, stale: bool) -> Vec<String> {
         let nonce = self.nonce(now);
-        [Algorithm::Sha256, Algorithm::Md5]
-            .into_iter()
+        self.algorithms
+            .iter()
             .map(|alg| {
                 let mut v = format!(
                     "Digest realm={},nonce={},opaque={},qop=\"auth\",algorithm={}",
@@ -214,6 +226,9 @@ impl DigestServer {
             None => Algorithm::Md5,
             Some(a) => Algorithm::parse(&a).ok_or(reject(R::UnsupportedAlgorithm))?,
         };
+        if !self.algorithms.contains(&alg) {
+            return Err(reject(R::UnsupportedAlgorithm));
+        }
         if c.opaque().is_some_and(|o| o != self.opaque) {
             return Err(reject(R::WrongOpaque));
         }

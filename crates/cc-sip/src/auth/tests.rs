@@ -301,3 +301,19 @@ fn constant_time_eq_compares() {
     assert!(!constant_time_eq(b"abc", b"abd"));
     assert!(!constant_time_eq(b"abc", b"ab"));
 }
+
+#[test]
+fn only_offered_algorithms_are_accepted() {
+    let t0 = Instant::now();
+    let mut server = DigestServer::new("example.com", b"k", t0).with_algorithms(&[Algorithm::Md5]);
+    let ch = server.challenge(t0, false);
+    assert_eq!(ch.len(), 1);
+    assert!(ch[0].contains("algorithm=MD5"));
+    let sha = ch[0].replace("algorithm=MD5", "algorithm=SHA-256");
+    let v = answer(&sha, PASSWORD, 1);
+    assert_eq!(
+        verify(&mut server, t0, &v),
+        Verdict::Rejected(Rejection::UnsupportedAlgorithm)
+    );
+    assert_eq!(verify(&mut server, t0, &answer(&ch[0], PASSWORD, 1)), ok());
+}

@@ -196,6 +196,10 @@ impl Registrar {
         let Some(credentials) = credentials else {
             return self.challenge(now, req, false);
         };
+        // RFC 7616 §3.4.6: the digest-uri must be the Request-URI.
+        if credentials.uri().as_deref() != req.request_uri_str() {
+            return self.reject(req, 400, "Digest URI Mismatch");
+        }
         let username = match self
             .auth
             .verify(now, &credentials, "REGISTER", |u| users.password(u))

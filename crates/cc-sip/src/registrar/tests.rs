@@ -335,6 +335,20 @@ fn too_many_bindings_are_refused() {
 }
 
 #[test]
+fn digest_uri_must_be_the_request_uri() {
+    let t0 = Instant::now();
+    let mut reg = registrar(t0);
+    let mut phone = Phone::new("alice", "alice-pw");
+    phone.register(&mut reg, t0, "");
+    let text = phone.message("alice", "Contact: <sip:a@h>\r\n").to_string();
+    let msg =
+        Message::parse(text.replacen("REGISTER sip:example.com ", "REGISTER sip:other.example.com ", 1))
+            .unwrap();
+    let a = reg.handle_register(t0, &msg, &users).unwrap();
+    assert_eq!(a.outcome, Outcome::Rejected(400));
+}
+
+#[test]
 fn other_methods_get_405() {
     let t0 = Instant::now();
     let mut reg = registrar(t0);
