@@ -1,6 +1,7 @@
 //! The binding store and REGISTER processing.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
 
 use crate::auth::{DigestServer, Rejection, Verdict};
@@ -108,6 +109,9 @@ pub struct Registrar {
     config: RegistrarConfig,
     auth: DigestServer,
     aors: HashMap<String, Vec<Binding>>,
+    /// For every address-of-record, an entry at or before its earliest expiry (older
+    /// entries linger until their time and are then skipped).
+    deadlines: BinaryHeap<Reverse<(Instant, String)>>,
     tags: u64,
 }
 
@@ -135,6 +139,7 @@ impl Registrar {
             config,
             auth: DigestServer::new(domain, secret, epoch),
             aors: HashMap::new(),
+            deadlines: BinaryHeap::new(),
             tags: 0,
         }
     }
@@ -306,6 +311,7 @@ impl Registrar {
             if !self.aors.contains_key(&aor) && self.aors.len() >= self.config.max_aors {
                 return self.reject(req, 503, "Registrar Full");
             }
+            self.schedule(&aor, &bindings);
             self.aors.insert(aor.clone(), bindings);
         }
         self.registered(now, req, aor)
@@ -335,6 +341,24 @@ impl Registrar {
         self.answer(req, 200, "OK", &extra, outcome)
     }
 
+    /// Records the earliest expiry of `aor`; rebuilds the heap when stale entries
+    /// outnumber the live ones.
+    fn schedule(&mut self, aor: &str, bindings: &[Binding]) {
+        if let Some(first) = bindings.iter().map(|b| b.expires_at).min() {
+            self.deadlines.push(Reverse((first, aor.to_owned())));
+        }
+        if self.deadlines.len() > 2 * self.aors.len() + 1024 {
+            self.deadlines = self
+                .aors
+                .iter()
+                .filter_map(|(k, l)| Some(Reverse((l.iter().map(|b| b.expires_at).min()?, k.clone()))))
+                .collect();
+            if let Some(first) = bindings.iter().map(|b| b.expires_at).min() {
+                self.deadlines.push(Reverse((first, aor.to_owned())));
+            }
+        }
+    }
+
     fn purge_aor(&mut self, aor: &str, now: Instant) {
         if let Some(list) = self.aors.get_mut(aor) {
             list.retain(|b| b.expires_at > now);
@@ -362,22 +386,39 @@ impl Registrar {
         self.aors.len()
     }
 
-    /// When the next binding lapses.
+    /// When to call [`Registrar::handle_timeout`] next: at or before the next binding
+    /// lapses (a refreshed binding can leave an earlier, harmless wake-up).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.aors.values().flatten().map(|b| b.expires_at).min()
+        self.deadlines.peek().map(|Reverse((t, _))| *t)
     }
 
     /// Removes every binding lapsed at `now`; returns them with their address-of-record.
+    /// A binding that a REGISTER finds lapsed is dropped then and not reported here.
     pub fn handle_timeout(&mut self, now: Instant) -> Vec<(String, Binding)> {
         let mut expired = Vec::new();
-        self.aors.retain(|aor, list| {
+        while let Some(Reverse((t, _))) = self.deadlines.peek() {
+            if *t > now {
+                break;
+            }
+            let Some(Reverse((_, aor))) = self.deadlines.pop() else {
+                break;
+            };
+            let Some(list) = self.aors.get_mut(&aor) else {
+                continue;
+            };
             let (gone, kept): (Vec<Binding>, Vec<Binding>) = std::mem::take(list)
                 .into_iter()
                 .partition(|b| b.expires_at <= now);
             expired.extend(gone.into_iter().map(|b| (aor.clone(), b)));
-            *list = kept;
-            !list.is_empty()
-        });
+            if kept.is_empty() {
+                self.aors.remove(&aor);
+            } else {
+                if let Some(first) = kept.iter().map(|b| b.expires_at).min() {
+                    self.deadlines.push(Reverse((first, aor.clone())));
+                }
+                *list = kept;
+            }
+        }
         expired
     }
 }

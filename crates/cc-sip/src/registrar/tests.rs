@@ -433,3 +433,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_refresh_moves_the_expiry_and_leaves_only_a_harmless_early_wakeup() {
+    let t0 = Instant::now();
+    let mut reg = registrar(t0);
+    let mut phone = Phone::new("alice", "alice-pw");
+    phone.register(&mut reg, t0, "Contact: <sip:a@h1>;expires=60\r\n");
+    let t1 = t0 + Duration::from_secs(30);
+    phone.register(&mut reg, t1, "Contact: <sip:a@h1>;expires=120\r\n");
+    let wake = reg.poll_timeout().unwrap();
+    assert!(wake <= t1 + Duration::from_secs(120));
+    assert!(reg.handle_timeout(t0 + Duration::from_secs(60)).is_empty());
+    assert_eq!(reg.poll_timeout(), Some(t1 + Duration::from_secs(120)));
+    assert_eq!(
+        reg.bindings("sip:alice@example.com", t0 + Duration::from_secs(100))
+            .len(),
+        1
+    );
+    assert_eq!(reg.handle_timeout(t1 + Duration::from_secs(120)).len(), 1);
+    assert_eq!(reg.poll_timeout(), None);
+}
+
+#[test]
+fn many_refreshes_keep_working() {
+    let t0 = Instant::now();
+    let mut reg = registrar(t0);
+    let mut phone = Phone::new("alice", "alice-pw");
+    for i in 0..3000u64 {
+        let now = t0 + Duration::from_millis(i * 50);
+        let a = phone.register(&mut reg, now, "Contact: <sip:a@h1>;expires=60\r\n");
+        assert_eq!(a.response.status_code(), Some(200), "{i}");
+        reg.handle_timeout(now);
+    }
+    let end = t0 + Duration::from_millis(2999 * 50);
+    assert_eq!(reg.handle_timeout(end + Duration::from_secs(60)).len(), 1);
+    assert_eq!(reg.poll_timeout(), None);
+}
