@@ -16,6 +16,10 @@
 //! - [`Message::to_bytes`] writes a message; [`Message::request`] / [`Message::response`]
 //!   build one.
 //!
+//! - [`auth`] is digest authentication (RFC 7616, MD5 and SHA-256, `qop=auth`):
+//!   challenges with stateless expiring nonces, verification with nonce-count replay
+//!   protection, and the client's answer.
+//! - [`registrar`] is a sans-IO REGISTER registrar (RFC 3261 §10.3) over [`auth`].
 //! - [`sdp`] parses and writes session descriptions and runs offer/answer (RFC 3264).
 //! - [`transaction`] is the RFC 3261 §17 transaction layer, sans-IO: client and server,
 //!   INVITE and non-INVITE transactions with timers A to K (RFC 6026's L and M), matched
@@ -51,6 +55,7 @@
 //! # Ok::<(), cc_sip::Error>(())
 //! ```
 
+pub mod auth;
 mod builder;
 mod check;
 pub mod dialog;
@@ -59,6 +64,7 @@ pub mod headers;
 mod limits;
 mod message;
 pub mod parser;
+pub mod registrar;
 pub mod sdp;
 mod serialize;
 pub mod transaction;
