@@ -3,8 +3,10 @@
 //! Produces 20 ms frames of 16-bit linear PCM at 8 kHz into caller buffers.
 //!
 //! - [`tones`]: call-progress tones per country by exact phase accumulator;
+//! - [`prompt`]: prompt sets per language, decoded, resampled and cached;
 //! - [`resample`]: windowed-sinc polyphase resampling of prompts to 8 kHz.
 
+pub mod prompt;
 pub mod resample;
 pub mod tones;
 
