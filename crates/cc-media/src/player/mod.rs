@@ -5,9 +5,11 @@
 //! - [`tones`]: call-progress tones per country by exact phase accumulator;
 //! - [`prompt`]: prompt sets per language, decoded, resampled and cached;
 //! - [`resample`]: windowed-sinc polyphase resampling of prompts to 8 kHz.
+//! - [`say`]: numbers, digits, dates and money as prompt keys (zh-CN, en);
 
 pub mod prompt;
 pub mod resample;
+pub mod say;
 pub mod tones;
 
 /// The player's sample rate, in Hz.
