@@ -495,4 +495,27 @@ mod tests {
             assert_eq!(money(Language::En, c).join(" "), expected, "{c}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn zh_zero_is_read_once_and_never_last(n in 1_u64..) {
+            let keys = number(Language::ZhCn, n);
+            proptest::prop_assert!(keys.windows(2).all(|w| !(w[0] == "0" && w[1] == "0")), "{keys:?}");
+            proptest::prop_assert_ne!(keys.last().copied(), Some("0"));
+            proptest::prop_assert_ne!(keys.first().copied(), Some("0"));
+        }
+
+        #[test]
+        fn en_numbers_use_only_known_words(n: u64) {
+            let keys = number(Language::En, n);
+            proptest::prop_assert!(!keys.is_empty());
+            for k in keys {
+                proptest::prop_assert!(
+                    EN_ONES.contains(&k) || EN_TENS.contains(&k) && !k.is_empty()
+                        || ["hundred", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion"].contains(&k),
+                    "{k}"
+                );
+            }
+        }
+    }
 }
