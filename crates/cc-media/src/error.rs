@@ -109,6 +109,18 @@ pub enum Error {
         /// How many bytes of audio it holds.
         bytes: u64,
     },
+    /// A prompt is missing from its prompt set, or its file cannot be read or used.
+    #[error("prompt {key:?} in language {language:?} ({path}): {reason}")]
+    Prompt {
+        /// The language folder asked for, e.g. `zh-CN`.
+        language: String,
+        /// The prompt asked for, e.g. `welcome`.
+        key: String,
+        /// The file the prompt would be read from.
+        path: PathBuf,
+        /// Why it cannot be played.
+        reason: String,
+    },
     /// An RTP packet is malformed or cannot be built.
     #[error(transparent)]
     Rtp(#[from] crate::rtp::RtpError),

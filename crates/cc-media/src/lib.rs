@@ -15,6 +15,8 @@
 //! - [`recorder`]: a crash-safe WAV recorder (stereo or mono, pause/resume, SHA-256
 //!   metadata) and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
 //!   per tenant;
+//! - [`player`]: tones, prompts in several languages, numbers, dates and money spoken
+//!   from prompt sets, music on hold, in 20 ms frames;
 //! - [`wav`]: 8 kHz mono 16-bit WAV in and out;
 //! - [`g711_cli`]: the logic of the `g711` command-line tool (`examples/g711.rs`).
 //!
@@ -26,6 +28,7 @@ mod error;
 pub mod g711_cli;
 pub mod jitter;
 pub mod mixer;
+pub mod player;
 pub mod recorder;
 pub mod rtcp;
 pub mod rtp;
