@@ -56,6 +56,14 @@ pub enum Error {
         /// The rejected name.
         value: String,
     },
+    /// libopus refused an operation: a malformed packet, or a setting it does not take.
+    #[error("opus {operation} failed: {source}")]
+    Opus {
+        /// What was being done (`encode`, `decode`, `conceal`, `configure`).
+        operation: &'static str,
+        /// The error audiopus reported.
+        source: audiopus::Error,
+    },
     /// A WAV file is not in the format the operation needs.
     #[error("{path}: WAV is {found}; expected {expected}")]
     WavFormat {

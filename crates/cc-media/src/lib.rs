@@ -7,7 +7,8 @@
 //! - [`stats`]: per-stream receive statistics (RFC 3550: loss, jitter, RTT) and a MOS
 //!   estimate, for RTCP reports and the call record;
 //! - [`jitter`]: a sans-IO adaptive jitter buffer that hands gaps to concealment;
-//! - [`codec`]: the [`Codec`] trait and G.711 µ-law/A-law, bit-exact with ITU-T G.191;
+//! - [`codec`]: the [`Codec`] trait, G.711 µ-law/A-law, bit-exact with ITU-T G.191, and
+//!   Opus (8/16/48 kHz mono over the system libopus, with FEC, DTX and concealment);
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
 //! - [`mixer`]: the [`Mixer`] trait and an N-party mix-minus mixer with supervisor roles
@@ -35,7 +36,7 @@ pub mod rtp;
 pub mod stats;
 pub mod wav;
 
-pub use codec::{Codec, G711, Law};
+pub use codec::{Codec, G711, Law, Opus, OpusConfig};
 pub use error::{Error, Result};
 pub use mixer::{Mixer, NPartyMixer};
 pub use rtp::{RtpError, RtpHeader, RtpPacket};

@@ -5,8 +5,10 @@
 //! reuses them, so coding a packet allocates nothing.
 
 pub mod g711;
+pub mod opus;
 
 pub use g711::{G711, Law};
+pub use opus::{Opus, OpusConfig};
 
 use crate::error::Result;
 
