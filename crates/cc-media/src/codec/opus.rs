@@ -637,6 +637,23 @@ mod tests {
     }
 
     #[test]
+    fn opus_dtx_shrinks_silence_to_markers() {
+        for (dtx, expect_markers) in [(true, true), (false, false)] {
+            let mut opus = Opus::new(OpusConfig {
+                sample_rate: 16_000,
+                dtx,
+                ..OpusConfig::default()
+            })
+            .expect("config");
+            let (decoded, sizes) = round_trip(&mut opus, &vec![0_i16; 16_000]);
+            let markers = sizes.iter().filter(|&&n| n <= 2).count();
+            eprintln!("dtx {dtx}: {markers} of {} packets are markers", sizes.len());
+            assert_eq!(markers > sizes.len() / 2, expect_markers, "{sizes:?}");
+            assert!(decoded.iter().all(|&v| v.abs() < 100));
+        }
+    }
+
+    #[test]
     fn opus_reports_rtp_clock_and_frame() {
         let opus = codec(8_000);
         assert_eq!(
