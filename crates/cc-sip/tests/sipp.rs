@@ -7,17 +7,15 @@
 //! and a `-timeout`, and must report every call successful. Skipped, with a note, when
 //! `sipp` is not installed.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cc_sip::Message;
 use cc_sip::transaction::{Config, Event, ServerInviteState, State, TransactionId, TransactionLayer};
+
+mod common;
 
 #[derive(Debug, Default)]
 struct Seen {
@@ -31,21 +29,6 @@ struct Seen {
     first_via: Option<String>,
     first_stray_ack: Option<String>,
     stats: Option<cc_sip::transaction::Stats>,
-}
-
-fn sipp_available() -> bool {
-    Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map_or(0, |a| a.port())
 }
 
 /// Runs the layer on `socket` until `stop`, then reports what the TU saw.
@@ -121,85 +104,25 @@ fn drive(socket: &UdpSocket, stop: &AtomicBool) -> Seen {
     seen
 }
 
-/// Runs SIPp's `scenario` for `calls` calls against a fresh driver; returns SIPp's exit
-/// status (None if it had to be killed) and what the driver saw.
-fn run_sipp(scenario: &str, calls: u32) -> (Option<i32>, Seen, String) {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    let addr: SocketAddr = socket.local_addr().expect("local address");
-    let stop = Arc::new(AtomicBool::new(false));
-    let driver = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || drive(&socket, &stop))
-    };
-    let xml = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/sipp")
-        .join(scenario);
-    let mut child = Command::new("sipp")
-        .arg(addr.to_string())
-        .arg("-sf")
-        .arg(&xml)
-        .args(["-m", &calls.to_string(), "-r", "20", "-l", "20"])
-        .args(["-i", "127.0.0.1", "-p", &free_udp_port().to_string()])
-        .args(["-mp", &free_udp_port().to_string()])
-        .args([
-            "-timeout",
-            "30s",
-            "-timeout_error",
-            "-recv_timeout",
-            "10s",
-            "-nostdin",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sipp starts");
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.code(),
-            Ok(None) if started.elapsed() < Duration::from_secs(60) => {
-                thread::sleep(Duration::from_millis(50));
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
+/// Runs SIPp's `scenario` for `calls` calls against a fresh driver.
+fn run(scenario: &str, calls: u32) -> common::SippRun<Seen> {
+    let calls = calls.to_string();
     // Let the driver take in SIPp's last ACKs before stopping it.
-    thread::sleep(Duration::from_millis(300));
-    stop.store(true, Ordering::Relaxed);
-    let seen = driver.join().expect("driver thread");
-    let output = child
-        .wait_with_output()
-        .map(|o| {
-            format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            )
-        })
-        .unwrap_or_default();
-    (status, seen, output)
+    common::run_sipp(
+        scenario,
+        &["-m", &calls, "-r", "20", "-l", "20"],
+        Duration::from_millis(300),
+        drive,
+    )
 }
 
 #[test]
 fn sipp_options_probes_get_200_from_server_non_invite_transactions() {
-    if !sipp_available() {
+    if !common::sipp_available() {
         eprintln!("note: sipp is not installed; skipping the SIPp OPTIONS test");
         return;
     }
-    let (status, seen, output) = run_sipp("options_uac.xml", 50);
-    let tail: String = output
-        .chars()
-        .rev()
-        .take(2000)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect();
+    let common::SippRun { status, seen, tail } = run("options_uac.xml", 50);
     assert_eq!(status, Some(0), "sipp failed: {seen:?}\n{tail}");
     assert_eq!(seen.options, 50, "{seen:?}");
     assert_eq!(seen.timeouts, 0);
@@ -207,19 +130,11 @@ fn sipp_options_probes_get_200_from_server_non_invite_transactions() {
 
 #[test]
 fn sipp_invites_get_100_then_486_and_their_acks_confirm_the_transaction() {
-    if !sipp_available() {
+    if !common::sipp_available() {
         eprintln!("note: sipp is not installed; skipping the SIPp INVITE test");
         return;
     }
-    let (status, seen, output) = run_sipp("invite_busy_uac.xml", 20);
-    let tail: String = output
-        .chars()
-        .rev()
-        .take(2000)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect();
+    let common::SippRun { status, seen, tail } = run("invite_busy_uac.xml", 20);
     assert_eq!(status, Some(0), "sipp failed: {seen:?}\n{tail}");
     assert_eq!(seen.invites, 20, "{seen:?}");
     assert_eq!(seen.timeouts, 0, "{seen:?}");

@@ -9,18 +9,16 @@
 //! SIPp's digest-uri is `remote_ip:remote_port` and the registrar requires the two to
 //! match (RFC 7616 §3.4.6). Skipped, with a note, when `sipp` is not installed.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cc_sip::auth::{Algorithm, DigestServer};
 use cc_sip::registrar::{Outcome, Registrar, RegistrarConfig};
 use cc_sip::transaction::{Config, Event, TransactionLayer};
+
+mod common;
 
 #[derive(Debug, Default)]
 struct Seen {
@@ -29,21 +27,6 @@ struct Seen {
     rejected: Vec<u16>,
     /// Bindings left at the end.
     aors_left: usize,
-}
-
-fn sipp_available() -> bool {
-    Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map_or(0, |a| a.port())
 }
 
 fn users(user: &str) -> Option<String> {
@@ -100,73 +83,17 @@ fn drive(socket: &UdpSocket, stop: &AtomicBool) -> Seen {
 
 #[test]
 fn sipp_registers_with_digest_and_unregisters_with_wildcard() {
-    if !sipp_available() {
+    if !common::sipp_available() {
         eprintln!("note: sipp is not installed; skipping the SIPp REGISTER test");
         return;
     }
     let calls = 20;
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    let addr: SocketAddr = socket.local_addr().expect("local address");
-    let stop = Arc::new(AtomicBool::new(false));
-    let driver = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || drive(&socket, &stop))
-    };
-    let xml = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sipp/register_auth_uac.xml");
-    let mut child = Command::new("sipp")
-        .arg(addr.to_string())
-        .arg("-sf")
-        .arg(&xml)
-        .args(["-s", "alice", "-m", &calls.to_string(), "-r", "10", "-l", "1"])
-        .args(["-i", "127.0.0.1", "-p", &free_udp_port().to_string()])
-        .args(["-mp", &free_udp_port().to_string()])
-        .args([
-            "-timeout",
-            "30s",
-            "-timeout_error",
-            "-recv_timeout",
-            "10s",
-            "-nostdin",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sipp starts");
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.code(),
-            Ok(None) if started.elapsed() < Duration::from_secs(60) => {
-                thread::sleep(Duration::from_millis(50));
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    stop.store(true, Ordering::Relaxed);
-    let seen = driver.join().expect("driver thread");
-    let output = child
-        .wait_with_output()
-        .map(|o| {
-            format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            )
-        })
-        .unwrap_or_default();
-    let tail: String = output
-        .chars()
-        .rev()
-        .take(2000)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect();
+    let common::SippRun { status, seen, tail } = common::run_sipp(
+        "register_auth_uac.xml",
+        &["-s", "alice", "-m", &calls.to_string(), "-r", "10", "-l", "1"],
+        Duration::ZERO,
+        drive,
+    );
     assert_eq!(status, Some(0), "sipp failed: {seen:?}\n{tail}");
     assert_eq!(seen.registered, 2 * calls, "{seen:?}");
     assert_eq!(seen.challenged, 2 * calls, "{seen:?}");
