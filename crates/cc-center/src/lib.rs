@@ -1,0 +1,18 @@
+//! # cc-center: the assembled contact center
+//!
+//! The layers below (SIP, media, ACD, IVR) know nothing of each other; this crate makes
+//! them a center:
+//!
+//! - [`config`]: one TOML file describes tenants, access numbers, trunks, flows, calendars,
+//!   lists, queues, agents, prompts and the recording policy; [`config::CenterConfig::check`]
+//!   reports every problem with its key path or `file:line:col`.
+//! - [`demo`]: the built-in demo center (configuration, flows, generated prompts).
+//! - [`store`]: contact records, agent state history, the recordings index and the audit
+//!   log in SQLite (WAL, migrations), every query scoped to one tenant.
+
+pub mod config;
+pub mod demo;
+pub mod store;
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

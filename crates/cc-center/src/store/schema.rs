@@ -1,0 +1,77 @@
+//! The database schema, as ordered migrations applied at open.
+
+/// `(version, description, SQL)`, applied in order, each once.
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "contact records, legs, agent states, recordings, audit",
+    r"
+CREATE TABLE contact_records (
+    contact      TEXT PRIMARY KEY,
+    tenant       TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    direction    TEXT NOT NULL,
+    caller       TEXT,
+    called       TEXT,
+    flow         TEXT,
+    queue        TEXT,
+    agent        TEXT,
+    arrived_at   TEXT NOT NULL,
+    enqueued_at  TEXT,
+    answered_at  TEXT,
+    ended_at     TEXT,
+    disposition  TEXT,
+    wait_ms      INTEGER,
+    talk_ms      INTEGER,
+    handle_ms    INTEGER,
+    record       TEXT NOT NULL
+);
+CREATE INDEX contact_records_tenant_time ON contact_records (tenant, arrived_at);
+CREATE INDEX contact_records_tenant_queue ON contact_records (tenant, queue, arrived_at);
+
+CREATE TABLE legs (
+    contact      TEXT NOT NULL,
+    tenant       TEXT NOT NULL,
+    leg          INTEGER NOT NULL,
+    role         TEXT NOT NULL,
+    party        TEXT,
+    started_at   TEXT NOT NULL,
+    answered_at  TEXT,
+    ended_at     TEXT,
+    end_cause    TEXT,
+    PRIMARY KEY (contact, leg)
+);
+CREATE INDEX legs_tenant ON legs (tenant, contact);
+
+CREATE TABLE agent_states (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent        TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    reason       TEXT,
+    at           TEXT NOT NULL
+);
+CREATE INDEX agent_states_agent ON agent_states (agent, at);
+
+CREATE TABLE recordings (
+    recording    TEXT PRIMARY KEY,
+    tenant       TEXT NOT NULL,
+    contact      TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    layout       TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    duration_ms  INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL,
+    sha256       TEXT NOT NULL
+);
+CREATE INDEX recordings_tenant ON recordings (tenant, contact);
+
+CREATE TABLE audit (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant       TEXT,
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    detail       TEXT NOT NULL
+);
+CREATE INDEX audit_tenant ON audit (tenant, at);
+",
+)];
