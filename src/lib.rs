@@ -8,8 +8,10 @@
 //! - [`media`]: RTP/RTCP, receive statistics, jitter buffer, G.711, RFC 4733 and in-band DTMF.
 //! - [`acd`]: automatic call distribution: the sans-IO router, queues, agents, strategies, Erlang C.
 //! - [`ivr`]: the IVR flow language (parser, checker, calendars, interpreter, flow tests).
+//! - [`center`]: the assembled center: configuration, storage, call control.
 
 pub use cc_acd as acd;
+pub use cc_center as center;
 pub use cc_core as core;
 pub use cc_ivr as ivr;
 pub use cc_media as media;
@@ -23,6 +25,7 @@ pub const LAYERS: &[(&str, &str)] = &[
     ("cc-media", cc_media::VERSION),
     ("cc-acd", cc_acd::VERSION),
     ("cc-ivr", cc_ivr::VERSION),
+    ("cc-center", cc_center::VERSION),
 ];
 
 /// The README's code blocks, compiled as doc tests so the front page never lies.

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+#[path = "ccd/check.rs"]
+mod check;
 #[path = "ccd/ivr.rs"]
 mod ivr;
 use tracing_subscriber::EnvFilter;
@@ -41,6 +43,12 @@ enum LogFormat {
 enum Command {
     /// Print the version of ccd and of each SDK layer it links.
     Version,
+    /// Check a center configuration and every flow it names; print each problem with its
+    /// key path or `file:line:col`. Exit status 0 when there is no error, 1 otherwise.
+    Check {
+        /// The configuration file.
+        config: std::path::PathBuf,
+    },
     /// Work with IVR flows: check them before they meet a caller.
     #[command(subcommand)]
     Ivr(ivr::IvrCommand),
@@ -79,5 +87,6 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Ivr(command) => ivr::run(command),
+        Command::Check { config } => check::run(&config),
     }
 }

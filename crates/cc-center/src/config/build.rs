@@ -24,14 +24,20 @@ pub struct Engines {
 
 /// Turns `queue:ID`, `agent:ID`, `external:ID` or `flow:ID` into a destination.
 pub(crate) fn destination(config: &CenterConfig, spec: &DestinationSpec) -> Result<Destination, String> {
-    let (kind, id) = spec
-        .split_once(':')
-        .ok_or_else(|| format!("`{spec}` is not a destination; write queue:ID, agent:ID, external:ID or flow:ID"))?;
+    let (kind, id) = spec.split_once(':').ok_or_else(|| {
+        format!("`{spec}` is not a destination; write queue:ID, agent:ID, external:ID or flow:ID")
+    })?;
     let bad = |e: cc_core::Error| e.to_string();
     Ok(match kind {
-        "queue" => Destination::Queue { queue: id.parse().map_err(bad)? },
-        "agent" => Destination::Agent { agent: id.parse().map_err(bad)? },
-        "flow" => Destination::Flow { flow: id.parse().map_err(bad)? },
+        "queue" => Destination::Queue {
+            queue: id.parse().map_err(bad)?,
+        },
+        "agent" => Destination::Agent {
+            agent: id.parse().map_err(bad)?,
+        },
+        "flow" => Destination::Flow {
+            flow: id.parse().map_err(bad)?,
+        },
         "external" => {
             let e = config
                 .externals
@@ -42,7 +48,11 @@ pub(crate) fn destination(config: &CenterConfig, spec: &DestinationSpec) -> Resu
                 address: Pii::new(Address::parse(&e.uri).map_err(bad)?),
             }
         }
-        _ => return Err(format!("`{kind}` is not a destination kind; use queue, agent, external or flow")),
+        _ => {
+            return Err(format!(
+                "`{kind}` is not a destination kind; use queue, agent, external or flow"
+            ));
+        }
     })
 }
 
@@ -121,21 +131,31 @@ impl CenterConfig {
         let mut router = Router::new(RouterConfig::default());
         for (i, q) in self.queues.iter().enumerate() {
             let c = queue_config(self, q).map_err(|e| fail(format!("queue[{i}]"), e))?;
-            router.add_queue(c).map_err(|e| fail(format!("queue[{i}]"), e.to_string()))?;
+            router
+                .add_queue(c)
+                .map_err(|e| fail(format!("queue[{i}]"), e.to_string()))?;
         }
         for (i, a) in self.agents.iter().enumerate() {
             let mut profile = AgentProfile::new(a.id.clone());
             for (tenant, skills) in &a.tenants {
-                profile = profile.serving(tenant.clone(), skills.iter().map(|(s, l)| (s.clone(), *l)).collect());
+                profile = profile.serving(
+                    tenant.clone(),
+                    skills.iter().map(|(s, l)| (s.clone(), *l)).collect(),
+                );
             }
             if let Some(cap) = &a.capacity {
-                profile = profile.with_capacity(cap.iter().fold(Capacity::none(), |c, (ch, n)| c.with(*ch, *n)));
+                profile =
+                    profile.with_capacity(cap.iter().fold(Capacity::none(), |c, (ch, n)| c.with(*ch, *n)));
             }
-            router.add_agent(profile).map_err(|e| fail(format!("agent[{i}]"), e.to_string()))?;
+            router
+                .add_agent(profile)
+                .map_err(|e| fail(format!("agent[{i}]"), e.to_string()))?;
         }
         let mut resources = Resources::default();
         for (i, c) in self.calendars.iter().enumerate() {
-            let cal = c.build().map_err(|e| fail(format!("calendar[{i}].{}", e.field), e.message))?;
+            let cal = c
+                .build()
+                .map_err(|e| fail(format!("calendar[{i}].{}", e.field), e.message))?;
             resources.calendars.insert(c.id.clone(), cal);
         }
         for (i, l) in self.lists.iter().enumerate() {
@@ -155,8 +175,12 @@ impl CenterConfig {
         let mut programs = HashMap::new();
         for (i, f) in self.flows.iter().enumerate() {
             let path = self.resolve(&f.file);
-            let source = std::fs::read_to_string(&path)
-                .map_err(|e| fail(format!("flow[{i}].file"), format!("cannot read {}: {e}", path.display())))?;
+            let source = std::fs::read_to_string(&path).map_err(|e| {
+                fail(
+                    format!("flow[{i}].file"),
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
             // The checks ran above against the full environment; compile without repeating them.
             let program = Program::compile(&source, &Environment::default()).map_err(|e| {
                 e.errors

@@ -56,7 +56,10 @@ fn unique<'a>(p: &mut Problems, table: &str, ids: impl IntoIterator<Item = &'a s
     let mut seen = BTreeSet::new();
     for (i, id) in ids.into_iter().enumerate() {
         if !seen.insert(id) {
-            p.error(format!("{table}[{i}].id"), format!("`{id}` is defined twice in [[{table}]]"));
+            p.error(
+                format!("{table}[{i}].id"),
+                format!("`{id}` is defined twice in [[{table}]]"),
+            );
         }
     }
     seen
@@ -93,17 +96,31 @@ impl CenterConfig {
         let tenant_known = |t: &str| tenants.contains(t);
 
         if self.tenants.is_empty() {
-            p.error("tenant", "no [[tenant]] is defined; a center serves at least one tenant");
+            p.error(
+                "tenant",
+                "no [[tenant]] is defined; a center serves at least one tenant",
+            );
         }
         self.check_network(&mut p);
 
         let mut dids = BTreeSet::new();
         for (i, n) in self.numbers.iter().enumerate() {
             if !dids.insert(n.did.as_str()) {
-                p.error(format!("number[{i}].did"), format!("`{}` is defined twice", n.did));
+                p.error(
+                    format!("number[{i}].did"),
+                    format!("`{}` is defined twice", n.did),
+                );
             }
-            if n.did.is_empty() || !n.did.chars().all(|c| c.is_ascii_alphanumeric() || "+-_.*#".contains(c)) {
-                p.error(format!("number[{i}].did"), format!("`{}` is not a dialable number or user part", n.did));
+            if n.did.is_empty()
+                || !n
+                    .did
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-_.*#".contains(c))
+            {
+                p.error(
+                    format!("number[{i}].did"),
+                    format!("`{}` is not a dialable number or user part", n.did),
+                );
             }
             if let Some(t) = &n.tenant
                 && !tenant_known(t.as_str())
@@ -118,7 +135,10 @@ impl CenterConfig {
                     {
                         p.error(
                             format!("number[{i}].flow"),
-                            format!("flow `{}` belongs to tenant `{b}`, not to the number's tenant `{a}`", f.id),
+                            format!(
+                                "flow `{}` belongs to tenant `{b}`, not to the number's tenant `{a}`",
+                                f.id
+                            ),
                         );
                     }
                 }
@@ -126,7 +146,10 @@ impl CenterConfig {
         }
         for (i, t) in self.trunks.iter().enumerate() {
             if t.register && (t.username.is_none() || t.password.is_none()) {
-                p.error(format!("trunk[{i}].register"), "registration needs `username` and `password`");
+                p.error(
+                    format!("trunk[{i}].register"),
+                    "registration needs `username` and `password`",
+                );
             }
         }
         for (i, c) in self.calendars.iter().enumerate() {
@@ -138,7 +161,10 @@ impl CenterConfig {
             if let Some(file) = &l.file
                 && let Err(e) = std::fs::read_to_string(self.resolve(file))
             {
-                p.error(format!("list[{i}].file"), format!("cannot read {}: {e}", self.resolve(file).display()));
+                p.error(
+                    format!("list[{i}].file"),
+                    format!("cannot read {}: {e}", self.resolve(file).display()),
+                );
             }
         }
         for (i, e) in self.externals.iter().enumerate() {
@@ -148,28 +174,47 @@ impl CenterConfig {
         }
         for (i, m) in self.mailboxes.iter().enumerate() {
             if !tenant_known(m.tenant.as_str()) {
-                p.error(format!("mailbox[{i}].tenant"), format!("unknown tenant `{}`", m.tenant));
+                p.error(
+                    format!("mailbox[{i}].tenant"),
+                    format!("unknown tenant `{}`", m.tenant),
+                );
             }
         }
         let resolves = |spec: &DestinationSpec| -> Result<(), String> {
-            let (kind, id) = spec
-                .split_once(':')
-                .ok_or_else(|| format!("`{spec}` is not a destination; write queue:ID, agent:ID, external:ID or flow:ID"))?;
+            let (kind, id) = spec.split_once(':').ok_or_else(|| {
+                format!("`{spec}` is not a destination; write queue:ID, agent:ID, external:ID or flow:ID")
+            })?;
             let known = match kind {
                 "queue" => queues.contains(id),
                 "agent" => self.agents.iter().any(|a| a.id.as_str() == id),
                 "external" => externals.contains(id),
                 "flow" => flows.contains(id),
-                _ => return Err(format!("`{kind}` in `{spec}` is not a destination kind; use queue, agent, external or flow")),
+                _ => {
+                    return Err(format!(
+                        "`{kind}` in `{spec}` is not a destination kind; use queue, agent, external or flow"
+                    ));
+                }
             };
-            if known { Ok(()) } else { Err(format!("unknown {kind} `{id}`")) }
+            if known {
+                Ok(())
+            } else {
+                Err(format!("unknown {kind} `{id}`"))
+            }
         };
         for (i, q) in self.queues.iter().enumerate() {
             if !tenant_known(q.tenant.as_str()) {
-                p.error(format!("queue[{i}].tenant"), format!("unknown tenant `{}`", q.tenant));
+                p.error(
+                    format!("queue[{i}].tenant"),
+                    format!("unknown tenant `{}`", q.tenant),
+                );
             }
             let o = &q.overflow;
-            for (key, spec) in [("no_agents", &o.no_agents), ("queue_full", &o.queue_full), ("max_wait", &o.max_wait), ("long_wait", &o.long_wait)] {
+            for (key, spec) in [
+                ("no_agents", &o.no_agents),
+                ("queue_full", &o.queue_full),
+                ("max_wait", &o.max_wait),
+                ("long_wait", &o.long_wait),
+            ] {
                 if let Some(spec) = spec
                     && let Err(e) = resolves(spec)
                 {
@@ -177,10 +222,16 @@ impl CenterConfig {
                 }
             }
             if o.long_wait.is_some() != o.long_wait_after.is_some() {
-                p.error(format!("queue[{i}].overflow"), "`long_wait` and `long_wait_after` go together");
+                p.error(
+                    format!("queue[{i}].overflow"),
+                    "`long_wait` and `long_wait_after` go together",
+                );
             }
             if o.max_wait.is_some() && q.max_wait.is_none() {
-                p.warning(format!("queue[{i}].overflow.max_wait"), "never used: the queue has no `max_wait`");
+                p.warning(
+                    format!("queue[{i}].overflow.max_wait"),
+                    "never used: the queue has no `max_wait`",
+                );
             }
             let mut last = None;
             for (j, step) in q.escalation.iter().enumerate() {
@@ -195,18 +246,26 @@ impl CenterConfig {
                     _ => p.error(&place, "give exactly one of `level` (widen) or `to` (leave)"),
                 }
                 if last.is_some_and(|l| step.after <= l) {
-                    p.error(format!("{place}.after"), "escalation steps must come in increasing `after` order");
+                    p.error(
+                        format!("{place}.after"),
+                        "escalation steps must come in increasing `after` order",
+                    );
                 }
                 last = Some(step.after);
             }
-            if let Err(e) = super::build::queue_config(self, q).and_then(|c| c.validate().map_err(|e| e.to_string())) {
+            if let Err(e) =
+                super::build::queue_config(self, q).and_then(|c| c.validate().map_err(|e| e.to_string()))
+            {
                 p.error(format!("queue[{i}]"), e);
             }
         }
         let mut sip_users = HashMap::new();
         for (i, a) in self.agents.iter().enumerate() {
             if a.tenants.is_empty() {
-                p.error(format!("agent[{i}].tenants"), "an agent serves at least one tenant");
+                p.error(
+                    format!("agent[{i}].tenants"),
+                    "an agent serves at least one tenant",
+                );
             }
             for t in a.tenants.keys() {
                 if !tenant_known(t.as_str()) {
@@ -214,16 +273,27 @@ impl CenterConfig {
                 }
             }
             if let Some(prev) = sip_users.insert(a.sip_user(), i) {
-                p.error(format!("agent[{i}].sip_user"), format!("`{}` is also agent[{prev}]'s SIP user", a.sip_user()));
+                p.error(
+                    format!("agent[{i}].sip_user"),
+                    format!("`{}` is also agent[{prev}]'s SIP user", a.sip_user()),
+                );
             }
             match (&a.pstn, &a.trunk) {
-                (Some(_), None) => p.error(format!("agent[{i}].trunk"), "a remote seat (`pstn`) needs the `trunk` that reaches it"),
-                (_, Some(t)) if !trunks.contains(t.as_str()) => p.error(format!("agent[{i}].trunk"), format!("unknown trunk `{t}`")),
+                (Some(_), None) => p.error(
+                    format!("agent[{i}].trunk"),
+                    "a remote seat (`pstn`) needs the `trunk` that reaches it",
+                ),
+                (_, Some(t)) if !trunks.contains(t.as_str()) => {
+                    p.error(format!("agent[{i}].trunk"), format!("unknown trunk `{t}`"))
+                }
                 (None, Some(_)) => p.warning(format!("agent[{i}].trunk"), "`trunk` is only used with `pstn`"),
                 _ => {}
             }
             if a.pstn.is_none() && a.password.is_none() {
-                p.warning(format!("agent[{i}].password"), "no password: this agent's phone cannot register");
+                p.warning(
+                    format!("agent[{i}].password"),
+                    "no password: this agent's phone cannot register",
+                );
             }
         }
         for (i, q) in self.recording.queues.iter().enumerate() {
@@ -232,7 +302,10 @@ impl CenterConfig {
             }
         }
         if self.recording.percent > 100 {
-            p.error("recording.percent", format!("{} is not a share; use 0 to 100", self.recording.percent));
+            p.error(
+                "recording.percent",
+                format!("{} is not a share; use 0 to 100", self.recording.percent),
+            );
         }
         let prompts = self.prompt_names(&mut p);
         for (i, f) in self.flows.iter().enumerate() {
@@ -241,7 +314,14 @@ impl CenterConfig {
             {
                 p.error(format!("flow[{i}].tenant"), format!("unknown tenant `{t}`"));
             }
-            let env = self.flow_environment(f.tenant.as_ref(), prompts.clone(), &calendars, &lists, &hooks, &externals);
+            let env = self.flow_environment(
+                f.tenant.as_ref(),
+                prompts.clone(),
+                &calendars,
+                &lists,
+                &hooks,
+                &externals,
+            );
             self.check_flow(&mut p, i, &f.file, &env);
         }
         p.0
@@ -250,14 +330,34 @@ impl CenterConfig {
     fn check_network(&self, p: &mut Problems) {
         let r = &self.rtp;
         if !r.port_min.is_multiple_of(2) {
-            p.error("rtp.port_min", format!("{} is odd; RTP takes even ports (RTCP the odd one above)", r.port_min));
+            p.error(
+                "rtp.port_min",
+                format!(
+                    "{} is odd; RTP takes even ports (RTCP the odd one above)",
+                    r.port_min
+                ),
+            );
         }
         if r.port_max <= r.port_min || r.port_min < 1024 {
-            p.error("rtp.port_max", format!("{}-{} is not a range above 1023 with room for a call", r.port_min, r.port_max));
+            p.error(
+                "rtp.port_max",
+                format!(
+                    "{}-{} is not a range above 1023 with room for a call",
+                    r.port_min, r.port_max
+                ),
+            );
         }
         let sip = self.sip.listen;
         if sip.ip() == r.bind && (r.port_min..=r.port_max).contains(&sip.port()) {
-            p.error("sip.listen", format!("port {} lies inside the RTP range {}-{}", sip.port(), r.port_min, r.port_max));
+            p.error(
+                "sip.listen",
+                format!(
+                    "port {} lies inside the RTP range {}-{}",
+                    sip.port(),
+                    r.port_min,
+                    r.port_max
+                ),
+            );
         }
     }
 
@@ -266,19 +366,28 @@ impl CenterConfig {
     fn prompt_names(&self, p: &mut Problems) -> Option<BTreeSet<String>> {
         let Some(root) = &self.prompts.root else {
             if !self.flows.is_empty() {
-                p.warning("prompts.root", "no prompt folder: prompt names in flows are not checked");
+                p.warning(
+                    "prompts.root",
+                    "no prompt folder: prompt names in flows are not checked",
+                );
             }
             return None;
         };
         if self.prompts.languages.is_empty() {
-            p.error("prompts.languages", "name the languages, each a sub-folder of `root`");
+            p.error(
+                "prompts.languages",
+                "name the languages, each a sub-folder of `root`",
+            );
         }
         let mut names: Option<BTreeSet<String>> = None;
         for (i, lang) in self.prompts.languages.iter().enumerate() {
             let dir = self.resolve(root).join(lang);
             let mut here = BTreeSet::new();
             match std::fs::read_dir(&dir) {
-                Err(e) => p.error(format!("prompts.languages[{i}]"), format!("cannot read {}: {e}", dir.display())),
+                Err(e) => p.error(
+                    format!("prompts.languages[{i}]"),
+                    format!("cannot read {}: {e}", dir.display()),
+                ),
                 Ok(entries) => {
                     for path in entries.flatten().map(|e| e.path()) {
                         if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav"))
@@ -298,7 +407,10 @@ impl CenterConfig {
         if let Some(lang) = &self.prompts.default_language
             && !self.prompts.languages.contains(lang)
         {
-            p.error("prompts.default_language", format!("`{lang}` is not one of `languages`"));
+            p.error(
+                "prompts.default_language",
+                format!("`{lang}` is not one of `languages`"),
+            );
         }
         names
     }
@@ -341,7 +453,10 @@ impl CenterConfig {
         let source = match std::fs::read_to_string(&path) {
             Ok(s) => s,
             Err(e) => {
-                p.error(format!("flow[{i}].file"), format!("cannot read {}: {e}", path.display()));
+                p.error(
+                    format!("flow[{i}].file"),
+                    format!("cannot read {}: {e}", path.display()),
+                );
                 return;
             }
         };

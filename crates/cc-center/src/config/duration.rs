@@ -36,7 +36,9 @@ impl Seconds {
                 .find(|c: char| !(c.is_ascii_digit() || c == '.'))
                 .ok_or_else(|| format!("`{t}` has a number without a unit (ms, s, m or h)"))?;
             if digits == 0 {
-                return Err(format!("`{t}` is not a duration; write e.g. \"20s\" or \"1h30m\""));
+                return Err(format!(
+                    "`{t}` is not a duration; write e.g. \"20s\" or \"1h30m\""
+                ));
             }
             let value: f64 = rest[..digits]
                 .parse()
@@ -118,8 +120,20 @@ mod tests {
 
     #[test]
     fn reads_the_forms_people_write() {
-        for (text, ms) in [("20", 20_000), ("2.5", 2_500), ("20s", 20_000), ("1500ms", 1_500), ("2m", 120_000), ("1h30m", 5_400_000), ("1m30s", 90_000)] {
-            assert_eq!(Seconds::parse(text).unwrap().0, Duration::from_millis(ms), "{text}");
+        for (text, ms) in [
+            ("20", 20_000),
+            ("2.5", 2_500),
+            ("20s", 20_000),
+            ("1500ms", 1_500),
+            ("2m", 120_000),
+            ("1h30m", 5_400_000),
+            ("1m30s", 90_000),
+        ] {
+            assert_eq!(
+                Seconds::parse(text).unwrap().0,
+                Duration::from_millis(ms),
+                "{text}"
+            );
         }
     }
 

@@ -30,10 +30,14 @@ fn type_errors_name_the_key_path_and_line() {
     assert!(err.contains(":7:"), "{err}");
     assert!(err.contains("unknown unit"), "{err}");
 
-    let err = CenterConfig::from_toml("[sip]\nlisten = \"127.0.0.1:5060\"\nlisen = 1\n").unwrap_err().to_string();
+    let err = CenterConfig::from_toml("[sip]\nlisten = \"127.0.0.1:5060\"\nlisen = 1\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("lisen"), "{err}");
 
-    let err = CenterConfig::from_toml("[[agent]]\nid = \"bad id!\"\ntenants = {}\n").unwrap_err().to_string();
+    let err = CenterConfig::from_toml("[[agent]]\nid = \"bad id!\"\ntenants = {}\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("agent[0].id"), "{err}");
 }
 
@@ -99,7 +103,10 @@ pstn = "+8613800000000"
         "f.flow:3:13: error: unknown queue \"nowhere\"",
     ];
     for e in expect {
-        assert!(errs.iter().any(|got| got.contains(e)), "missing `{e}` in {errs:#?}");
+        assert!(
+            errs.iter().any(|got| got.contains(e)),
+            "missing `{e}` in {errs:#?}"
+        );
     }
     assert!(config.engines().is_err());
 }

@@ -21,12 +21,24 @@ pub const FLOWS: [(&str, &str); 2] = [
 /// Every prompt the flows use: `(key, Chinese text, English text)`.
 pub const PROMPTS: &[(&str, &str, &str)] = &[
     ("welcome", "欢迎致电", "Welcome"),
-    ("main_menu", "销售请按一，技术支持请按二", "For sales press one, for support press two"),
+    (
+        "main_menu",
+        "销售请按一，技术支持请按二",
+        "For sales press one, for support press two",
+    ),
     ("hold_music", "请稍候", "Please hold"),
     ("goodbye", "再见", "Goodbye"),
     ("blocked", "无法接通", "This call cannot be completed"),
-    ("closed", "现在是下班时间，请留言", "We are closed, please leave a message"),
-    ("all_busy", "坐席忙，请稍后再拨", "All agents are busy, please call again later"),
+    (
+        "closed",
+        "现在是下班时间，请留言",
+        "We are closed, please leave a message",
+    ),
+    (
+        "all_busy",
+        "坐席忙，请稍后再拨",
+        "All agents are busy, please call again later",
+    ),
     ("invalid_choice", "输入有误", "Invalid choice"),
     ("no_input", "没有收到输入", "No input received"),
     ("callback_registered", "我们将给您回电", "We will call you back"),

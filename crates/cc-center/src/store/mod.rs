@@ -13,7 +13,9 @@ use std::str::FromStr;
 use cc_core::{ContactId, ContactRecord, Disposition, RecordingId, TenantId, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +126,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         let store = Self { pool };
         store.migrate().await?;
         Ok(store)
@@ -136,10 +141,11 @@ impl Store {
             .await?;
         for &(version, description, sql) in schema::MIGRATIONS {
             let mut tx = self.pool.begin().await?;
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if done.is_some() {
                 continue;
             }
@@ -208,17 +214,27 @@ impl Store {
     }
 
     /// A tenant's contact record, or `None` (also when the contact is another tenant's).
-    pub async fn record(&self, tenant: &TenantId, contact: &ContactId) -> Result<Option<ContactRecord>, StoreError> {
+    pub async fn record(
+        &self,
+        tenant: &TenantId,
+        contact: &ContactId,
+    ) -> Result<Option<ContactRecord>, StoreError> {
         let row = sqlx::query("SELECT record FROM contact_records WHERE tenant = ? AND contact = ?")
             .bind(tenant.as_str())
             .bind(contact.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| decode_record(&r.get::<String, _>(0), contact.as_str())).transpose()
+        row.map(|r| decode_record(&r.get::<String, _>(0), contact.as_str()))
+            .transpose()
     }
 
     /// A tenant's contact records that arrived in `[from, to)`, oldest first.
-    pub async fn records(&self, tenant: &TenantId, from: Timestamp, to: Timestamp) -> Result<Vec<ContactRecord>, StoreError> {
+    pub async fn records(
+        &self,
+        tenant: &TenantId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT contact, record FROM contact_records WHERE tenant = ? AND arrived_at >= ? AND arrived_at < ? ORDER BY arrived_at, contact",
         )
@@ -250,8 +266,16 @@ impl Store {
                     role: r.get(1),
                     party: r.get(2),
                     started_at: parse_ts(&r.get::<String, _>(3))?,
-                    answered_at: r.get::<Option<String>, _>(4).as_deref().map(parse_ts).transpose()?,
-                    ended_at: r.get::<Option<String>, _>(5).as_deref().map(parse_ts).transpose()?,
+                    answered_at: r
+                        .get::<Option<String>, _>(4)
+                        .as_deref()
+                        .map(parse_ts)
+                        .transpose()?,
+                    ended_at: r
+                        .get::<Option<String>, _>(5)
+                        .as_deref()
+                        .map(parse_ts)
+                        .transpose()?,
                     end_cause: r.get(6),
                 })
             })
@@ -259,7 +283,13 @@ impl Store {
     }
 
     /// Appends an agent state change to the history.
-    pub async fn agent_state(&self, agent: &str, state: &str, reason: Option<&str>, at: Timestamp) -> Result<(), StoreError> {
+    pub async fn agent_state(
+        &self,
+        agent: &str,
+        state: &str,
+        reason: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO agent_states (agent, state, reason, at) VALUES (?, ?, ?, ?)")
             .bind(agent)
             .bind(state)
@@ -271,7 +301,10 @@ impl Store {
     }
 
     /// An agent's state history, oldest first: `(state, reason, at)`.
-    pub async fn agent_history(&self, agent: &str) -> Result<Vec<(String, Option<String>, Timestamp)>, StoreError> {
+    pub async fn agent_history(
+        &self,
+        agent: &str,
+    ) -> Result<Vec<(String, Option<String>, Timestamp)>, StoreError> {
         let rows = sqlx::query("SELECT state, reason, at FROM agent_states WHERE agent = ? ORDER BY id")
             .bind(agent)
             .fetch_all(&self.pool)
@@ -316,9 +349,15 @@ impl Store {
                     why,
                 };
                 Ok(RecordingEntry {
-                    recording: r.get::<String, _>(0).parse().map_err(|e: cc_core::Error| corrupt(e.to_string()))?,
+                    recording: r
+                        .get::<String, _>(0)
+                        .parse()
+                        .map_err(|e: cc_core::Error| corrupt(e.to_string()))?,
                     tenant: tenant.clone(),
-                    contact: r.get::<String, _>(1).parse().map_err(|e: cc_core::Error| corrupt(e.to_string()))?,
+                    contact: r
+                        .get::<String, _>(1)
+                        .parse()
+                        .map_err(|e: cc_core::Error| corrupt(e.to_string()))?,
                     path: r.get(2),
                     layout: r.get(3),
                     started_at: parse_ts(&r.get::<String, _>(4))?,
@@ -331,7 +370,14 @@ impl Store {
     }
 
     /// Appends to the audit log (`tenant` is `None` for center-wide actions).
-    pub async fn audit(&self, tenant: Option<&TenantId>, at: Timestamp, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+    pub async fn audit(
+        &self,
+        tenant: Option<&TenantId>,
+        at: Timestamp,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO audit (tenant, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)")
             .bind(tenant.map(TenantId::as_str))
             .bind(ts(at))

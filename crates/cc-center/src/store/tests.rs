@@ -4,13 +4,21 @@ use super::*;
 
 fn record(tenant: &str, contact: &str, at: &str) -> ContactRecord {
     let mut r = ContactRecord::open(
-        &Contact::new(contact.parse().unwrap(), tenant.parse().unwrap(), Channel::Voice, Direction::Inbound),
+        &Contact::new(
+            contact.parse().unwrap(),
+            tenant.parse().unwrap(),
+            Channel::Voice,
+            Direction::Inbound,
+        ),
         at.parse().unwrap(),
     );
     r.queue = Some("support".parse().unwrap());
     r.enqueued_at = Some(r.arrived_at.checked_add(jiff_secs(10)).unwrap());
     r.answered_at = Some(r.arrived_at.checked_add(jiff_secs(25)).unwrap());
-    r.close(r.arrived_at.checked_add(jiff_secs(125)).unwrap(), Disposition::Answered);
+    r.close(
+        r.arrived_at.checked_add(jiff_secs(125)).unwrap(),
+        Disposition::Answered,
+    );
     r
 }
 
@@ -19,7 +27,10 @@ fn jiff_secs(s: i64) -> cc_core::SignedDuration {
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -50,7 +61,11 @@ fn records_round_trip_and_stay_with_their_tenant() {
         assert_eq!(store.record(&acme, &b.contact).await.unwrap(), None);
         assert_eq!(store.record(&globex, &a.contact).await.unwrap(), None);
         let all = store
-            .records(&acme, "2026-01-01T00:00:00Z".parse().unwrap(), "2027-01-01T00:00:00Z".parse().unwrap())
+            .records(
+                &acme,
+                "2026-01-01T00:00:00Z".parse().unwrap(),
+                "2027-01-01T00:00:00Z".parse().unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(all, vec![a.clone()]);
@@ -67,11 +82,27 @@ fn reopening_keeps_data_and_does_not_rerun_migrations() {
     let path = dir.path().join("cc.db");
     rt().block_on(async {
         let store = Store::open_file(&path).await.unwrap();
-        store.save_record(&record("acme", "c-1", "2026-11-23T02:00:00Z"), &[]).await.unwrap();
-        store.agent_state("1001", "ready", None, "2026-11-23T02:00:00Z".parse().unwrap()).await.unwrap();
-        store.agent_state("1001", "not_ready", Some("lunch"), "2026-11-23T04:00:00Z".parse().unwrap()).await.unwrap();
+        store
+            .save_record(&record("acme", "c-1", "2026-11-23T02:00:00Z"), &[])
+            .await
+            .unwrap();
+        store
+            .agent_state("1001", "ready", None, "2026-11-23T02:00:00Z".parse().unwrap())
+            .await
+            .unwrap();
+        store
+            .agent_state(
+                "1001",
+                "not_ready",
+                Some("lunch"),
+                "2026-11-23T04:00:00Z".parse().unwrap(),
+            )
+            .await
+            .unwrap();
         store.close().await;
-        let store = Store::open(&format!("sqlite://{}", path.display())).await.unwrap();
+        let store = Store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
         assert_eq!(store.count_records(&"acme".parse().unwrap()).await.unwrap(), 1);
         let history = store.agent_history("1001").await.unwrap();
         assert_eq!(history.len(), 2);
@@ -97,9 +128,27 @@ fn recordings_index_is_per_tenant() {
             sha256: "ab".repeat(32),
         };
         store.add_recording(&entry).await.unwrap();
-        store.audit(Some(&entry.tenant), entry.started_at, "supervisor:7", "listen", "c-1").await.unwrap();
-        assert_eq!(store.recordings(&"acme".parse().unwrap()).await.unwrap(), vec![entry]);
-        assert!(store.recordings(&"globex".parse().unwrap()).await.unwrap().is_empty());
+        store
+            .audit(
+                Some(&entry.tenant),
+                entry.started_at,
+                "supervisor:7",
+                "listen",
+                "c-1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.recordings(&"acme".parse().unwrap()).await.unwrap(),
+            vec![entry]
+        );
+        assert!(
+            store
+                .recordings(&"globex".parse().unwrap())
+                .await
+                .unwrap()
+                .is_empty()
+        );
         store.close().await;
     });
 }
