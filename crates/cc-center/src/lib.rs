@@ -6,11 +6,14 @@
 //! - [`config`]: one TOML file describes tenants, access numbers, trunks, flows, calendars,
 //!   lists, queues, agents, prompts and the recording policy; [`config::CenterConfig::check`]
 //!   reports every problem with its key path or `file:line:col`.
+//! - [`control`]: call control, sans-IO: IVR sessions and the ACD router turned into
+//!   orders for a driver (answer, play, ring an agent, bridge, record, hang up, store).
 //! - [`demo`]: the built-in demo center (configuration, flows, generated prompts).
 //! - [`store`]: contact records, agent state history, the recordings index and the audit
 //!   log in SQLite (WAL, migrations), every query scoped to one tenant.
 
 pub mod config;
+pub mod control;
 pub mod demo;
 pub mod store;
 

@@ -284,7 +284,7 @@ impl CenterConfig {
                     "a remote seat (`pstn`) needs the `trunk` that reaches it",
                 ),
                 (_, Some(t)) if !trunks.contains(t.as_str()) => {
-                    p.error(format!("agent[{i}].trunk"), format!("unknown trunk `{t}`"))
+                    p.error(format!("agent[{i}].trunk"), format!("unknown trunk `{t}`"));
                 }
                 (None, Some(_)) => p.warning(format!("agent[{i}].trunk"), "`trunk` is only used with `pstn`"),
                 _ => {}

@@ -1,0 +1,45 @@
+//! One call's state inside call control.
+
+use std::time::Instant;
+
+use cc_core::{AgentId, ContactRecord};
+use cc_ivr::Session;
+
+use crate::store::LegRecord;
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// The IVR has the caller.
+    Ivr,
+    /// Waiting in a queue (an agent may be ringing).
+    Queued,
+    /// Talking to an agent.
+    Connected,
+    /// Sent outside the center; the center only relays until someone hangs up.
+    Transferred,
+    /// The caller left and waits for a callback in the queue.
+    CallbackWaiting,
+    /// A callback's agent answered; the customer is being dialled.
+    DialingCustomer,
+}
+
+/// One contact in progress.
+pub(super) struct Call {
+    /// The IVR session; `None` once the flow no longer has the caller.
+    pub(super) session: Option<Session>,
+    pub(super) record: ContactRecord,
+    pub(super) legs: Vec<LegRecord>,
+    /// Reached by a unified number: the tenant is settled by the queue.
+    pub(super) unified: bool,
+    pub(super) language: String,
+    pub(super) phase: Phase,
+    /// The agent ringing or connected.
+    pub(super) agent: Option<AgentId>,
+    /// The number to call back.
+    pub(super) callback_number: Option<String>,
+    /// The flow left the queue; the place is given up unless a callback keeps it.
+    pub(super) leaving: bool,
+    /// The session's next timer, as registered in the deadline set.
+    pub(super) deadline: Option<Instant>,
+}

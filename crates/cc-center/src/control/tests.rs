@@ -1,0 +1,359 @@
+//! Call control on virtual time with the demo center: a scripted driver plays prompts
+//! instantly and reports what the test tells it to.
+
+use std::time::{Duration, Instant};
+
+use cc_core::{AgentId, ContactId, Disposition, DtmfDigit, OfferOutcome, TenantId};
+
+use super::*;
+
+struct Sim {
+    cc: CallControl,
+    now: Instant,
+    log: Vec<Order>,
+    _dir: tempfile::TempDir,
+}
+
+impl Sim {
+    fn demo() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = crate::demo::write(dir.path()).unwrap();
+        let config = CenterConfig::load(&path).unwrap();
+        let engines = config.engines().unwrap();
+        let now = Instant::now();
+        // Monday 23 November 2026, 10:00 in Beijing.
+        let cc = CallControl::new(&config, engines, now, "2026-11-23T02:00:00Z".parse().unwrap());
+        let mut sim = Self {
+            cc,
+            now,
+            log: Vec::new(),
+            _dir: dir,
+        };
+        sim.drain();
+        sim
+    }
+
+    /// Takes the orders, playing every prompt at once (the driver reports `play_done`).
+    fn drain(&mut self) -> Vec<Order> {
+        let mut out = Vec::new();
+        while let Some(order) = self.cc.poll_order() {
+            if let Order::Play { contact, .. } = &order {
+                let contact = contact.clone();
+                out.push(order);
+                self.cc.play_done(self.now, &contact);
+                continue;
+            }
+            out.push(order);
+        }
+        self.log.extend(out.iter().cloned());
+        out
+    }
+
+    fn advance(&mut self, by: Duration) -> Vec<Order> {
+        let until = self.now + by;
+        let mut out = Vec::new();
+        while let Some(at) = self.cc.poll_timeout().filter(|&at| at <= until) {
+            self.now = self.now.max(at);
+            self.cc.handle_timeout(self.now);
+            out.extend(self.drain());
+        }
+        self.now = until;
+        out
+    }
+
+    fn press(&mut self, contact: &ContactId, key: char) -> Vec<Order> {
+        self.cc
+            .caller_digit(self.now, contact, DtmfDigit::from_char(key).unwrap());
+        self.drain()
+    }
+
+    fn not_ready(&mut self, agents: &[&str]) {
+        for a in agents {
+            self.cc.not_ready(self.now, &agent(a), "lunch").unwrap();
+        }
+        self.drain();
+    }
+}
+
+fn agent(id: &str) -> AgentId {
+    id.parse().unwrap()
+}
+
+fn rung(orders: &[Order]) -> Vec<AgentId> {
+    orders
+        .iter()
+        .filter_map(|o| match o {
+            Order::Ring { agent, .. } => Some(agent.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn finished(orders: &[Order]) -> Option<(&cc_core::ContactRecord, &[LegRecord])> {
+    orders.iter().find_map(|o| match o {
+        Order::Finished { record, legs } => Some((record.as_ref(), legs.as_slice())),
+        _ => None,
+    })
+}
+
+const ACME: &str = "4001000001";
+const CALLER: &str = "sip:13800138000@127.0.0.1";
+
+#[test]
+fn a_call_walks_ivr_queue_agent_and_leaves_a_record() {
+    let mut sim = Sim::demo();
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    let orders = sim.drain();
+    assert!(matches!(orders[0], Order::Answer { .. }), "{orders:?}");
+    assert!(
+        orders
+            .iter()
+            .any(|o| matches!(o, Order::Play { items, .. } if format!("{items:?}").contains("main_menu")))
+    );
+
+    sim.advance(Duration::from_secs(2));
+    let orders = sim.press(&c, '1');
+    assert!(
+        orders
+            .iter()
+            .any(|o| matches!(o, Order::Music { key, .. } if key == "hold_music")),
+        "{orders:?}"
+    );
+    let ringing = rung(&orders);
+    assert_eq!(ringing.len(), 1, "{orders:?}");
+    let a = ringing[0].clone();
+    assert!(
+        matches!(&orders.last(), Some(Order::Ring { target: AgentTarget::Registered { user }, .. }) if user == a.as_str())
+    );
+
+    sim.advance(Duration::from_secs(3));
+    sim.cc.agent_answered(sim.now, &c, &a);
+    let orders = sim.drain();
+    assert!(
+        matches!(&orders[0], Order::Bridge { agent, .. } if agent == &a),
+        "{orders:?}"
+    );
+    assert!(
+        orders
+            .iter()
+            .any(|o| matches!(o, Order::Record { tenant, .. } if tenant.as_str() == "acme"))
+    );
+
+    sim.advance(Duration::from_secs(60));
+    sim.cc.agent_hangup(sim.now, &c);
+    let orders = sim.drain();
+    // The flow says goodbye, then hangs up; the record is complete.
+    assert!(
+        orders.iter().any(|o| matches!(o, Order::Hangup { .. })),
+        "{orders:?}"
+    );
+    let (record, legs) = finished(&orders).expect("record stored");
+    assert_eq!(record.disposition, Some(Disposition::Answered));
+    assert_eq!(
+        record.queue.as_ref().map(cc_core::QueueId::as_str),
+        Some("acme_sales")
+    );
+    assert_eq!(record.agent.as_ref(), Some(&a));
+    assert_eq!(record.wait_ms(), Some(3_000));
+    assert_eq!(record.talk_ms(), Some(60_000));
+    assert_eq!(legs.len(), 2);
+    assert_eq!(legs[1].role, "agent");
+    assert!(legs.iter().all(|l| l.ended_at.is_some()));
+    assert_eq!(sim.cc.live_calls(), 0);
+    // The agent is in wrap-up, then ready again.
+    sim.advance(Duration::from_secs(5));
+    assert_eq!(
+        sim.cc
+            .router()
+            .queue_stats(&"acme_sales".parse().unwrap(), sim.now)
+            .unwrap()
+            .waiting,
+        0
+    );
+}
+
+#[test]
+fn ring_timeout_reoffers_to_another_agent_and_the_caller_keeps_its_place() {
+    let mut sim = Sim::demo();
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    let first = rung(&sim.press(&c, '1'))[0].clone();
+    // Nobody answers for the 8 s ring timeout.
+    let orders = sim.advance(Duration::from_secs(9));
+    assert!(
+        orders
+            .iter()
+            .any(|o| matches!(o, Order::CancelRing { agent, .. } if agent == &first)),
+        "{orders:?}"
+    );
+    let second = rung(&orders);
+    assert_eq!(second.len(), 1, "{orders:?}");
+    assert_ne!(second[0], first);
+    sim.cc.agent_answered(sim.now, &c, &second[0]);
+    let orders = sim.drain();
+    assert!(matches!(&orders[0], Order::Bridge { .. }), "{orders:?}");
+    // A late answer from the first phone is refused and hung up.
+    sim.cc.agent_answered(sim.now, &c, &first);
+    assert!(matches!(sim.drain().as_slice(), [Order::HangupAgent { .. }]));
+}
+
+#[test]
+fn a_refusing_phone_passes_the_call_on() {
+    let mut sim = Sim::demo();
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    let first = rung(&sim.press(&c, '1'))[0].clone();
+    sim.cc.agent_failed(sim.now, &c, &first, OfferOutcome::Rejected);
+    let next = rung(&sim.drain());
+    assert_eq!(next.len(), 1);
+    assert_ne!(next[0], first);
+}
+
+#[test]
+fn a_caller_who_hangs_up_while_queued_is_an_abandon() {
+    let mut sim = Sim::demo();
+    sim.not_ready(&["1001", "1002", "1003", "9001", "9002"]);
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    assert!(rung(&sim.press(&c, '1')).is_empty());
+    sim.advance(Duration::from_secs(12));
+    sim.cc.caller_hangup(sim.now, &c);
+    let orders = sim.drain();
+    let (record, _) = finished(&orders).expect("record");
+    assert_eq!(
+        record.disposition,
+        Some(Disposition::Abandoned {
+            waited_ms: 12_000,
+            stage: cc_core::AbandonStage::Queue
+        })
+    );
+    assert!(sim.cc.contact_status(&c).is_none());
+    // The agents come back: nothing is offered for the caller who left.
+    sim.cc.ready(sim.now, &agent("1001")).unwrap();
+    assert!(rung(&sim.drain()).is_empty());
+}
+
+#[test]
+fn blacklisted_callers_hear_a_message_and_are_released() {
+    let mut sim = Sim::demo();
+    sim.cc
+        .incoming(sim.now, ACME, "sip:13900000000@127.0.0.1")
+        .unwrap();
+    let orders = sim.drain();
+    assert!(
+        orders
+            .iter()
+            .any(|o| matches!(o, Order::Play { items, .. } if format!("{items:?}").contains("blocked")))
+    );
+    let (record, _) = finished(&orders).expect("record");
+    assert_eq!(record.disposition, Some(Disposition::SelfService));
+}
+
+#[test]
+fn unknown_numbers_are_refused() {
+    let mut sim = Sim::demo();
+    let err = sim.cc.incoming(sim.now, "999", CALLER).unwrap_err();
+    assert_eq!(err.code, 404);
+}
+
+#[test]
+fn tenants_see_only_their_own_contacts() {
+    let mut sim = Sim::demo();
+    let a = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    let g = sim
+        .cc
+        .incoming(sim.now, "4001000002", "sip:+14155550100@127.0.0.1")
+        .unwrap();
+    sim.drain();
+    let acme: TenantId = "acme".parse().unwrap();
+    let globex: TenantId = "globex".parse().unwrap();
+    assert_eq!(sim.cc.contacts_of(&acme), vec![a]);
+    assert_eq!(sim.cc.contacts_of(&globex), vec![g]);
+}
+
+#[test]
+fn a_callback_keeps_the_place_then_rings_the_agent_and_dials_the_customer() {
+    let mut sim = Sim::demo();
+    sim.not_ready(&["1001", "1002", "1003", "9001", "9002"]);
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    sim.press(&c, '1');
+    sim.advance(Duration::from_secs(5));
+    let orders = sim.press(&c, '1');
+    // The flow confirms and hangs up; the contact stays in the queue.
+    assert!(
+        orders.iter().any(|o| matches!(o, Order::Hangup { .. })),
+        "{orders:?}"
+    );
+    assert!(finished(&orders).is_none());
+    assert_eq!(sim.cc.live_calls(), 1);
+
+    sim.advance(Duration::from_secs(30));
+    sim.cc.ready(sim.now, &agent("1002")).unwrap();
+    let orders = sim.drain();
+    assert_eq!(rung(&orders), vec![agent("1002")], "{orders:?}");
+    sim.cc.agent_answered(sim.now, &c, &agent("1002"));
+    let orders = sim.drain();
+    assert!(
+        matches!(&orders[0], Order::DialCustomer { number, .. } if number == CALLER),
+        "{orders:?}"
+    );
+    sim.cc.customer_answered(sim.now, &c);
+    assert!(matches!(sim.drain()[0], Order::Bridge { .. }));
+    sim.advance(Duration::from_secs(40));
+    sim.cc.agent_hangup(sim.now, &c);
+    let orders = sim.drain();
+    let (record, _) = finished(&orders).expect("record");
+    assert_eq!(record.disposition, Some(Disposition::Answered));
+    assert_eq!(record.agent, Some(agent("1002")));
+}
+
+#[test]
+fn many_calls_settle_with_every_agent_free_again() {
+    let mut sim = Sim::demo();
+    let mut calls = Vec::new();
+    for i in 0..40 {
+        let caller = format!("sip:1380000{i:04}@127.0.0.1");
+        let did = if i % 2 == 0 { ACME } else { "4001000002" };
+        calls.push(sim.cc.incoming(sim.now, did, &caller).unwrap());
+        sim.drain();
+    }
+    for c in &calls {
+        sim.press(c, '2');
+    }
+    // Agents answer whatever rings, talk 30 s, hang up; repeat until every call is done.
+    let mut rounds = 0;
+    while sim.cc.live_calls() > 0 {
+        rounds += 1;
+        assert!(rounds < 500, "did not settle; {} live", sim.cc.live_calls());
+        let ringing: Vec<(ContactId, AgentId)> = sim
+            .log
+            .drain(..)
+            .filter_map(|o| match o {
+                Order::Ring { contact, agent, .. } => Some((contact, agent)),
+                _ => None,
+            })
+            .collect();
+        for (c, a) in &ringing {
+            sim.cc.agent_answered(sim.now, c, a);
+        }
+        sim.drain();
+        sim.advance(Duration::from_secs(30));
+        for (c, _) in &ringing {
+            sim.cc.agent_hangup(sim.now, c);
+        }
+        sim.drain();
+        sim.advance(Duration::from_secs(5));
+    }
+    for q in ["acme_sales", "acme_support", "globex_care"] {
+        assert_eq!(
+            sim.cc
+                .router()
+                .queue_stats(&q.parse().unwrap(), sim.now)
+                .unwrap()
+                .waiting,
+            0,
+            "{q}"
+        );
+    }
+}
