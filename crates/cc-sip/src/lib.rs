@@ -68,6 +68,7 @@ pub mod registrar;
 pub mod sdp;
 mod serialize;
 pub mod transaction;
+pub mod ua;
 mod validate;
 
 pub use builder::MessageBuilder;
