@@ -56,6 +56,7 @@
 //! ```
 
 pub mod auth;
+pub mod b2bua;
 mod builder;
 mod check;
 pub mod dialog;

@@ -306,6 +306,76 @@ pub enum UaEvent {
     },
 }
 
+/// A command on an existing leg, as a value: what [`crate::b2bua::B2bua`] issues, and
+/// what [`UserAgent::execute`] (or the endpoint handle) carries out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// [`UserAgent::ringing`].
+    Ringing {
+        /// The leg.
+        leg: LegId,
+    },
+    /// [`UserAgent::progress`].
+    Progress {
+        /// The leg.
+        leg: LegId,
+        /// 101 to 199.
+        code: u16,
+        /// Early-media SDP.
+        sdp: Option<Bytes>,
+    },
+    /// [`UserAgent::answer`].
+    Answer {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Option<Bytes>,
+    },
+    /// [`UserAgent::reject`].
+    Reject {
+        /// The leg.
+        leg: LegId,
+        /// 300 to 699.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+    /// [`UserAgent::hangup`].
+    Hangup {
+        /// The leg.
+        leg: LegId,
+    },
+    /// [`UserAgent::reinvite`].
+    ReInvite {
+        /// The leg.
+        leg: LegId,
+        /// The new offer.
+        sdp: Option<Bytes>,
+    },
+    /// [`UserAgent::send_info_dtmf`] with a 160 ms duration.
+    Dtmf {
+        /// The leg.
+        leg: LegId,
+        /// The digit.
+        digit: char,
+    },
+}
+
+impl Command {
+    /// The leg the command is for.
+    pub fn leg(&self) -> LegId {
+        match self {
+            Self::Ringing { leg }
+            | Self::Progress { leg, .. }
+            | Self::Answer { leg, .. }
+            | Self::Reject { leg, .. }
+            | Self::Hangup { leg }
+            | Self::ReInvite { leg, .. }
+            | Self::Dtmf { leg, .. } => *leg,
+        }
+    }
+}
+
 /// Counters of the agent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UaStats {
@@ -677,6 +747,19 @@ impl UserAgent {
     }
 
     // ----- commands -----
+
+    /// Carries out `command` (see [`Command`] for the method each variant calls).
+    pub fn execute(&mut self, now: Instant, command: Command) -> Result<(), Error> {
+        match command {
+            Command::Ringing { leg } => self.ringing(now, leg),
+            Command::Progress { leg, code, sdp } => self.progress(now, leg, code, sdp),
+            Command::Answer { leg, sdp } => self.answer(now, leg, sdp),
+            Command::Reject { leg, code, reason } => self.reject(now, leg, code, &reason),
+            Command::Hangup { leg } => self.hangup(now, leg),
+            Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
+            Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
+        }
+    }
 
     /// Places a call: sends an INVITE (with `call.sdp` as offer) and returns its leg.
     pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<LegId, Error> {
