@@ -190,6 +190,28 @@ pub enum Error {
         /// What is wrong and what would be accepted.
         reason: String,
     },
+    /// A call leg id names no live leg of the user agent.
+    #[error("call leg {leg} does not exist (it has ended or was never created)")]
+    UnknownLeg {
+        /// The leg as displayed.
+        leg: String,
+    },
+    /// The user agent cannot do what was asked in the leg's state.
+    #[error("call leg {leg} cannot {action}: {reason}")]
+    LegState {
+        /// The leg as displayed.
+        leg: String,
+        /// What was asked.
+        action: &'static str,
+        /// Why not, and what would be accepted.
+        reason: String,
+    },
+    /// The transport driver failed (socket error, stopped endpoint).
+    #[error("transport: {reason}")]
+    Transport {
+        /// What failed.
+        reason: String,
+    },
     /// A file of one message could not be read.
     #[error("cannot read {path:?}: {reason}")]
     Unreadable {

@@ -56,6 +56,7 @@
 //! ```
 
 pub mod auth;
+pub mod b2bua;
 mod builder;
 mod check;
 pub mod dialog;
@@ -68,6 +69,7 @@ pub mod registrar;
 pub mod sdp;
 mod serialize;
 pub mod transaction;
+pub mod ua;
 mod validate;
 
 pub use builder::MessageBuilder;

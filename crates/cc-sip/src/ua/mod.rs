@@ -1,0 +1,1852 @@
+//! A sans-IO SIP user agent: call legs over the [`TransactionLayer`] and [`DialogSet`],
+//! with an optional [`Registrar`].
+//!
+//! [`UserAgent`] is what a B2BUA or a contact center drives. It reads no clock and owns
+//! no socket:
+//!
+//! - inputs: [`UserAgent::handle_datagram`] (UDP), [`UserAgent::handle_stream_message`]
+//!   (one framed message from a TCP connection), [`UserAgent::handle_timeout`],
+//!   [`UserAgent::handle_transport_error`];
+//! - commands on call legs ([`LegId`]): [`UserAgent::invite`], [`UserAgent::ringing`],
+//!   [`UserAgent::progress`], [`UserAgent::answer`], [`UserAgent::reject`],
+//!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`];
+//! - outputs: [`UserAgent::poll_transmit`], [`UserAgent::poll_event`] ([`UaEvent`]) and
+//!   [`UserAgent::poll_timeout`].
+//!
+//! What the agent does by itself:
+//!
+//! - answers OPTIONS (in or out of a dialog) with 200 and `Allow`, BYE with 200, INFO
+//!   with 200 (DTMF in `application/dtmf-relay` or `application/dtmf` becomes
+//!   [`UaEvent::Dtmf`]), UPDATE with 200 (with our last SDP when it carried an offer),
+//!   an in-dialog request of an unknown dialog with 481, other methods with 405;
+//! - retransmits its 2xx to an INVITE until the ACK comes (RFC 3261 §13.3.1.4, RFC
+//!   6026), and ends the call with BYE when no ACK comes in 64·T1;
+//! - acknowledges every 2xx it receives, again for each retransmitted 2xx;
+//! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
+//!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
+//!   incoming one;
+//! - with a registrar attached ([`UserAgent::attach_registrar`]) answers REGISTER with
+//!   digest challenges and reports bindings as [`UaEvent::Registered`] /
+//!   [`UaEvent::Unregistered`]; [`UserAgent::lookup`] gives the contacts of an
+//!   address-of-record.
+//!
+//! A re-INVITE from the peer is **not** answered by itself: it comes as
+//! [`UaEvent::ReInvite`] and the application answers it with [`UserAgent::answer`] (or
+//! refuses it with [`UserAgent::reject`], which leaves the call up). This lets a B2BUA
+//! carry a hold across to the other leg and answer with that leg's SDP.
+//!
+//! In-dialog requests go to the socket address the leg talks to (the source of the
+//! INVITE for an incoming leg, the destination of an outgoing one); the Request-URI and
+//! Route headers follow RFC 3261 §12.2.1.1, but no DNS or URI resolution happens here.
+//!
+//! ```
+//! use std::time::Instant;
+//! use cc_sip::ua::{OutgoingCall, UaConfig, UaEvent, UserAgent};
+//!
+//! let now = Instant::now();
+//! let mut alice = UserAgent::new(UaConfig::new("127.0.0.1:5060".parse().unwrap()));
+//! let mut bob = UserAgent::new(UaConfig::new("127.0.0.1:5070".parse().unwrap()));
+//! let call = OutgoingCall::new("sip:bob@127.0.0.1:5070", "<sip:alice@127.0.0.1>",
+//!     "<sip:bob@127.0.0.1>", "127.0.0.1:5070".parse().unwrap());
+//! let out_leg = alice.invite(now, call)?;
+//! // Carry alice's datagrams to bob (a driver does this with sockets).
+//! while let Some(t) = alice.poll_transmit() {
+//!     bob.handle_datagram(now, "127.0.0.1:5060".parse().unwrap(), t.payload);
+//! }
+//! let Some(UaEvent::IncomingCall { leg, .. }) = bob.poll_event() else { panic!() };
+//! bob.answer(now, leg, None)?;
+//! while let Some(t) = bob.poll_transmit() {
+//!     alice.handle_datagram(now, "127.0.0.1:5070".parse().unwrap(), t.payload);
+//! }
+//! assert!(matches!(alice.poll_event(), Some(UaEvent::Answered { leg, .. }) if leg == out_leg));
+//! # Ok::<(), cc_sip::Error>(())
+//! ```
+
+mod dtmf;
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+pub use crate::transaction::Transmit;
+
+use crate::dialog::{Dialog, DialogId, DialogSet, Incoming};
+use crate::error::Error;
+use crate::headers::HeaderName;
+use crate::message::Message;
+use crate::registrar::{Outcome, Registrar, UserDirectory};
+use crate::transaction::{self, Event, TransactionId, TransactionLayer};
+
+/// The methods we accept, sent in `Allow`.
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
+
+/// The handle of a call leg: one dialog (or attempt at one) of this user agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LegId(u64);
+
+impl LegId {
+    /// The number behind the id (unique within one [`UserAgent`]).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for LegId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "leg#{}", self.0)
+    }
+}
+
+/// The transport of a leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Transport {
+    /// UDP: the agent retransmits.
+    #[default]
+    Udp,
+    /// TCP: reliable, no retransmissions.
+    Tcp,
+}
+
+impl Transport {
+    fn reliable(self) -> bool {
+        self == Self::Tcp
+    }
+
+    fn via_name(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+        }
+    }
+}
+
+/// The configuration of a [`UserAgent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UaConfig {
+    /// The transaction layer's configuration (timers, limits, seed).
+    pub transaction: transaction::Config,
+    /// Our UDP address, written in Via and Contact.
+    pub local_addr: SocketAddr,
+    /// Our TCP listening address, written in Via and Contact of TCP legs (defaults to
+    /// `local_addr`).
+    pub tcp_addr: Option<SocketAddr>,
+    /// The user part of our Contact URI.
+    pub contact_user: String,
+    /// The `User-Agent` / `Server` value; `None` writes none.
+    pub user_agent: Option<String>,
+    /// How long an ended leg is kept to absorb late retransmissions (64·T1 by default).
+    pub linger: Duration,
+}
+
+impl UaConfig {
+    /// Defaults for an agent reachable at `local_addr`.
+    pub fn new(local_addr: SocketAddr) -> Self {
+        Self {
+            transaction: transaction::Config::default(),
+            local_addr,
+            tcp_addr: None,
+            contact_user: "cc".to_owned(),
+            user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
+            linger: Duration::from_secs(32),
+        }
+    }
+}
+
+/// A call to place with [`UserAgent::invite`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingCall {
+    /// The Request-URI, e.g. `sip:bob@192.0.2.7:5060`.
+    pub request_uri: String,
+    /// The From value without tag: `<sip:alice@example.com>` or `"Alice" <sip:...>` (a
+    /// bare URI is put in angle brackets). This is the caller id.
+    pub from: String,
+    /// The To value, as `from`.
+    pub to: String,
+    /// Where the INVITE and later requests of the leg are sent.
+    pub destination: SocketAddr,
+    /// The SDP offer, if any.
+    pub sdp: Option<Bytes>,
+    /// More header fields `(name, value)`: P-Asserted-Identity, X-headers...
+    pub headers: Vec<(String, String)>,
+    /// UDP or TCP.
+    pub transport: Transport,
+}
+
+impl OutgoingCall {
+    /// A call over UDP without SDP or extra headers.
+    pub fn new(request_uri: &str, from: &str, to: &str, destination: SocketAddr) -> Self {
+        Self {
+            request_uri: request_uri.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            destination,
+            sdp: None,
+            headers: Vec::new(),
+            transport: Transport::Udp,
+        }
+    }
+}
+
+/// Why a leg ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndCause {
+    /// The peer sent BYE.
+    RemoteBye,
+    /// The peer cancelled its INVITE before we answered.
+    RemoteCancel,
+    /// A transaction timed out (no ACK for our 2xx, no answer to an in-dialog request).
+    Timeout,
+    /// The transport could not reach the peer.
+    TransportError,
+}
+
+/// What the user agent tells its application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UaEvent {
+    /// A new INVITE: answer with [`UserAgent::ringing`], [`UserAgent::answer`] or
+    /// [`UserAgent::reject`].
+    IncomingCall {
+        /// The new leg.
+        leg: LegId,
+        /// The Request-URI.
+        request_uri: String,
+        /// The From value without its tag (display name and URI).
+        from: String,
+        /// The To value without tag.
+        to: String,
+        /// The Call-ID.
+        call_id: String,
+        /// The SDP offer, if any.
+        sdp: Option<Bytes>,
+        /// Where the INVITE came from.
+        source: SocketAddr,
+    },
+    /// Our INVITE got 180 (or 181, 182).
+    Ringing {
+        /// The leg.
+        leg: LegId,
+    },
+    /// Our INVITE got 183 Session Progress (early media when `sdp` is set).
+    Progress {
+        /// The leg.
+        leg: LegId,
+        /// The status code (183, or another 1xx beyond 182).
+        code: u16,
+        /// The early SDP answer, if any.
+        sdp: Option<Bytes>,
+    },
+    /// Our INVITE got a 2xx; the agent has sent the ACK.
+    Answered {
+        /// The leg.
+        leg: LegId,
+        /// The SDP of the 2xx, if any.
+        sdp: Option<Bytes>,
+    },
+    /// Our INVITE failed with a final response (or 408 when it timed out, 503 when the
+    /// transport failed). The leg has ended.
+    Failed {
+        /// The leg.
+        leg: LegId,
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+    /// An established or ringing leg ended for a reason other than our command.
+    Ended {
+        /// The leg.
+        leg: LegId,
+        /// Why.
+        cause: EndCause,
+    },
+    /// The peer sent a re-INVITE (hold, unhold, media change): answer it with
+    /// [`UserAgent::answer`] or refuse it with [`UserAgent::reject`].
+    ReInvite {
+        /// The leg.
+        leg: LegId,
+        /// The new offer, if any.
+        sdp: Option<Bytes>,
+    },
+    /// Our re-INVITE got its final response (the ACK for a 2xx has been sent).
+    ReInviteAnswered {
+        /// The leg.
+        leg: LegId,
+        /// The status code.
+        code: u16,
+        /// The SDP answer of a 2xx, if any.
+        sdp: Option<Bytes>,
+    },
+    /// A DTMF digit arrived in SIP INFO.
+    Dtmf {
+        /// The leg.
+        leg: LegId,
+        /// `0`-`9`, `*`, `#`, `A`-`D`, or `F` for flash.
+        digit: char,
+    },
+    /// A contact was registered (or refreshed) for an address-of-record.
+    Registered {
+        /// The address-of-record.
+        aor: String,
+        /// The contact URI.
+        contact: String,
+    },
+    /// A contact was removed (by REGISTER or expiry).
+    Unregistered {
+        /// The address-of-record.
+        aor: String,
+        /// The contact URI.
+        contact: String,
+    },
+}
+
+/// A command on an existing leg, as a value: what [`crate::b2bua::B2bua`] issues, and
+/// what [`UserAgent::execute`] (or the endpoint handle) carries out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// [`UserAgent::ringing`].
+    Ringing {
+        /// The leg.
+        leg: LegId,
+    },
+    /// [`UserAgent::progress`].
+    Progress {
+        /// The leg.
+        leg: LegId,
+        /// 101 to 199.
+        code: u16,
+        /// Early-media SDP.
+        sdp: Option<Bytes>,
+    },
+    /// [`UserAgent::answer`].
+    Answer {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Option<Bytes>,
+    },
+    /// [`UserAgent::reject`].
+    Reject {
+        /// The leg.
+        leg: LegId,
+        /// 300 to 699.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+    /// [`UserAgent::hangup`].
+    Hangup {
+        /// The leg.
+        leg: LegId,
+    },
+    /// [`UserAgent::reinvite`].
+    ReInvite {
+        /// The leg.
+        leg: LegId,
+        /// The new offer.
+        sdp: Option<Bytes>,
+    },
+    /// [`UserAgent::send_info_dtmf`] with a 160 ms duration.
+    Dtmf {
+        /// The leg.
+        leg: LegId,
+        /// The digit.
+        digit: char,
+    },
+}
+
+impl Command {
+    /// The leg the command is for.
+    pub fn leg(&self) -> LegId {
+        match self {
+            Self::Ringing { leg }
+            | Self::Progress { leg, .. }
+            | Self::Answer { leg, .. }
+            | Self::Reject { leg, .. }
+            | Self::Hangup { leg }
+            | Self::ReInvite { leg, .. }
+            | Self::Dtmf { leg, .. } => *leg,
+        }
+    }
+}
+
+/// Counters of the agent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UaStats {
+    /// INVITEs received that created a leg.
+    pub incoming_calls: u64,
+    /// INVITEs sent.
+    pub outgoing_calls: u64,
+    /// Legs answered (2xx sent or received).
+    pub answered: u64,
+    /// Outgoing legs that failed.
+    pub failed: u64,
+    /// Legs ended by the peer or a timeout.
+    pub ended: u64,
+    /// Legs held now (live or lingering).
+    pub legs: u64,
+    /// The transaction layer's counters.
+    pub transactions: transaction::Stats,
+}
+
+/// The state of a leg, as [`UserAgent::leg_state`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LegState {
+    /// Outgoing: INVITE sent, no provisional response with a tag yet. Incoming: INVITE
+    /// received, nothing but 100 sent.
+    Calling,
+    /// A provisional response with a tag was sent or received.
+    Early,
+    /// Incoming: our 2xx was sent, the ACK is awaited.
+    Answered,
+    /// Confirmed dialog.
+    Confirmed,
+    /// Our CANCEL is on its way (outgoing leg).
+    Cancelling,
+    /// The leg has ended; it is kept a while for retransmissions.
+    Ended,
+}
+
+/// What a client transaction of a leg is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Invite,
+    ReInvite,
+    Other,
+}
+
+/// A pending retransmission of our 2xx (RFC 3261 §13.3.1.4).
+#[derive(Debug)]
+struct Retransmit {
+    response: Message,
+    next: Instant,
+    interval: Duration,
+    give_up: Instant,
+    /// The re-INVITE's CSeq when this is the 2xx of a re-INVITE.
+    reinvite: bool,
+}
+
+#[derive(Debug)]
+struct Leg {
+    uac: bool,
+    state: LegState,
+    remote: SocketAddr,
+    transport: Transport,
+    local_tag: String,
+    /// The INVITE we sent or received.
+    invite: Message,
+    invite_tx: Option<TransactionId>,
+    dialog: Option<DialogId>,
+    /// Our last SDP (offer or answer).
+    local_sdp: Option<Bytes>,
+    /// Outgoing: the ACK for the 2xx, resent for each retransmitted 2xx.
+    ack: Option<Message>,
+    /// Outgoing: the ACK of our last re-INVITE's 2xx.
+    reinvite_ack: Option<(u32, Message)>,
+    /// Incoming: the 2xx being retransmitted.
+    retransmit: Option<Retransmit>,
+    /// Incoming: a re-INVITE waiting for the application's answer.
+    pending_reinvite: Option<(TransactionId, Message)>,
+    /// Outgoing: a re-INVITE of ours in progress.
+    reinvite_tx: Option<TransactionId>,
+    /// Incoming: we hung up after answering; BYE goes when the ACK comes.
+    bye_after_ack: bool,
+    /// Whether `Ringing` was reported (once per leg).
+    ringing_reported: bool,
+    linger_until: Option<Instant>,
+    /// The deadline filed in the heap.
+    scheduled: Option<Instant>,
+}
+
+/// A registrar and the directory it checks passwords in.
+struct RegistrarSlot {
+    registrar: Registrar,
+    users: Box<dyn UserDirectory + Send>,
+}
+
+impl fmt::Debug for RegistrarSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistrarSlot")
+            .field("registrar", &self.registrar)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sans-IO SIP user agent. See the [module docs](self).
+#[derive(Debug)]
+pub struct UserAgent {
+    config: UaConfig,
+    tx: TransactionLayer,
+    dialogs: DialogSet,
+    legs: HashMap<LegId, Leg>,
+    by_dialog: HashMap<DialogId, LegId>,
+    by_tx: HashMap<TransactionId, (LegId, Purpose)>,
+    deadlines: BinaryHeap<Reverse<(Instant, LegId)>>,
+    events: VecDeque<UaEvent>,
+    registrar: Option<RegistrarSlot>,
+    next_leg: u64,
+    stats: UaStats,
+    contact_udp: String,
+    contact_tcp: String,
+}
+
+/// A name-addr in angle brackets unless it already has them.
+fn name_addr(value: &str) -> String {
+    let value = value.trim();
+    if value.contains('<') {
+        value.to_owned()
+    } else {
+        format!("<{value}>")
+    }
+}
+
+/// The From/To value of `msg` without its tag (display name and URI).
+fn without_tag(addr: &crate::NameAddr<'_>) -> String {
+    match addr.display_name_raw() {
+        Some(display) if !display.trim().is_empty() => {
+            format!("{} <{}>", display.trim(), addr.uri.as_str())
+        }
+        _ => format!("<{}>", addr.uri.as_str()),
+    }
+}
+
+/// The top Via with RFC 3581 `received` and `rport` filled in when the request asked
+/// for `rport` (an empty `rport` parameter), else as written.
+fn via_with_received(via: &str, remote: SocketAddr) -> String {
+    let mut out = String::with_capacity(via.len() + 32);
+    let mut asked = false;
+    for (i, part) in via.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        if i > 0 && part.trim().eq_ignore_ascii_case("rport") {
+            asked = true;
+            out.push_str("rport=");
+            out.push_str(&remote.port().to_string());
+        } else {
+            out.push_str(part.trim());
+        }
+    }
+    if asked {
+        out.push_str(";received=");
+        out.push_str(&remote.ip().to_string());
+    }
+    out
+}
+
+/// Copies the Via headers of `request` into a response, the top one with
+/// `received`/`rport` for `remote`.
+fn copy_vias(mut b: crate::MessageBuilder, request: &Message, remote: SocketAddr) -> crate::MessageBuilder {
+    let mut first = true;
+    for value in request.header_values(HeaderName::Via) {
+        if first {
+            first = false;
+            let mut entries = crate::parser::text::CommaSplit::new(value);
+            if let Some(top) = entries.next() {
+                b = b.header("Via", &via_with_received(top.trim(), remote));
+            }
+            for rest in entries {
+                b = b.header("Via", rest.trim());
+            }
+        } else {
+            b = b.header("Via", value.trim());
+        }
+    }
+    b
+}
+
+/// The body as SDP, when it is one.
+fn sdp_of(msg: &Message) -> Option<Bytes> {
+    if msg.body().is_empty() {
+        return None;
+    }
+    let is_sdp = msg
+        .header(HeaderName::ContentType)
+        .is_none_or(|t| t.trim().to_ascii_lowercase().starts_with("application/sdp"));
+    is_sdp.then(|| msg.body_bytes())
+}
+
+fn unknown(leg: LegId) -> Error {
+    Error::UnknownLeg { leg: leg.to_string() }
+}
+
+fn state_error(leg: LegId, action: &'static str, reason: &str) -> Error {
+    Error::LegState {
+        leg: leg.to_string(),
+        action,
+        reason: reason.to_owned(),
+    }
+}
+
+impl UserAgent {
+    /// An agent with `config`.
+    pub fn new(config: UaConfig) -> Self {
+        let tcp = config.tcp_addr.unwrap_or(config.local_addr);
+        let contact_udp = format!("<sip:{}@{}>", config.contact_user, config.local_addr);
+        let contact_tcp = format!("<sip:{}@{};transport=tcp>", config.contact_user, tcp);
+        Self {
+            tx: TransactionLayer::new(config.transaction.clone()),
+            config,
+            dialogs: DialogSet::new(),
+            legs: HashMap::new(),
+            by_dialog: HashMap::new(),
+            by_tx: HashMap::new(),
+            deadlines: BinaryHeap::new(),
+            events: VecDeque::new(),
+            registrar: None,
+            next_leg: 0,
+            stats: UaStats::default(),
+            contact_udp,
+            contact_tcp,
+        }
+    }
+
+    /// Attaches a registrar: REGISTER is then answered by it, with passwords from `users`.
+    pub fn attach_registrar(&mut self, registrar: Registrar, users: impl UserDirectory + Send + 'static) {
+        self.registrar = Some(RegistrarSlot {
+            registrar,
+            users: Box::new(users),
+        });
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &UaConfig {
+        &self.config
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> UaStats {
+        UaStats {
+            legs: self.legs.len() as u64,
+            transactions: self.tx.stats(),
+            ..self.stats
+        }
+    }
+
+    /// The state of `leg`, `None` once it is forgotten.
+    pub fn leg_state(&self, leg: LegId) -> Option<LegState> {
+        self.legs.get(&leg).map(|l| l.state)
+    }
+
+    /// The contacts registered for `aor` (a SIP URI), most preferred first; empty without
+    /// a registrar.
+    pub fn lookup(&self, now: Instant, aor: &str) -> Vec<String> {
+        self.registrar.as_ref().map_or_else(Vec::new, |r| {
+            r.registrar
+                .bindings(aor, now)
+                .into_iter()
+                .map(|b| b.contact.clone())
+                .collect()
+        })
+    }
+
+    fn contact(&self, transport: Transport) -> &str {
+        match transport {
+            Transport::Udp => &self.contact_udp,
+            Transport::Tcp => &self.contact_tcp,
+        }
+    }
+
+    fn via(&mut self, transport: Transport) -> String {
+        let addr = match transport {
+            Transport::Udp => self.config.local_addr,
+            Transport::Tcp => self.config.tcp_addr.unwrap_or(self.config.local_addr),
+        };
+        let branch = self.tx.new_branch();
+        format!("SIP/2.0/{} {addr};branch={branch};rport", transport.via_name())
+    }
+
+    // ----- inputs -----
+
+    /// A UDP datagram arrived from `remote` at `now`.
+    pub fn handle_datagram(&mut self, now: Instant, remote: SocketAddr, bytes: impl Into<Bytes>) {
+        self.tx.handle_datagram(now, remote, bytes);
+        self.process(now);
+    }
+
+    /// One whole message (framed with [`frame_stream`](crate::frame_stream)) arrived on a
+    /// TCP connection from `remote`. A message that does not parse is dropped and `Err`
+    /// returned: the driver should close the connection.
+    pub fn handle_stream_message(
+        &mut self,
+        now: Instant,
+        remote: SocketAddr,
+        bytes: impl Into<Bytes>,
+    ) -> Result<(), Error> {
+        let msg = Message::parse_with(bytes.into(), &self.config.transaction.limits)?;
+        self.tx.handle_message(now, remote, true, msg);
+        self.process(now);
+        Ok(())
+    }
+
+    /// The driver could not send a transmit of `transaction`.
+    pub fn handle_transport_error(&mut self, now: Instant, transaction: TransactionId) {
+        self.tx.handle_transport_error(transaction);
+        self.process(now);
+    }
+
+    /// Timers due by `now` fire.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.tx.handle_timeout(now);
+        self.process(now);
+        while let Some(&Reverse((at, id))) = self.deadlines.peek() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop();
+            if self.legs.get(&id).is_some_and(|l| l.scheduled == Some(at)) {
+                if let Some(leg) = self.legs.get_mut(&id) {
+                    leg.scheduled = None;
+                }
+                self.leg_timers(now, id);
+            }
+        }
+        if let Some(slot) = &mut self.registrar {
+            for (aor, binding) in slot.registrar.handle_timeout(now) {
+                self.events.push_back(UaEvent::Unregistered {
+                    aor,
+                    contact: binding.contact,
+                });
+            }
+        }
+        self.process(now);
+    }
+
+    // ----- outputs -----
+
+    /// The next message to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.tx.poll_transmit()
+    }
+
+    /// The next event for the application.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<UaEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    #[must_use]
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        while let Some(&Reverse((at, id))) = self.deadlines.peek() {
+            if self.legs.get(&id).is_some_and(|l| l.scheduled == Some(at)) {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        let own = self.deadlines.peek().map(|Reverse((at, _))| *at);
+        let reg = self.registrar.as_ref().and_then(|r| r.registrar.poll_timeout());
+        [self.tx.poll_timeout(), own, reg].into_iter().flatten().min()
+    }
+
+    // ----- commands -----
+
+    /// Carries out `command` (see [`Command`] for the method each variant calls).
+    pub fn execute(&mut self, now: Instant, command: Command) -> Result<(), Error> {
+        match command {
+            Command::Ringing { leg } => self.ringing(now, leg),
+            Command::Progress { leg, code, sdp } => self.progress(now, leg, code, sdp),
+            Command::Answer { leg, sdp } => self.answer(now, leg, sdp),
+            Command::Reject { leg, code, reason } => self.reject(now, leg, code, &reason),
+            Command::Hangup { leg } => self.hangup(now, leg),
+            Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
+            Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
+        }
+    }
+
+    /// Places a call: sends an INVITE (with `call.sdp` as offer) and returns its leg.
+    pub fn invite(&mut self, now: Instant, call: OutgoingCall) -> Result<LegId, Error> {
+        let local_tag = self.tx.new_tag();
+        let host = self.config.local_addr.ip();
+        let call_id = format!("{}{}@{host}", self.tx.new_tag(), self.tx.new_tag());
+        let via = self.via(call.transport);
+        let mut b = Message::request("INVITE", &call.request_uri)
+            .header("Via", &via)
+            .header("Max-Forwards", "70")
+            .header("From", &format!("{};tag={local_tag}", name_addr(&call.from)))
+            .header("To", &name_addr(&call.to))
+            .header("Call-ID", &call_id)
+            .header("CSeq", "1 INVITE")
+            .header("Contact", self.contact(call.transport))
+            .header("Allow", ALLOW);
+        if let Some(ua) = &self.config.user_agent {
+            b = b.header("User-Agent", ua);
+        }
+        for (name, value) in &call.headers {
+            b = b.header(name, value);
+        }
+        if let Some(sdp) = &call.sdp {
+            b = b.header("Content-Type", "application/sdp").body(sdp.clone());
+        }
+        let invite = b.build()?;
+        let tx = self
+            .tx
+            .send_request(now, call.destination, call.transport.reliable(), invite.clone())?;
+        let id = self.new_leg(Leg {
+            uac: true,
+            state: LegState::Calling,
+            remote: call.destination,
+            transport: call.transport,
+            local_tag,
+            invite,
+            invite_tx: Some(tx),
+            dialog: None,
+            local_sdp: call.sdp,
+            ack: None,
+            reinvite_ack: None,
+            retransmit: None,
+            pending_reinvite: None,
+            reinvite_tx: None,
+            bye_after_ack: false,
+            ringing_reported: false,
+            linger_until: None,
+            scheduled: None,
+        });
+        self.by_tx.insert(tx, (id, Purpose::Invite));
+        self.stats.outgoing_calls += 1;
+        self.process(now);
+        Ok(id)
+    }
+
+    /// Sends 180 Ringing on an incoming leg.
+    pub fn ringing(&mut self, now: Instant, leg: LegId) -> Result<(), Error> {
+        self.provisional(now, leg, 180, "Ringing", None)
+    }
+
+    /// Sends a provisional response (`code` 101 to 199, e.g. 183 with early-media SDP)
+    /// on an incoming leg.
+    pub fn progress(&mut self, now: Instant, leg: LegId, code: u16, sdp: Option<Bytes>) -> Result<(), Error> {
+        if !(101..=199).contains(&code) {
+            return Err(state_error(
+                leg,
+                "send a provisional response",
+                "the code must be 101 to 199",
+            ));
+        }
+        let reason = if code == 183 {
+            "Session Progress"
+        } else {
+            "Ringing"
+        };
+        self.provisional(now, leg, code, reason, sdp.as_ref())?;
+        if let Some(l) = self.legs.get_mut(&leg)
+            && sdp.is_some()
+        {
+            l.local_sdp = sdp;
+        }
+        Ok(())
+    }
+
+    fn provisional(
+        &mut self,
+        now: Instant,
+        id: LegId,
+        code: u16,
+        reason: &str,
+        sdp: Option<&Bytes>,
+    ) -> Result<(), Error> {
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        if leg.uac || !matches!(leg.state, LegState::Calling | LegState::Early) {
+            return Err(state_error(
+                id,
+                "ring",
+                "only an incoming leg not yet answered rings",
+            ));
+        }
+        let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
+        let response = self.uas_response(id, code, reason, sdp)?;
+        self.tx.send_response(now, tx, &response)?;
+        self.ensure_uas_dialog(id, &response);
+        if let Some(leg) = self.legs.get_mut(&id) {
+            leg.state = LegState::Early;
+        }
+        self.process(now);
+        Ok(())
+    }
+
+    /// A response of ours to the leg's INVITE, with our To tag, Contact and SDP.
+    fn uas_response(
+        &self,
+        id: LegId,
+        code: u16,
+        reason: &str,
+        sdp: Option<&Bytes>,
+    ) -> Result<Message, Error> {
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        self.response_for(
+            &leg.invite,
+            code,
+            reason,
+            &leg.local_tag,
+            (leg.transport, leg.remote),
+            sdp,
+        )
+    }
+
+    fn response_for(
+        &self,
+        request: &Message,
+        code: u16,
+        reason: &str,
+        tag: &str,
+        (transport, remote): (Transport, SocketAddr),
+        sdp: Option<&Bytes>,
+    ) -> Result<Message, Error> {
+        let mut b = Message::response(code, reason);
+        b = copy_vias(b, request, remote);
+        let to = request.single(HeaderName::To, "To")?;
+        let has_tag = request.to_header().is_ok_and(|t| t.tag().is_some());
+        let to = if has_tag {
+            to.to_owned()
+        } else {
+            format!("{to};tag={tag}")
+        };
+        b = b
+            .header("From", request.single(HeaderName::From, "From")?)
+            .header("To", &to)
+            .header("Call-ID", request.single(HeaderName::CallId, "Call-ID")?)
+            .header("CSeq", request.single(HeaderName::CSeq, "CSeq")?);
+        for rr in request.header_values(HeaderName::RecordRoute) {
+            b = b.header("Record-Route", rr.trim());
+        }
+        if code > 100 && code < 300 {
+            b = b
+                .header("Contact", self.contact(transport))
+                .header("Allow", ALLOW);
+        }
+        if let Some(ua) = &self.config.user_agent {
+            b = b.header("Server", ua);
+        }
+        if let Some(sdp) = sdp {
+            b = b.header("Content-Type", "application/sdp").body(sdp.clone());
+        }
+        b.build()
+    }
+
+    fn ensure_uas_dialog(&mut self, id: LegId, response: &Message) {
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        if leg.dialog.is_some() {
+            if let Some(d) = leg.dialog.as_ref().and_then(|d| self.dialogs.get_mut(d)) {
+                let _ = d.on_sent_response(response);
+            }
+            return;
+        }
+        if let Ok(dialog) = Dialog::new_uas(&leg.invite, response) {
+            let did = dialog.id().clone();
+            leg.dialog = Some(did.clone());
+            self.dialogs.insert(dialog);
+            self.by_dialog.insert(did, id);
+        }
+    }
+
+    /// Answers: on an incoming leg not yet answered, 200 OK with `sdp` (retransmitted
+    /// until the ACK comes); on a leg with a pending re-INVITE ([`UaEvent::ReInvite`]),
+    /// 200 OK to the re-INVITE with `sdp`.
+    pub fn answer(&mut self, now: Instant, id: LegId, sdp: Option<Bytes>) -> Result<(), Error> {
+        let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
+        if let Some((tx, request)) = leg.pending_reinvite.take() {
+            let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
+            let response = self.response_for(&request, 200, "OK", &tag, transport, sdp.as_ref())?;
+            self.tx.send_response(now, tx, &response)?;
+            let t1 = self.config.transaction.timers.t1;
+            if let Some(leg) = self.legs.get_mut(&id) {
+                if sdp.is_some() {
+                    leg.local_sdp = sdp;
+                }
+                leg.retransmit = Some(Retransmit {
+                    response,
+                    next: now + t1,
+                    interval: t1,
+                    give_up: now + t1 * 64,
+                    reinvite: true,
+                });
+            }
+            self.reschedule(id);
+            self.process(now);
+            return Ok(());
+        }
+        if leg.uac || !matches!(leg.state, LegState::Calling | LegState::Early) {
+            return Err(state_error(
+                id,
+                "answer",
+                "only an incoming leg not yet answered, or one with a pending re-INVITE, is answered",
+            ));
+        }
+        let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
+        let response = self.uas_response(id, 200, "OK", sdp.as_ref())?;
+        self.tx.send_response(now, tx, &response)?;
+        self.ensure_uas_dialog(id, &response);
+        let t1 = self.config.transaction.timers.t1;
+        if let Some(leg) = self.legs.get_mut(&id) {
+            leg.state = LegState::Answered;
+            leg.local_sdp = sdp;
+            leg.retransmit = Some(Retransmit {
+                response,
+                next: now + t1,
+                interval: t1,
+                give_up: now + t1 * 64,
+                reinvite: false,
+            });
+        }
+        self.stats.answered += 1;
+        self.reschedule(id);
+        self.process(now);
+        Ok(())
+    }
+
+    /// Refuses: an incoming leg not yet answered gets the final `code` (300 to 699) and
+    /// ends; a pending re-INVITE gets `code` and the call stays up.
+    pub fn reject(&mut self, now: Instant, id: LegId, code: u16, reason: &str) -> Result<(), Error> {
+        if !(300..=699).contains(&code) {
+            return Err(state_error(id, "reject", "the code must be 300 to 699"));
+        }
+        let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
+        if let Some((tx, request)) = leg.pending_reinvite.take() {
+            let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
+            let response = self.response_for(&request, code, reason, &tag, transport, None)?;
+            self.tx.send_response(now, tx, &response)?;
+            self.process(now);
+            return Ok(());
+        }
+        if leg.uac || !matches!(leg.state, LegState::Calling | LegState::Early) {
+            return Err(state_error(
+                id,
+                "reject",
+                "only an incoming leg not yet answered is rejected",
+            ));
+        }
+        let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
+        let response = self.uas_response(id, code, reason, None)?;
+        self.tx.send_response(now, tx, &response)?;
+        self.end_leg(now, id);
+        self.process(now);
+        Ok(())
+    }
+
+    /// Ends a leg from our side: BYE on a confirmed leg, CANCEL on an outgoing one not
+    /// yet answered (a 2xx that crosses the CANCEL is acknowledged and followed by BYE),
+    /// 487 on an incoming one not yet answered; on an incoming leg answered but not yet
+    /// acknowledged, BYE goes once the ACK comes (or the 2xx times out). No event follows
+    /// for the leg.
+    pub fn hangup(&mut self, now: Instant, id: LegId) -> Result<(), Error> {
+        let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
+        match (leg.uac, leg.state) {
+            (_, LegState::Ended | LegState::Cancelling) => {
+                return Err(state_error(id, "hang up", "the leg has already ended"));
+            }
+            (true, LegState::Calling | LegState::Early) => {
+                leg.state = LegState::Cancelling;
+                if let Some(tx) = leg.invite_tx {
+                    // Fails only when a final response has come: the 2xx path then sends BYE.
+                    let _ = self.tx.cancel(now, tx);
+                }
+            }
+            (false, LegState::Calling | LegState::Early) => {
+                if let Some(tx) = leg.invite_tx {
+                    let response = self.uas_response(id, 487, "Request Terminated", None)?;
+                    let _ = self.tx.send_response(now, tx, &response);
+                }
+                self.end_leg(now, id);
+            }
+            (false, LegState::Answered) => {
+                leg.bye_after_ack = true;
+            }
+            (_, LegState::Confirmed) => {
+                self.send_bye(now, id);
+                self.end_leg(now, id);
+            }
+            (true, LegState::Answered) => {}
+        }
+        self.process(now);
+        Ok(())
+    }
+
+    /// Sends a re-INVITE with `sdp` on a confirmed leg (hold: an offer with
+    /// `a=sendonly`; unhold: `a=sendrecv`). The answer comes as
+    /// [`UaEvent::ReInviteAnswered`].
+    pub fn reinvite(&mut self, now: Instant, id: LegId, sdp: Option<Bytes>) -> Result<(), Error> {
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        if leg.state != LegState::Confirmed {
+            return Err(state_error(id, "re-INVITE", "the leg is not confirmed"));
+        }
+        if leg.reinvite_tx.is_some() || leg.pending_reinvite.is_some() {
+            return Err(state_error(
+                id,
+                "re-INVITE",
+                "another re-INVITE is in progress (RFC 3261 §14.1)",
+            ));
+        }
+        let transport = leg.transport;
+        let mut headers = vec![("Allow", ALLOW.to_owned())];
+        if sdp.is_some() {
+            headers.push(("Content-Type", "application/sdp".to_owned()));
+        }
+        let tx = self.in_dialog_request(
+            now,
+            id,
+            "INVITE",
+            &headers,
+            sdp.clone().unwrap_or_default(),
+            transport,
+        )?;
+        self.by_tx.insert(tx, (id, Purpose::ReInvite));
+        if let Some(leg) = self.legs.get_mut(&id) {
+            leg.reinvite_tx = Some(tx);
+            if sdp.is_some() {
+                leg.local_sdp = sdp;
+            }
+        }
+        self.process(now);
+        Ok(())
+    }
+
+    /// Sends DTMF `digit` in SIP INFO (`application/dtmf-relay`, `duration_ms` long) on a
+    /// confirmed leg.
+    pub fn send_info_dtmf(
+        &mut self,
+        now: Instant,
+        id: LegId,
+        digit: char,
+        duration_ms: u32,
+    ) -> Result<(), Error> {
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        if leg.state != LegState::Confirmed {
+            return Err(state_error(id, "send INFO", "the leg is not confirmed"));
+        }
+        if !dtmf::is_digit(digit) {
+            return Err(state_error(
+                id,
+                "send INFO",
+                "a DTMF digit is 0-9, *, #, A-D or F",
+            ));
+        }
+        let transport = leg.transport;
+        let body = format!("Signal={digit}\r\nDuration={duration_ms}\r\n");
+        let headers = [("Content-Type", "application/dtmf-relay".to_owned())];
+        let tx = self.in_dialog_request(now, id, "INFO", &headers, Bytes::from(body), transport)?;
+        self.by_tx.insert(tx, (id, Purpose::Other));
+        self.process(now);
+        Ok(())
+    }
+
+    fn in_dialog_request(
+        &mut self,
+        now: Instant,
+        id: LegId,
+        method: &str,
+        headers: &[(&str, String)],
+        body: Bytes,
+        transport: Transport,
+    ) -> Result<TransactionId, Error> {
+        let via = self.via(transport);
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        let remote = leg.remote;
+        let dialog = leg
+            .dialog
+            .as_ref()
+            .and_then(|d| self.dialogs.get_mut(d))
+            .ok_or_else(|| state_error(id, "send a request", "the leg has no dialog"))?;
+        let mut b = dialog.request(method, &via)?;
+        for (name, value) in headers {
+            b = b.header(name, value);
+        }
+        if !body.is_empty() {
+            b = b.body(body);
+        }
+        let request = b.build()?;
+        self.tx.send_request(now, remote, transport.reliable(), request)
+    }
+
+    fn send_bye(&mut self, now: Instant, id: LegId) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        let transport = leg.transport;
+        if let Ok(tx) = self.in_dialog_request(now, id, "BYE", &[], Bytes::new(), transport) {
+            self.by_tx.insert(tx, (id, Purpose::Other));
+        }
+    }
+
+    // ----- bookkeeping -----
+
+    fn new_leg(&mut self, leg: Leg) -> LegId {
+        self.next_leg += 1;
+        let id = LegId(self.next_leg);
+        self.legs.insert(id, leg);
+        id
+    }
+
+    /// The leg has ended: it lingers, then is forgotten.
+    fn end_leg(&mut self, now: Instant, id: LegId) {
+        let linger = self.config.linger;
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        leg.state = LegState::Ended;
+        leg.retransmit = None;
+        leg.linger_until = Some(now + linger);
+        if let Some(d) = leg.dialog.as_ref().and_then(|d| self.dialogs.get_mut(d)) {
+            d.terminate();
+        }
+        self.reschedule(id);
+    }
+
+    fn forget(&mut self, id: LegId) {
+        if let Some(leg) = self.legs.remove(&id)
+            && let Some(did) = leg.dialog
+        {
+            self.dialogs.remove(&did);
+            self.by_dialog.remove(&did);
+        }
+    }
+
+    fn reschedule(&mut self, id: LegId) {
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        let next = [
+            leg.retransmit.as_ref().map(|r| r.next.min(r.give_up)),
+            leg.linger_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if let Some(next) = next
+            && leg.scheduled.is_none_or(|s| next < s)
+        {
+            leg.scheduled = Some(next);
+            self.deadlines.push(Reverse((next, id)));
+        }
+    }
+
+    fn leg_timers(&mut self, now: Instant, id: LegId) {
+        let t2 = self.config.transaction.timers.t2;
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        if leg.linger_until.is_some_and(|t| t <= now) {
+            self.forget(id);
+            return;
+        }
+        let mut timed_out = false;
+        if let Some(r) = &mut leg.retransmit {
+            if r.give_up <= now {
+                timed_out = !r.reinvite;
+                leg.retransmit = None;
+            } else if r.next <= now {
+                if !leg.transport.reliable() {
+                    self.tx.send_stateless(leg.remote, false, &r.response);
+                }
+                r.interval = (r.interval * 2).min(t2);
+                r.next = now + r.interval;
+            }
+        }
+        if timed_out {
+            // No ACK for our 2xx (RFC 3261 §13.3.1.4): the call is over.
+            leg.state = LegState::Confirmed;
+            let silent = leg.bye_after_ack;
+            self.send_bye(now, id);
+            self.end_leg(now, id);
+            if !silent {
+                self.stats.ended += 1;
+                self.events.push_back(UaEvent::Ended {
+                    leg: id,
+                    cause: EndCause::Timeout,
+                });
+            }
+            return;
+        }
+        self.reschedule(id);
+    }
+
+    /// Drains the transaction layer's events.
+    fn process(&mut self, now: Instant) {
+        while let Some(event) = self.tx.poll_event() {
+            match event {
+                Event::Request { id, request, remote } => self.on_request(now, id, request, remote),
+                Event::Response { id, response } => self.on_response(now, id, &response),
+                Event::Cancelled { invite, .. } => self.on_cancelled(now, invite),
+                Event::Ack { request, .. } => self.on_ack(now, &request),
+                Event::StrayResponse { response, .. } => self.on_stray_response(&response),
+                Event::Timeout { id } => self.on_failure(now, id, EndCause::Timeout),
+                Event::TransportError { id } => self.on_failure(now, id, EndCause::TransportError),
+                Event::Terminated { id } => {
+                    self.by_tx.remove(&id);
+                }
+            }
+        }
+    }
+
+    fn respond(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Message,
+        code: u16,
+        reason: &str,
+        remote: SocketAddr,
+    ) {
+        let tag = self.tx.new_tag();
+        if let Ok(response) = Self::simple_response(request, code, reason, &tag, remote) {
+            let _ = self.tx.send_response(now, tx, &response);
+        }
+    }
+
+    fn simple_response(
+        request: &Message,
+        code: u16,
+        reason: &str,
+        tag: &str,
+        remote: SocketAddr,
+    ) -> Result<Message, Error> {
+        let mut b = Message::response(code, reason);
+        b = copy_vias(b, request, remote);
+        let to = request.single(HeaderName::To, "To")?;
+        let has_tag = request.to_header().is_ok_and(|t| t.tag().is_some());
+        let to = if has_tag || code == 100 {
+            to.to_owned()
+        } else {
+            format!("{to};tag={tag}")
+        };
+        b = b
+            .header("From", request.single(HeaderName::From, "From")?)
+            .header("To", &to)
+            .header("Call-ID", request.single(HeaderName::CallId, "Call-ID")?)
+            .header("CSeq", request.single(HeaderName::CSeq, "CSeq")?);
+        if code == 200 || code == 405 {
+            b = b.header("Allow", ALLOW);
+        }
+        if code == 200 && request.method() == Some("OPTIONS") {
+            b = b.header("Accept", "application/sdp");
+        }
+        b.build()
+    }
+
+    fn on_request(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        let method = request.method().unwrap_or_default().to_owned();
+        let in_dialog = request.to_header().is_ok_and(|t| t.tag().is_some());
+        if in_dialog {
+            match self.dialogs.on_request(&request) {
+                Ok(Some(Incoming::Reject(response))) => {
+                    let _ = self.tx.send_response(now, tx, &response);
+                    return;
+                }
+                Ok(Some(Incoming::Accept)) => {}
+                Ok(None) | Err(_) => {
+                    self.respond(now, tx, &request, 400, "Bad Request", remote);
+                    return;
+                }
+            }
+            let leg = DialogId::of_incoming(&request)
+                .ok()
+                .and_then(|d| self.by_dialog.get(&d).copied());
+            let Some(leg) = leg else {
+                self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist", remote);
+                return;
+            };
+            self.on_dialog_request(now, tx, leg, &method, request, remote);
+            return;
+        }
+        match method.as_str() {
+            "INVITE" => self.on_invite(now, tx, request, remote),
+            "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
+            "REGISTER" => self.on_register(now, tx, &request, remote),
+            "BYE" | "INFO" | "UPDATE" | "PRACK" => {
+                self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist", remote);
+            }
+            _ => self.respond(now, tx, &request, 405, "Method Not Allowed", remote),
+        }
+    }
+
+    fn on_invite(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        let has_contact = request.contacts().next().is_some_and(|c| c.is_ok());
+        if !has_contact {
+            self.respond(now, tx, &request, 400, "Missing Contact", remote);
+            return;
+        }
+        let (Ok(from), Ok(to), Ok(call_id)) = (request.from_header(), request.to_header(), request.call_id())
+        else {
+            self.respond(now, tx, &request, 400, "Bad Request", remote);
+            return;
+        };
+        let (from, to, call_id) = (without_tag(&from), without_tag(&to), call_id.to_owned());
+        let reliable_via = request
+            .top_via()
+            .ok()
+            .is_some_and(|v| v.transport.eq_ignore_ascii_case("TCP"));
+        let transport = if reliable_via {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        };
+        let request_uri = request.request_uri_str().unwrap_or_default().to_owned();
+        let sdp = sdp_of(&request);
+        let local_tag = self.tx.new_tag();
+        let id = self.new_leg(Leg {
+            uac: false,
+            state: LegState::Calling,
+            remote,
+            transport,
+            local_tag,
+            invite: request,
+            invite_tx: Some(tx),
+            dialog: None,
+            local_sdp: None,
+            ack: None,
+            reinvite_ack: None,
+            retransmit: None,
+            pending_reinvite: None,
+            reinvite_tx: None,
+            bye_after_ack: false,
+            ringing_reported: false,
+            linger_until: None,
+            scheduled: None,
+        });
+        self.by_tx.insert(tx, (id, Purpose::Invite));
+        self.stats.incoming_calls += 1;
+        self.events.push_back(UaEvent::IncomingCall {
+            leg: id,
+            request_uri,
+            from,
+            to,
+            call_id,
+            sdp,
+            source: remote,
+        });
+    }
+
+    fn on_dialog_request(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        id: LegId,
+        method: &str,
+        request: Message,
+        remote: SocketAddr,
+    ) {
+        match method {
+            "BYE" => {
+                self.respond(now, tx, &request, 200, "OK", remote);
+                let live = self.legs.get(&id).is_some_and(|l| l.state != LegState::Ended);
+                self.end_leg(now, id);
+                if live {
+                    self.stats.ended += 1;
+                    self.events.push_back(UaEvent::Ended {
+                        leg: id,
+                        cause: EndCause::RemoteBye,
+                    });
+                }
+            }
+            "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
+            "INFO" => {
+                self.respond(now, tx, &request, 200, "OK", remote);
+                if let Some(digit) = dtmf::digit_of(&request) {
+                    self.events.push_back(UaEvent::Dtmf { leg: id, digit });
+                }
+            }
+            "UPDATE" => {
+                let sdp = self.legs.get(&id).and_then(|l| {
+                    if request.body().is_empty() {
+                        None
+                    } else {
+                        l.local_sdp.clone()
+                    }
+                });
+                let Some(leg) = self.legs.get(&id) else { return };
+                let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
+                if let Ok(response) = self.response_for(&request, 200, "OK", &tag, transport, sdp.as_ref()) {
+                    let _ = self.tx.send_response(now, tx, &response);
+                }
+            }
+            "INVITE" => {
+                let Some(leg) = self.legs.get_mut(&id) else { return };
+                if leg.state != LegState::Confirmed || leg.reinvite_tx.is_some() {
+                    // Glare or not yet confirmed (RFC 3261 §14.2).
+                    self.respond(now, tx, &request, 491, "Request Pending", remote);
+                    return;
+                }
+                if leg.pending_reinvite.is_some() {
+                    self.respond(now, tx, &request, 500, "Server Internal Error", remote);
+                    return;
+                }
+                let sdp = sdp_of(&request);
+                leg.pending_reinvite = Some((tx, request));
+                self.events.push_back(UaEvent::ReInvite { leg: id, sdp });
+            }
+            _ => self.respond(now, tx, &request, 405, "Method Not Allowed", remote),
+        }
+    }
+
+    fn on_register(&mut self, now: Instant, tx: TransactionId, request: &Message, remote: SocketAddr) {
+        let Some(slot) = &mut self.registrar else {
+            self.respond(now, tx, request, 405, "Method Not Allowed", remote);
+            return;
+        };
+        let aor_uri = request
+            .to_header()
+            .map(|t| t.uri.as_str().to_owned())
+            .unwrap_or_default();
+        let before: Vec<String> = slot
+            .registrar
+            .bindings(&aor_uri, now)
+            .into_iter()
+            .map(|b| b.contact.clone())
+            .collect();
+        let Ok(answer) = slot.registrar.handle_register(now, request, slot.users.as_ref()) else {
+            return;
+        };
+        let _ = self.tx.send_response(now, tx, &answer.response);
+        if let Outcome::Registered { .. } = answer.outcome {
+            let after: Vec<String> = slot
+                .registrar
+                .bindings(&aor_uri, now)
+                .into_iter()
+                .map(|b| b.contact.clone())
+                .collect();
+            let refreshed: Vec<String> = request
+                .contacts()
+                .filter_map(Result::ok)
+                .filter_map(|c| c.address().map(|a| a.uri.as_str().to_owned()))
+                .collect();
+            for contact in &after {
+                if !before.contains(contact) || refreshed.contains(contact) {
+                    self.events.push_back(UaEvent::Registered {
+                        aor: aor_uri.clone(),
+                        contact: contact.clone(),
+                    });
+                }
+            }
+            for contact in before {
+                if !after.contains(&contact) {
+                    self.events.push_back(UaEvent::Unregistered {
+                        aor: aor_uri.clone(),
+                        contact,
+                    });
+                }
+            }
+        }
+    }
+
+    fn on_cancelled(&mut self, now: Instant, invite: TransactionId) {
+        let Some(&(id, purpose)) = self.by_tx.get(&invite) else {
+            return;
+        };
+        if purpose != Purpose::Invite {
+            return;
+        }
+        let Some(leg) = self.legs.get(&id) else { return };
+        if leg.uac || !matches!(leg.state, LegState::Calling | LegState::Early) {
+            return;
+        }
+        if let Ok(response) = self.uas_response(id, 487, "Request Terminated", None) {
+            let _ = self.tx.send_response(now, invite, &response);
+        }
+        self.end_leg(now, id);
+        self.stats.ended += 1;
+        self.events.push_back(UaEvent::Ended {
+            leg: id,
+            cause: EndCause::RemoteCancel,
+        });
+    }
+
+    fn on_ack(&mut self, now: Instant, request: &Message) {
+        let Ok(did) = DialogId::of_incoming(request) else {
+            return;
+        };
+        let Some(&id) = self.by_dialog.get(&did) else {
+            return;
+        };
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        let seq = request.cseq().map(|c| c.seq).unwrap_or_default();
+        let Some(r) = &leg.retransmit else { return };
+        if r.response.cseq().is_ok_and(|c| c.seq != seq) {
+            return;
+        }
+        leg.retransmit = None;
+        if leg.state == LegState::Answered {
+            leg.state = LegState::Confirmed;
+            if leg.bye_after_ack {
+                self.send_bye(now, id);
+                self.end_leg(now, id);
+            }
+        }
+    }
+
+    fn on_response(&mut self, now: Instant, tx: TransactionId, response: &Message) {
+        let Some(&(id, purpose)) = self.by_tx.get(&tx) else {
+            return;
+        };
+        let code = response.status_code().unwrap_or_default();
+        match purpose {
+            Purpose::Invite => self.on_invite_response(now, id, code, response),
+            Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
+            Purpose::Other => {
+                if let Some(d) = self
+                    .legs
+                    .get(&id)
+                    .and_then(|l| l.dialog.as_ref())
+                    .and_then(|d| self.dialogs.get_mut(d))
+                {
+                    let _ = d.on_response(response);
+                }
+                // 481 or 408 to an in-dialog request ends the call (RFC 3261 §12.2.1.2).
+                let is_bye = response.cseq().map_or(true, |c| c.method == "BYE");
+                if matches!(code, 408 | 481) && !is_bye {
+                    self.end_remote(now, id, EndCause::Timeout);
+                }
+            }
+        }
+    }
+
+    fn end_remote(&mut self, now: Instant, id: LegId, cause: EndCause) {
+        let live = self
+            .legs
+            .get(&id)
+            .is_some_and(|l| !matches!(l.state, LegState::Ended | LegState::Cancelling));
+        self.end_leg(now, id);
+        if live {
+            self.stats.ended += 1;
+            self.events.push_back(UaEvent::Ended { leg: id, cause });
+        }
+    }
+
+    fn on_invite_response(&mut self, now: Instant, id: LegId, code: u16, response: &Message) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        if !leg.uac {
+            return;
+        }
+        let invite = leg.invite.clone();
+        let dialog = self.dialogs.on_invite_response(&invite, response).ok().flatten();
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        if let Some(did) = &dialog
+            && leg.dialog.is_none()
+        {
+            leg.dialog = Some(did.clone());
+            self.by_dialog.insert(did.clone(), id);
+        }
+        match code {
+            100 => {}
+            101..=199 => {
+                if leg.state == LegState::Calling && dialog.is_some() {
+                    leg.state = LegState::Early;
+                }
+                if leg.state == LegState::Cancelling {
+                    return;
+                }
+                if (180..=182).contains(&code) {
+                    if !leg.ringing_reported {
+                        leg.ringing_reported = true;
+                        self.events.push_back(UaEvent::Ringing { leg: id });
+                    }
+                } else if code != 100 {
+                    self.events.push_back(UaEvent::Progress {
+                        leg: id,
+                        code,
+                        sdp: sdp_of(response),
+                    });
+                }
+            }
+            200..=299 => {
+                if let Some(ack) = &leg.ack {
+                    // A retransmitted 2xx: acknowledge again.
+                    let (remote, reliable) = (leg.remote, leg.transport.reliable());
+                    let ack = ack.clone();
+                    self.tx.send_stateless(remote, reliable, &ack);
+                    return;
+                }
+                // A 2xx of another fork than the one we kept: acknowledge and end it.
+                let leg_dialog = leg.dialog.clone();
+                if dialog.is_some() && dialog != leg_dialog {
+                    if let Some(did) = dialog {
+                        self.ack_and_bye_fork(now, id, &did);
+                    }
+                    return;
+                }
+                let cancelling = leg.state == LegState::Cancelling;
+                let transport = leg.transport;
+                let via = self.via(transport);
+                let Some(leg) = self.legs.get_mut(&id) else { return };
+                let ack = leg
+                    .dialog
+                    .as_ref()
+                    .and_then(|d| self.dialogs.get_mut(d))
+                    .and_then(|d| d.ack(&via).ok())
+                    .and_then(|b| b.build().ok());
+                if let Some(ack) = &ack {
+                    self.tx.send_stateless(leg.remote, transport.reliable(), ack);
+                }
+                leg.ack = ack;
+                leg.state = LegState::Confirmed;
+                if cancelling {
+                    // The 2xx crossed our CANCEL: the call is up; end it with BYE.
+                    self.send_bye(now, id);
+                    self.end_leg(now, id);
+                    return;
+                }
+                self.stats.answered += 1;
+                self.events.push_back(UaEvent::Answered {
+                    leg: id,
+                    sdp: sdp_of(response),
+                });
+            }
+            _ => {
+                let was = leg.state;
+                if was == LegState::Ended {
+                    return;
+                }
+                self.end_leg(now, id);
+                if was != LegState::Cancelling {
+                    self.stats.failed += 1;
+                    self.events.push_back(UaEvent::Failed {
+                        leg: id,
+                        code,
+                        reason: response.reason_phrase().unwrap_or_default().to_owned(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// ACK then BYE on a dialog a forked INVITE created beside the leg's own.
+    fn ack_and_bye_fork(&mut self, now: Instant, id: LegId, did: &DialogId) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        let (remote, transport) = (leg.remote, leg.transport);
+        let via = self.via(transport);
+        let via2 = self.via(transport);
+        let Some(dialog) = self.dialogs.get_mut(did) else {
+            return;
+        };
+        if let Ok(ack) = dialog.ack(&via).and_then(crate::MessageBuilder::build) {
+            self.tx.send_stateless(remote, transport.reliable(), &ack);
+        }
+        if let Ok(bye) = dialog
+            .request("BYE", &via2)
+            .and_then(crate::MessageBuilder::build)
+        {
+            let _ = self.tx.send_request(now, remote, transport.reliable(), bye);
+        }
+        dialog.terminate();
+    }
+
+    fn on_reinvite_response(
+        &mut self,
+        now: Instant,
+        id: LegId,
+        tx: TransactionId,
+        code: u16,
+        response: &Message,
+    ) {
+        if code < 200 {
+            return;
+        }
+        let Some(leg) = self.legs.get(&id) else { return };
+        let (remote, transport) = (leg.remote, leg.transport);
+        let did = leg.dialog.clone();
+        let resent = match &leg.reinvite_ack {
+            Some((s, ack)) if response.cseq().is_ok_and(|c| c.seq == *s) => Some(ack.clone()),
+            _ => None,
+        };
+        if let Some(ack) = resent {
+            self.tx.send_stateless(remote, transport.reliable(), &ack);
+            return;
+        }
+        let dialog = did.as_ref().and_then(|d| self.dialogs.get_mut(d));
+        if let Some(d) = dialog {
+            let _ = d.on_response(response);
+        }
+        let seq = response.cseq().map(|c| c.seq).unwrap_or_default();
+        if (200..300).contains(&code) {
+            let via = self.via(transport);
+            let ack = did
+                .as_ref()
+                .and_then(|d| self.dialogs.get_mut(d))
+                .and_then(|d| d.ack(&via).ok())
+                .and_then(|b| b.build().ok());
+            if let Some(ack) = ack {
+                self.tx.send_stateless(remote, transport.reliable(), &ack);
+                if let Some(leg) = self.legs.get_mut(&id) {
+                    leg.reinvite_ack = Some((seq, ack));
+                }
+            }
+        }
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        if leg.reinvite_tx == Some(tx) {
+            leg.reinvite_tx = None;
+            if leg.state != LegState::Ended {
+                self.events.push_back(UaEvent::ReInviteAnswered {
+                    leg: id,
+                    code,
+                    sdp: sdp_of(response),
+                });
+            }
+            if matches!(code, 408 | 481) {
+                self.send_bye(now, id);
+                self.end_remote(now, id, EndCause::Timeout);
+            }
+        }
+    }
+
+    fn on_stray_response(&mut self, response: &Message) {
+        // A 2xx retransmitted after the INVITE transaction ended: acknowledge again.
+        if !response.status_code().is_some_and(|c| (200..300).contains(&c)) {
+            return;
+        }
+        let Ok(did) = DialogId::of_incoming(response) else {
+            return;
+        };
+        let Some(leg) = self.by_dialog.get(&did).and_then(|id| self.legs.get(id)) else {
+            return;
+        };
+        let seq = response.cseq().map(|c| c.seq).unwrap_or_default();
+        let ack = match &leg.reinvite_ack {
+            Some((s, ack)) if *s == seq => Some(ack),
+            _ => leg.ack.as_ref(),
+        };
+        if let Some(ack) = ack {
+            let ack = ack.clone();
+            self.tx.send_stateless(leg.remote, leg.transport.reliable(), &ack);
+        }
+    }
+
+    fn on_failure(&mut self, now: Instant, tx: TransactionId, cause: EndCause) {
+        let Some((id, purpose)) = self.by_tx.remove(&tx) else {
+            return;
+        };
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        match purpose {
+            Purpose::Invite if leg.uac => {
+                let was = leg.state;
+                if matches!(was, LegState::Ended | LegState::Confirmed) {
+                    return;
+                }
+                self.end_leg(now, id);
+                if was != LegState::Cancelling {
+                    let (code, reason) = match cause {
+                        EndCause::TransportError => (503, "Service Unavailable"),
+                        _ => (408, "Request Timeout"),
+                    };
+                    self.stats.failed += 1;
+                    self.events.push_back(UaEvent::Failed {
+                        leg: id,
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                }
+            }
+            Purpose::Invite => {
+                // Our non-2xx to an incoming INVITE got no ACK; nothing more to do.
+            }
+            Purpose::ReInvite => {
+                leg.reinvite_tx = None;
+                self.send_bye(now, id);
+                self.end_remote(now, id, cause);
+            }
+            Purpose::Other => {
+                let in_dialog_bye = leg.state == LegState::Ended;
+                if !in_dialog_bye {
+                    self.send_bye(now, id);
+                    self.end_remote(now, id, cause);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! Two user agents against each other in memory, with virtual time.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::*;
+use crate::auth::{ClientRequest, answer_challenge};
+use crate::registrar::RegistrarConfig;
+
+const OFFER: &str = "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                     m=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n";
+const ANSWER: &str = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                      m=audio 5000 RTP/AVP 0\r\na=sendrecv\r\n";
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Decides whether the network drops a message: (sender, text).
+type DropRule = Box<dyn FnMut(SocketAddr, &str) -> bool>;
+
+/// Alice (5060) and Bob (5070) joined by a lossless in-memory network that can hold or
+/// drop messages.
+struct Net {
+    a: UserAgent,
+    b: UserAgent,
+    now: Instant,
+    a_events: Vec<UaEvent>,
+    b_events: Vec<UaEvent>,
+    /// Every payload delivered, as (from, to, first line).
+    log: Vec<(SocketAddr, SocketAddr, String)>,
+    /// Drops a transmit when it returns true.
+    drop: DropRule,
+}
+
+fn first_line(payload: &[u8]) -> String {
+    let text = String::from_utf8_lossy(payload);
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+impl Net {
+    fn new() -> Self {
+        let mut ca = UaConfig::new(addr(5060));
+        ca.transaction.seed = 1;
+        let mut cb = UaConfig::new(addr(5070));
+        cb.transaction.seed = 2;
+        Self {
+            a: UserAgent::new(ca),
+            b: UserAgent::new(cb),
+            now: Instant::now(),
+            a_events: Vec::new(),
+            b_events: Vec::new(),
+            log: Vec::new(),
+            drop: Box::new(|_, _| false),
+        }
+    }
+
+    /// Delivers messages until none are left.
+    fn pump(&mut self) {
+        loop {
+            let mut moved = false;
+            while let Some(t) = self.a.poll_transmit() {
+                moved = true;
+                let line = first_line(&t.payload);
+                if (self.drop)(addr(5060), &String::from_utf8_lossy(&t.payload)) {
+                    continue;
+                }
+                assert_eq!(t.destination, addr(5070), "{line}");
+                self.log.push((addr(5060), addr(5070), line));
+                self.b.handle_datagram(self.now, addr(5060), t.payload);
+            }
+            while let Some(t) = self.b.poll_transmit() {
+                moved = true;
+                let line = first_line(&t.payload);
+                if (self.drop)(addr(5070), &String::from_utf8_lossy(&t.payload)) {
+                    continue;
+                }
+                assert_eq!(t.destination, addr(5060), "{line}");
+                self.log.push((addr(5070), addr(5060), line));
+                self.a.handle_datagram(self.now, addr(5070), t.payload);
+            }
+            while let Some(e) = self.a.poll_event() {
+                self.a_events.push(e);
+            }
+            while let Some(e) = self.b.poll_event() {
+                self.b_events.push(e);
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    /// Lets virtual time run for `d`, firing timers in order.
+    fn run(&mut self, d: Duration) {
+        let end = self.now + d;
+        loop {
+            self.pump();
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            match next {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.a.handle_timeout(self.now);
+                    self.b.handle_timeout(self.now);
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+        self.pump();
+    }
+
+    fn sent(&self, from: u16, prefix: &str) -> usize {
+        self.log
+            .iter()
+            .filter(|(f, _, l)| f.port() == from && l.starts_with(prefix))
+            .count()
+    }
+
+    /// Alice calls Bob with an offer; returns (alice's leg, bob's leg).
+    fn call(&mut self) -> (LegId, LegId) {
+        let mut call = OutgoingCall::new(
+            "sip:bob@127.0.0.1:5070",
+            "\"Alice\" <sip:alice@127.0.0.1>",
+            "sip:bob@127.0.0.1",
+            addr(5070),
+        );
+        call.sdp = Some(Bytes::from_static(OFFER.as_bytes()));
+        call.headers
+            .push(("P-Asserted-Identity".into(), "<sip:+8610123@127.0.0.1>".into()));
+        let a_leg = self.a.invite(self.now, call).unwrap();
+        self.pump();
+        let b_leg = match self.b_events.pop() {
+            Some(UaEvent::IncomingCall {
+                leg,
+                sdp,
+                from,
+                source,
+                request_uri,
+                ..
+            }) => {
+                assert_eq!(sdp.as_deref(), Some(OFFER.as_bytes()));
+                assert_eq!(from, "\"Alice\" <sip:alice@127.0.0.1>");
+                assert_eq!(source, addr(5060));
+                assert_eq!(request_uri, "sip:bob@127.0.0.1:5070");
+                leg
+            }
+            other => panic!("expected IncomingCall, got {other:?}"),
+        };
+        (a_leg, b_leg)
+    }
+
+    /// A call answered and acknowledged.
+    fn established(&mut self) -> (LegId, LegId) {
+        let (a_leg, b_leg) = self.call();
+        self.b.ringing(self.now, b_leg).unwrap();
+        self.pump();
+        assert_eq!(self.a_events.pop(), Some(UaEvent::Ringing { leg: a_leg }));
+        self.b
+            .answer(self.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+            .unwrap();
+        self.pump();
+        assert_eq!(
+            self.a_events.pop(),
+            Some(UaEvent::Answered {
+                leg: a_leg,
+                sdp: Some(Bytes::from_static(ANSWER.as_bytes()))
+            })
+        );
+        assert_eq!(self.a.leg_state(a_leg), Some(LegState::Confirmed));
+        assert_eq!(self.b.leg_state(b_leg), Some(LegState::Confirmed));
+        (a_leg, b_leg)
+    }
+}
+
+#[test]
+fn a_call_is_set_up_answered_and_ended_by_the_caller() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    assert_eq!(net.sent(5060, "ACK"), 1);
+    net.a.hangup(net.now, a_leg).unwrap();
+    net.pump();
+    assert_eq!(
+        net.b_events.pop(),
+        Some(UaEvent::Ended {
+            leg: b_leg,
+            cause: EndCause::RemoteBye
+        })
+    );
+    assert!(net.a_events.is_empty(), "{:?}", net.a_events);
+    assert!(
+        net.log
+            .iter()
+            .any(|(f, _, l)| f.port() == 5070 && l == "SIP/2.0 200 OK")
+    );
+    // No 2xx retransmission after the ACK; both legs are forgotten after the linger.
+    net.run(Duration::from_secs(40));
+    assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "{:?}", net.log);
+    assert_eq!(net.a.leg_state(a_leg), None);
+    assert_eq!(net.b.leg_state(b_leg), None);
+    assert_eq!(net.a.stats().legs, 0);
+    assert_eq!(net.b.stats().answered, 1);
+}
+
+#[test]
+fn the_callee_hangs_up_with_bye() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    net.b.hangup(net.now, b_leg).unwrap();
+    net.pump();
+    assert_eq!(
+        net.a_events.pop(),
+        Some(UaEvent::Ended {
+            leg: a_leg,
+            cause: EndCause::RemoteBye
+        })
+    );
+    assert_eq!(net.sent(5070, "BYE "), 1);
+    assert!(net.b.hangup(net.now, b_leg).is_err());
+}
+
+#[test]
+fn cancel_before_answer_ends_both_legs_with_487() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.call();
+    net.b.ringing(net.now, b_leg).unwrap();
+    net.pump();
+    assert_eq!(net.a_events.pop(), Some(UaEvent::Ringing { leg: a_leg }));
+    net.a.hangup(net.now, a_leg).unwrap();
+    net.pump();
+    assert_eq!(
+        net.b_events.pop(),
+        Some(UaEvent::Ended {
+            leg: b_leg,
+            cause: EndCause::RemoteCancel
+        })
+    );
+    assert_eq!(net.sent(5060, "CANCEL "), 1);
+    assert_eq!(net.sent(5070, "SIP/2.0 487"), 1);
+    assert_eq!(net.sent(5060, "ACK "), 1, "the 487 is acknowledged");
+    assert!(
+        net.a_events.is_empty(),
+        "our own CANCEL reports no failure: {:?}",
+        net.a_events
+    );
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Ended));
+    assert!(net.b.answer(net.now, b_leg, None).is_err());
+}
+
+#[test]
+fn a_200_that_crosses_the_cancel_is_acknowledged_and_followed_by_bye() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.call();
+    net.b.ringing(net.now, b_leg).unwrap();
+    net.pump();
+    assert_eq!(net.a_events.pop(), Some(UaEvent::Ringing { leg: a_leg }));
+    // Alice cancels, but the CANCEL is in flight while Bob answers.
+    net.a.hangup(net.now, a_leg).unwrap();
+    let cancel = net.a.poll_transmit().unwrap();
+    assert!(cancel.payload.starts_with(b"CANCEL "));
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    net.b.handle_datagram(net.now, addr(5060), cancel.payload);
+    net.pump();
+    assert!(net.a_events.is_empty(), "{:?}", net.a_events);
+    assert_eq!(net.sent(5060, "ACK "), 1);
+    assert_eq!(net.sent(5060, "BYE "), 1);
+    assert_eq!(
+        net.b_events.pop(),
+        Some(UaEvent::Ended {
+            leg: b_leg,
+            cause: EndCause::RemoteBye
+        })
+    );
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Ended));
+}
+
+#[test]
+fn retransmitted_invites_are_absorbed() {
+    let mut net = Net::new();
+    // Bob does not answer for 2 s: Alice's timer A retransmits until the 100 Trying.
+    net.drop = Box::new(|from, text| from.port() == 5070 && text.starts_with("SIP/2.0 100"));
+    let (_, b_leg) = net.call();
+    net.run(Duration::from_secs(2));
+    assert!(net.sent(5060, "INVITE ") >= 3, "{:?}", net.log);
+    let calls = net
+        .b_events
+        .iter()
+        .filter(|e| matches!(e, UaEvent::IncomingCall { .. }))
+        .count();
+    assert_eq!(
+        calls, 0,
+        "the only IncomingCall was taken by call(): {:?}",
+        net.b_events
+    );
+    assert_eq!(net.b.stats().incoming_calls, 1);
+    net.b.answer(net.now, b_leg, None).unwrap();
+    net.pump();
+    assert!(matches!(net.a_events.pop(), Some(UaEvent::Answered { .. })));
+}
+
+#[test]
+fn a_lost_ack_makes_the_callee_retransmit_its_200() {
+    let mut net = Net::new();
+    let mut dropped = 0;
+    net.drop = Box::new(move |from, text| {
+        if from.port() == 5060 && text.starts_with("ACK ") && dropped == 0 {
+            dropped += 1;
+            return true;
+        }
+        false
+    });
+    let (a_leg, b_leg) = net.call();
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert!(matches!(net.a_events.pop(), Some(UaEvent::Answered { .. })));
+    assert_eq!(net.b.leg_state(b_leg), Some(LegState::Answered));
+    net.run(Duration::from_millis(600));
+    assert_eq!(
+        net.sent(5070, "SIP/2.0 200 OK"),
+        2,
+        "T1 later the 200 goes again: {:?}",
+        net.log
+    );
+    assert_eq!(net.sent(5060, "ACK "), 1, "the second ACK arrived");
+    assert_eq!(net.b.leg_state(b_leg), Some(LegState::Confirmed));
+    net.run(Duration::from_secs(5));
+    assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "no more retransmissions");
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));
+}
+
+#[test]
+fn no_ack_at_all_ends_the_call_after_64_t1_with_bye() {
+    let mut net = Net::new();
+    net.drop = Box::new(|from, text| from.port() == 5060 && text.starts_with("ACK "));
+    let (a_leg, b_leg) = net.call();
+    net.b.answer(net.now, b_leg, None).unwrap();
+    net.run(Duration::from_secs(40));
+    assert!(net.sent(5070, "SIP/2.0 200 OK") >= 7, "{:?}", net.log);
+    assert!(net.b_events.contains(&UaEvent::Ended {
+        leg: b_leg,
+        cause: EndCause::Timeout
+    }));
+    assert_eq!(net.sent(5070, "BYE "), 1);
+    assert!(net.a_events.contains(&UaEvent::Ended {
+        leg: a_leg,
+        cause: EndCause::RemoteBye
+    }));
+}
+
+#[test]
+fn a_reinvite_puts_the_call_on_hold_and_the_answer_comes_back() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    let hold = OFFER.replace("sendrecv", "sendonly").replace("1 1 IN", "1 2 IN");
+    net.a
+        .reinvite(net.now, a_leg, Some(Bytes::from(hold.clone())))
+        .unwrap();
+    assert!(
+        net.a.reinvite(net.now, a_leg, None).is_err(),
+        "one re-INVITE at a time"
+    );
+    net.pump();
+    assert_eq!(
+        net.b_events.pop(),
+        Some(UaEvent::ReInvite {
+            leg: b_leg,
+            sdp: Some(Bytes::from(hold))
+        })
+    );
+    let held = ANSWER.replace("sendrecv", "recvonly");
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from(held.clone())))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.a_events.pop(),
+        Some(UaEvent::ReInviteAnswered {
+            leg: a_leg,
+            code: 200,
+            sdp: Some(Bytes::from(held))
+        })
+    );
+    assert_eq!(net.sent(5060, "ACK "), 2);
+    // The 200 to the re-INVITE is not retransmitted once acknowledged.
+    net.run(Duration::from_secs(3));
+    assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "{:?}", net.log);
+    // A refused re-INVITE leaves the call up.
+    net.b
+        .reinvite(net.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert!(matches!(net.a_events.pop(), Some(UaEvent::ReInvite { leg, .. }) if leg == a_leg));
+    net.a.reject(net.now, a_leg, 488, "Not Acceptable Here").unwrap();
+    net.pump();
+    assert!(matches!(
+        net.b_events.pop(),
+        Some(UaEvent::ReInviteAnswered { code: 488, .. })
+    ));
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));
+}
+
+#[test]
+fn info_carries_dtmf_and_options_gets_200_with_allow() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    net.a.send_info_dtmf(net.now, a_leg, '5', 160).unwrap();
+    net.a.send_info_dtmf(net.now, a_leg, '#', 160).unwrap();
+    assert!(net.a.send_info_dtmf(net.now, a_leg, 'x', 160).is_err());
+    net.pump();
+    assert_eq!(
+        net.b_events,
+        vec![
+            UaEvent::Dtmf {
+                leg: b_leg,
+                digit: '5'
+            },
+            UaEvent::Dtmf {
+                leg: b_leg,
+                digit: '#'
+            }
+        ]
+    );
+    // An out-of-dialog OPTIONS keep-alive.
+    let options = Message::request("OPTIONS", "sip:127.0.0.1:5070")
+        .header("Via", "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKopt1;rport")
+        .header("From", "<sip:probe@127.0.0.1>;tag=p1")
+        .header("To", "<sip:127.0.0.1:5070>")
+        .header("Call-ID", "opt1")
+        .header("CSeq", "1 OPTIONS")
+        .build()
+        .unwrap();
+    net.b.handle_datagram(net.now, addr(5999), options.to_bytes());
+    let reply = net.b.poll_transmit().unwrap();
+    let reply = Message::parse(reply.payload).unwrap();
+    assert_eq!(reply.status_code(), Some(200));
+    assert_eq!(reply.header(HeaderName::Allow), Some(ALLOW));
+    let via = reply.top_via().unwrap();
+    assert_eq!(via.rport(), Some(Some(5999)));
+    assert_eq!(via.received(), Some("127.0.0.1"));
+}
+
+#[test]
+fn requests_of_unknown_dialogs_get_481() {
+    let mut net = Net::new();
+    let bye = Message::request("BYE", "sip:cc@127.0.0.1:5070")
+        .header("Via", "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKbye1")
+        .header("From", "<sip:x@127.0.0.1>;tag=x1")
+        .header("To", "<sip:cc@127.0.0.1>;tag=nosuch")
+        .header("Call-ID", "gone")
+        .header("CSeq", "2 BYE")
+        .build()
+        .unwrap();
+    net.b.handle_datagram(net.now, addr(5999), bye.to_bytes());
+    let reply = Message::parse(net.b.poll_transmit().unwrap().payload).unwrap();
+    assert_eq!(reply.status_code(), Some(481));
+    assert!(net.b.poll_event().is_none());
+}
+
+#[test]
+fn a_rejected_call_fails_with_the_code() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.call();
+    net.b.reject(net.now, b_leg, 486, "Busy Here").unwrap();
+    net.pump();
+    assert_eq!(
+        net.a_events.pop(),
+        Some(UaEvent::Failed {
+            leg: a_leg,
+            code: 486,
+            reason: "Busy Here".into()
+        })
+    );
+    assert_eq!(net.b.stats().incoming_calls, 1);
+    assert_eq!(net.a.stats().failed, 1);
+}
+
+#[test]
+fn an_unanswered_incoming_leg_hung_up_gets_487() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.call();
+    net.b.hangup(net.now, b_leg).unwrap();
+    net.pump();
+    assert!(matches!(
+        net.a_events.pop(),
+        Some(UaEvent::Failed { leg, code: 487, .. }) if leg == a_leg
+    ));
+}
+
+#[test]
+fn an_unreachable_callee_times_out_with_408() {
+    let mut net = Net::new();
+    net.drop = Box::new(|from, _| from.port() == 5060);
+    let call = OutgoingCall::new("sip:bob@127.0.0.1:5070", "sip:a@h", "sip:b@h", addr(5070));
+    let leg = net.a.invite(net.now, call).unwrap();
+    net.run(Duration::from_secs(40));
+    assert!(matches!(
+        net.a_events.pop(),
+        Some(UaEvent::Failed { leg: l, code: 408, .. }) if l == leg
+    ));
+}
+
+#[test]
+fn a_phone_registers_through_a_challenge_and_is_then_called() {
+    let mut net = Net::new();
+    let registrar = Registrar::new("127.0.0.1", b"secret", net.now, RegistrarConfig::default());
+    net.b
+        .attach_registrar(registrar, |user: &str| (user == "alice").then(|| "pw".to_owned()));
+    let register = |cseq: u32, auth: Option<&str>| {
+        let mut b = Message::request("REGISTER", "sip:127.0.0.1")
+            .header(
+                "Via",
+                &format!("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKreg{cseq}"),
+            )
+            .header("From", "<sip:alice@127.0.0.1>;tag=r1")
+            .header("To", "<sip:alice@127.0.0.1>")
+            .header("Call-ID", "reg1")
+            .header("CSeq", &format!("{cseq} REGISTER"))
+            .header("Contact", "<sip:alice@127.0.0.1:5060>")
+            .header("Expires", "600");
+        if let Some(auth) = auth {
+            b = b.header("Authorization", auth);
+        }
+        b.build().unwrap()
+    };
+    net.b
+        .handle_datagram(net.now, addr(5060), register(1, None).to_bytes());
+    let challenge = Message::parse(net.b.poll_transmit().unwrap().payload).unwrap();
+    assert_eq!(challenge.status_code(), Some(401));
+    let www = challenge.header(HeaderName::WwwAuthenticate).unwrap();
+    let auth = answer_challenge(
+        &crate::Auth::parse(www, "WWW-Authenticate").unwrap(),
+        &ClientRequest {
+            username: "alice",
+            password: "pw",
+            method: "REGISTER",
+            uri: "sip:127.0.0.1",
+            cnonce: "c0ffee",
+            nc: 1,
+        },
+    )
+    .unwrap();
+    net.b
+        .handle_datagram(net.now, addr(5060), register(2, Some(&auth)).to_bytes());
+    let ok = Message::parse(net.b.poll_transmit().unwrap().payload).unwrap();
+    assert_eq!(ok.status_code(), Some(200));
+    assert_eq!(
+        net.b.poll_event(),
+        Some(UaEvent::Registered {
+            aor: "sip:alice@127.0.0.1".into(),
+            contact: "sip:alice@127.0.0.1:5060".into()
+        })
+    );
+    let contacts = net.b.lookup(net.now, "sip:alice@127.0.0.1");
+    assert_eq!(contacts, vec!["sip:alice@127.0.0.1:5060".to_owned()]);
+    // The center calls the registered phone at its contact.
+    let call = OutgoingCall::new(
+        &contacts[0],
+        "sip:center@127.0.0.1",
+        "sip:alice@127.0.0.1",
+        addr(5060),
+    );
+    let leg = net.b.invite(net.now, call).unwrap();
+    net.pump();
+    assert!(matches!(
+        net.a_events.pop(),
+        Some(UaEvent::IncomingCall { request_uri, .. }) if request_uri == "sip:alice@127.0.0.1:5060"
+    ));
+    assert_eq!(net.b.leg_state(leg), Some(LegState::Calling));
+    // The binding lapses after 600 s.
+    net.run(Duration::from_secs(601));
+    assert!(net.b_events.contains(&UaEvent::Unregistered {
+        aor: "sip:alice@127.0.0.1".into(),
+        contact: "sip:alice@127.0.0.1:5060".into()
+    }));
+    assert!(net.b.lookup(net.now, "sip:alice@127.0.0.1").is_empty());
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const INVITE: &str = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKp1;rport\r\n\
+        From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: p1\r\nCSeq: 1 INVITE\r\n\
+        Contact: <sip:a@127.0.0.1:5999>\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn arbitrary_datagrams_never_panic(
+            datagrams in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 1..8),
+            cut in 0usize..INVITE.len(),
+            flip in any::<(usize, u8)>(),
+        ) {
+            let mut ua = UserAgent::new(UaConfig::new(addr(5070)));
+            let now = Instant::now();
+            for d in datagrams {
+                ua.handle_datagram(now, addr(5999), d.clone());
+                let _ = ua.handle_stream_message(now, addr(5999), d);
+            }
+            let mut mutated = INVITE.as_bytes().to_vec();
+            mutated.truncate(cut.max(1));
+            let i = flip.0 % mutated.len();
+            mutated[i] ^= flip.1;
+            ua.handle_datagram(now, addr(5999), mutated);
+            ua.handle_datagram(now, addr(5999), INVITE.as_bytes().to_vec());
+            while let Some(e) = ua.poll_event() {
+                if let UaEvent::IncomingCall { leg, .. } = e {
+                    let _ = ua.answer(now, leg, None);
+                    let _ = ua.hangup(now, leg);
+                }
+            }
+            ua.handle_timeout(now + Duration::from_secs(100));
+            while ua.poll_transmit().is_some() {}
+        }
+    }
+}
