@@ -41,7 +41,8 @@ impl Rig {
         let engine = MediaEngine::start(config).expect("engine");
         let source = UdpSocket::bind((LOCAL, 0)).expect("source socket");
         let sink = UdpSocket::bind((LOCAL, 0)).expect("sink socket");
-        sink.set_read_timeout(Some(Duration::from_secs(1))).expect("timeout");
+        sink.set_read_timeout(Some(Duration::from_secs(1)))
+            .expect("timeout");
         let a = engine.open_session(SessionConfig::default()).expect("session a");
         let b = engine.open_session(SessionConfig::default()).expect("session b");
         a.set_remote(source.local_addr().expect("addr"), PayloadFormat::pcmu())
