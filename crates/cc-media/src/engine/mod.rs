@@ -14,7 +14,7 @@
 //! let engine = MediaEngine::start(EngineConfig::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 20_000, 20_999))?;
 //! let caller = engine.open_session(SessionConfig::default())?;
 //! // Put caller.local_rtp_addr() in the SDP answer; the offer gave the far end:
-//! caller.set_remote("192.0.2.10:4000".parse()?, PayloadFormat::pcmu())?;
+//! caller.set_remote("192.0.2.10:4000".parse::<std::net::SocketAddr>()?, PayloadFormat::pcmu())?;
 //! caller.play([PlayItem::Tone {
 //!     spec: ToneSpec::of(Country::China, ToneKind::Ringback),
 //!     duration: Some(Duration::from_secs(3)),
