@@ -135,6 +135,44 @@ pub enum Error {
     /// An RTCP packet is malformed or cannot be built.
     #[error(transparent)]
     Rtcp(#[from] crate::rtcp::RtcpError),
+    /// Every RTP port pair of the media engine's range is in use.
+    #[error(
+        "no free RTP port pair in {min}-{max}: every even port and its odd neighbour is in use; \
+         close sessions or widen the range"
+    )]
+    PortsExhausted {
+        /// Lowest port of the range.
+        min: u16,
+        /// Highest port of the range.
+        max: u16,
+    },
+    /// A socket, poller or thread of the media engine could not be set up or used.
+    #[error("{what}{}: {source}", addr.map(|a| format!(" ({a})")).unwrap_or_default())]
+    Socket {
+        /// What was being done.
+        what: &'static str,
+        /// The address concerned, if any.
+        addr: Option<std::net::SocketAddr>,
+        /// The system's error.
+        source: std::io::Error,
+    },
+    /// The media engine was shut down (or its worker ended) before answering.
+    #[error("the media engine has stopped; start a new one")]
+    EngineStopped,
+    /// The media session was already closed.
+    #[error("media session s{session} is closed; open a new session")]
+    SessionClosed {
+        /// The session's number.
+        session: u64,
+    },
+    /// A media session is not where the request needs it (not recording, not bridged).
+    #[error("media session s{session}: {what}")]
+    SessionState {
+        /// The session's number.
+        session: u64,
+        /// What is wrong, e.g. `no recording is running`.
+        what: &'static str,
+    },
     /// Command-line arguments are malformed.
     #[error("{message}\n{usage}")]
     Usage {

@@ -18,6 +18,8 @@
 //!   per tenant;
 //! - [`player`]: tones, prompts in several languages, numbers, dates and money spoken
 //!   from prompt sets, music on hold, in 20 ms frames;
+//! - [`engine`]: the media engine driver: worker threads over UDP sockets, sessions that
+//!   play, relay, transcode, detect DTMF and record;
 //! - [`wav`]: 8 kHz mono 16-bit WAV in and out;
 //! - [`g711_cli`]: the logic of the `g711` command-line tool (`examples/g711.rs`).
 //!
@@ -25,6 +27,7 @@
 
 pub mod codec;
 pub mod dtmf;
+pub mod engine;
 mod error;
 pub mod g711_cli;
 pub mod jitter;

@@ -1,0 +1,1149 @@
+//! One media worker thread: the sessions it owns, their sockets in one `mio` poller, and
+//! the loop that reads packets, relays or transcodes them, plays and records on 20 ms
+//! deadlines, and runs the commands the handles queue.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use mio::net::UdpSocket;
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use super::events::{Responder, lock};
+use super::ports::PortLease;
+use super::stream::{OutStream, Stamp};
+use super::{
+    AudioCodec, DtmfSource, PayloadFormat, SessionConfig, SessionEvent, SessionId, SessionShared,
+    SessionStats,
+};
+use crate::codec::{Codec, G711, Law, Opus, OpusConfig};
+use crate::dtmf::{DigitEvent, DtmfDetector, EventReceiver};
+use crate::error::{Error, Result};
+use crate::player::prompt::{PromptAudio, PromptSet};
+use crate::player::tones::ToneSpec;
+use crate::player::{FRAME, PlayState, Player};
+use crate::recorder::{Recorder, RecordingMetadata, RecordingRequest, RecordingStore};
+use crate::rtp::{RtpErrorCounts, RtpHeader, RtpPacket};
+use crate::stats::ReceiveStats;
+use crate::stats::mos::{self, CodecImpairment};
+
+/// The token of the worker's waker; sessions use `2 * slot` (RTP) and `2 * slot + 1` (RTCP).
+const WAKER: Token = Token(usize::MAX);
+/// One frame of generated audio.
+const TICK: Duration = Duration::from_millis(20);
+/// Behind by more than this, a clock skips ahead instead of catching up.
+const MAX_LAG: Duration = Duration::from_millis(100);
+/// The longest a worker sleeps without looking at its timers.
+const MAX_SLEEP: Duration = Duration::from_millis(250);
+/// Largest datagram handled (bigger ones are truncated by the kernel and counted bad).
+const MAX_DATAGRAM: usize = 2048;
+/// Most 8 kHz samples one packet decodes to (120 ms).
+const MAX_PCM: usize = 960;
+/// Largest encoded payload (an Opus packet).
+const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
+
+/// A worker's inbox: the channel and the waker that interrupts its poll.
+#[derive(Clone)]
+pub(crate) struct WorkerLink {
+    tx: mpsc::Sender<WorkerMsg>,
+    waker: Arc<Waker>,
+}
+
+impl WorkerLink {
+    pub(crate) fn send(&self, msg: WorkerMsg) -> Result<()> {
+        self.tx.send(msg).map_err(|_| Error::EngineStopped)?;
+        self.waker.wake().map_err(|source| Error::Socket {
+            what: "waking a media worker",
+            addr: None,
+            source,
+        })
+    }
+}
+
+/// What the engine and other workers ask of a worker.
+pub(crate) enum WorkerMsg {
+    /// Take this session (new, or moving here), then handle `then`.
+    Adopt(Box<Session>, Option<Box<WorkerMsg>>),
+    /// The session has commands queued.
+    Notify(SessionId),
+    /// Bridge two sessions (moving `b` here first if needed).
+    Bridge {
+        a: Arc<SessionShared>,
+        b: Arc<SessionShared>,
+        reply: Responder<()>,
+        hops: u8,
+    },
+    /// Hand `session` to worker `to`, then have `to` handle `then`.
+    Migrate {
+        session: Arc<SessionShared>,
+        to: usize,
+        then: Box<WorkerMsg>,
+        hops: u8,
+    },
+    /// End the bridge of `a`.
+    Unbridge {
+        a: Arc<SessionShared>,
+        reply: Responder<()>,
+        hops: u8,
+    },
+    /// Stop the thread.
+    Shutdown,
+}
+
+impl WorkerMsg {
+    /// Answers the request inside `self` with `err`, if it carries one.
+    fn fail(self, err: Error) {
+        match self {
+            WorkerMsg::Bridge { reply, .. } | WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Migrate { then, .. } | WorkerMsg::Adopt(_, Some(then)) => then.fail(err),
+            _ => {}
+        }
+    }
+}
+
+/// A request from a session's handles, queued in the session's own channel.
+pub(crate) enum Command {
+    SetRemote(Option<SocketAddr>, PayloadFormat),
+    Play(Vec<Play>),
+    StopPlay,
+    StartRecording(Arc<dyn RecordingStore>, Box<RecordingRequest>, Responder<()>),
+    PauseRecording,
+    ResumeRecording,
+    StopRecording(Responder<RecordingMetadata>),
+    Stats(Responder<SessionStats>),
+    Close(Option<Responder<SessionStats>>),
+}
+
+/// A play item with its prompts loaded.
+#[derive(Debug)]
+pub(crate) enum Play {
+    Audio(PromptAudio),
+    Loop(PromptAudio),
+    Tone(ToneSpec, Option<Duration>),
+    Silence(Duration),
+}
+
+/// The negotiated format and its codec (decoding what arrives, encoding what is sent).
+struct Format {
+    pf: PayloadFormat,
+    codec: Box<dyn Codec>,
+}
+
+fn make_codec(pf: &PayloadFormat) -> Result<Box<dyn Codec>> {
+    Ok(match pf.codec {
+        AudioCodec::Pcmu => Box::new(G711::new(Law::Mu)),
+        AudioCodec::Pcma => Box::new(G711::new(Law::A)),
+        AudioCodec::Opus { .. } => Box::new(Opus::new(OpusConfig {
+            sample_rate: 8000,
+            payload_type: pf.payload_type,
+            ..OpusConfig::default()
+        })?),
+    })
+}
+
+/// 8 kHz samples waiting, bounded so that pushing never allocates.
+struct PcmQueue {
+    q: VecDeque<i16>,
+    cap: usize,
+    /// For the recorder: whether reading has started (two frames were buffered).
+    primed: bool,
+}
+
+impl PcmQueue {
+    fn new(cap: usize) -> Self {
+        Self {
+            q: VecDeque::with_capacity(cap),
+            cap,
+            primed: false,
+        }
+    }
+
+    /// Appends, dropping the oldest samples when full.
+    fn push(&mut self, samples: &[i16]) {
+        let samples = samples
+            .get(samples.len().saturating_sub(self.cap)..)
+            .unwrap_or(samples);
+        let over = (self.q.len() + samples.len()).saturating_sub(self.cap);
+        self.q.drain(..over);
+        self.q.extend(samples);
+    }
+
+    /// Takes exactly `out.len()` samples if there are that many.
+    fn pop_exact(&mut self, out: &mut [i16]) -> bool {
+        let n = out.len();
+        if self.q.len() < n {
+            return false;
+        }
+        for (o, s) in out.iter_mut().zip(self.q.drain(..n)) {
+            *o = s;
+        }
+        true
+    }
+
+    /// The recorder's read: a small playout delay of two frames absorbs arrival jitter;
+    /// an underrun pads with silence and waits for two frames again; a backlog beyond
+    /// eight frames is cut back to two.
+    fn pop_frame(&mut self, out: &mut [i16]) {
+        let n = out.len();
+        if !self.primed {
+            if self.q.len() >= 2 * n {
+                self.primed = true;
+            } else {
+                out.fill(0);
+                return;
+            }
+        }
+        if self.q.len() > 8 * n {
+            let cut = self.q.len() - 2 * n;
+            self.q.drain(..cut);
+        }
+        let take = n.min(self.q.len());
+        for (o, s) in out.iter_mut().zip(self.q.drain(..take)) {
+            *o = s;
+        }
+        if let Some(rest) = out.get_mut(take..) {
+            rest.fill(0);
+        }
+        if take < n {
+            self.primed = false;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.q.clear();
+    }
+}
+
+/// A running recording: what was received (left) and sent (right), clocked every 20 ms.
+struct Recording {
+    recorder: Recorder,
+    rx: PcmQueue,
+    tx: PcmQueue,
+    /// Decodes relayed packets (already in this session's codec) for the right channel.
+    out_decoder: Option<Box<dyn Codec>>,
+    next_at: Instant,
+}
+
+#[derive(Default)]
+struct Counters {
+    packets_received: u64,
+    bytes_received: u64,
+    packets_sent: u64,
+    bytes_sent: u64,
+    send_errors: u64,
+    bad: RtpErrorCounts,
+    unknown_payload: u64,
+    foreign: u64,
+    decode_errors: u64,
+    rtcp: u64,
+    relayed: u64,
+    transcoded: u64,
+}
+
+/// One session's state, owned by one worker at a time.
+pub(crate) struct Session {
+    shared: Arc<SessionShared>,
+    cmds: mpsc::Receiver<Command>,
+    // The sockets before the lease: fields drop in order, so the port is closed before it
+    // returns to the pool.
+    rtp: UdpSocket,
+    rtcp: UdpSocket,
+    _lease: PortLease,
+    symmetric: bool,
+    rtp_timeout: Duration,
+    remote: Option<SocketAddr>,
+    latched: bool,
+    format: Option<Format>,
+    out: OutStream,
+    stats: Option<ReceiveStats>,
+    dtmf: EventReceiver,
+    detector: Option<DtmfDetector>,
+    player: Player,
+    playing: bool,
+    next_frame_at: Instant,
+    /// PCM waiting to be encoded into packets of this session's ptime.
+    tx_fifo: PcmQueue,
+    peer: Option<usize>,
+    recording: Option<Recording>,
+    last_rtp_at: Instant,
+    timed_out: bool,
+    c: Counters,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.shared.events.close();
+    }
+}
+
+impl Session {
+    pub(crate) fn new(
+        shared: Arc<SessionShared>,
+        cmds: mpsc::Receiver<Command>,
+        rtp: std::net::UdpSocket,
+        rtcp: std::net::UdpSocket,
+        lease: PortLease,
+        config: &SessionConfig,
+        rtp_timeout: Duration,
+    ) -> Result<Self> {
+        let nonblocking = |s: &std::net::UdpSocket| {
+            s.set_nonblocking(true).map_err(|source| Error::Socket {
+                what: "making a media socket non-blocking",
+                addr: s.local_addr().ok(),
+                source,
+            })
+        };
+        nonblocking(&rtp)?;
+        nonblocking(&rtcp)?;
+        let random = RandomState::new().hash_one((shared.id, Instant::now()));
+        let now = Instant::now();
+        Ok(Self {
+            cmds,
+            rtp: UdpSocket::from_std(rtp),
+            rtcp: UdpSocket::from_std(rtcp),
+            _lease: lease,
+            symmetric: config.symmetric_rtp,
+            rtp_timeout,
+            remote: None,
+            latched: false,
+            format: None,
+            out: OutStream::new(
+                random as u32,
+                (random >> 32) as u16,
+                (random >> 48) as u32 * 7919,
+                8000,
+            ),
+            stats: None,
+            dtmf: EventReceiver::new(),
+            detector: config.inband_dtmf.then(DtmfDetector::new),
+            player: Player::new(Arc::new(PromptSet::new("."))),
+            playing: false,
+            next_frame_at: now,
+            tx_fifo: PcmQueue::new(MAX_PCM * 2),
+            peer: None,
+            recording: None,
+            last_rtp_at: now,
+            timed_out: false,
+            c: Counters::default(),
+            shared,
+        })
+    }
+
+    fn event(&self, e: SessionEvent) {
+        self.shared.events.push(e);
+    }
+
+    fn snapshot(&self) -> SessionStats {
+        let quality = self.stats.as_ref().map_or_else(
+            || cc_core::MediaQuality {
+                mos: mos::mos(0.0, 0.0, CodecImpairment::G711_PLC) as f32,
+                ..cc_core::MediaQuality::default()
+            },
+            |s| s.media_quality(CodecImpairment::G711_PLC, Duration::ZERO),
+        );
+        SessionStats {
+            packets_received: self.c.packets_received,
+            bytes_received: self.c.bytes_received,
+            packets_sent: self.c.packets_sent,
+            bytes_sent: self.c.bytes_sent,
+            send_errors: self.c.send_errors,
+            bad_packets: self.c.bad.total(),
+            unknown_payload: self.c.unknown_payload,
+            foreign_packets: self.c.foreign,
+            decode_errors: self.c.decode_errors,
+            rtcp_packets: self.c.rtcp,
+            relayed: self.c.relayed,
+            transcoded: self.c.transcoded,
+            quality,
+            recording: None,
+        }
+    }
+
+    /// Sends one datagram to the remote, counting it.
+    fn send(&mut self, data: &[u8]) {
+        let Some(remote) = self.remote else { return };
+        match self.rtp.send_to(data, remote) {
+            Ok(n) => {
+                self.c.packets_sent += 1;
+                self.c.bytes_sent += n as u64;
+            }
+            Err(_) => self.c.send_errors += 1,
+        }
+    }
+
+    /// Encodes and sends every whole packet of PCM waiting in the transmit queue.
+    fn flush_pcm(&mut self, bufs: &mut Buffers, now: Instant) {
+        let Some(format) = self.format.as_mut() else {
+            self.tx_fifo.clear();
+            return;
+        };
+        let n = format.pf.frame_samples().min(bufs.frame.len());
+        let ticks = format.pf.frame_ticks();
+        let pt = format.pf.payload_type;
+        let Some(frame) = bufs.frame.get_mut(..n) else {
+            return;
+        };
+        while self.tx_fifo.pop_exact(frame) {
+            let Some(format) = self.format.as_mut() else {
+                return;
+            };
+            let Ok(len) = format.codec.encode(frame, &mut bufs.payload[..]) else {
+                self.c.decode_errors += 1;
+                continue;
+            };
+            if let Some(rec) = self.recording.as_mut() {
+                rec.tx.push(frame);
+            }
+            let Stamp {
+                seq,
+                timestamp,
+                marker,
+            } = self.out.next_local(ticks, now);
+            let header = RtpHeader {
+                payload_type: pt,
+                marker,
+                sequence: seq,
+                timestamp,
+                ssrc: self.out.ssrc(),
+            };
+            let payload = bufs.payload.get(..len).unwrap_or_default();
+            if let Ok(total) = header.write(&[], payload, &mut bufs.out[..]) {
+                let data = bufs.out.get(..total).unwrap_or_default();
+                let Some(remote) = self.remote else { continue };
+                match self.rtp.send_to(data, remote) {
+                    Ok(sent) => {
+                        self.c.packets_sent += 1;
+                        self.c.bytes_sent += sent as u64;
+                    }
+                    Err(_) => self.c.send_errors += 1,
+                }
+            }
+        }
+    }
+
+    /// Plays the frames that are due.
+    fn play_due(&mut self, bufs: &mut Buffers, now: Instant) {
+        let mut made = 0;
+        while self.playing && self.next_frame_at <= now && made < 5 {
+            let mut frame = [0_i16; FRAME];
+            match self.player.next_frame(&mut frame) {
+                PlayState::Playing => {
+                    if self.remote.is_some() && self.format.is_some() {
+                        self.tx_fifo.push(&frame);
+                        self.flush_pcm(bufs, now);
+                    } else if let Some(rec) = self.recording.as_mut() {
+                        rec.tx.push(&frame);
+                    }
+                }
+                PlayState::Done => {
+                    self.playing = false;
+                    self.event(SessionEvent::PlayFinished { interrupted: false });
+                }
+            }
+            self.next_frame_at += TICK;
+            made += 1;
+        }
+        if self.playing && now > self.next_frame_at + MAX_LAG {
+            self.next_frame_at = now + TICK;
+        }
+    }
+
+    /// Writes the recording frames that are due.
+    fn record_due(&mut self, now: Instant) {
+        let Some(rec) = self.recording.as_mut() else {
+            return;
+        };
+        let mut left = [0_i16; FRAME];
+        let mut right = [0_i16; FRAME];
+        let mut failed = None;
+        let mut made = 0;
+        while rec.next_at <= now && made < 5 {
+            rec.rx.pop_frame(&mut left);
+            rec.tx.pop_frame(&mut right);
+            if let Err(e) = rec.recorder.write_frame(&left, &right) {
+                failed = Some(e);
+                break;
+            }
+            rec.next_at += TICK;
+            made += 1;
+        }
+        if now > rec.next_at + MAX_LAG {
+            rec.next_at = now + TICK;
+        }
+        if let Some(e) = failed {
+            self.recording = None;
+            self.event(SessionEvent::RecordingFailed {
+                reason: e.to_string(),
+            });
+        }
+    }
+
+    fn set_remote(&mut self, remote: Option<SocketAddr>, pf: PayloadFormat, now: Instant) -> Result<()> {
+        let same_codec = self.format.as_ref().is_some_and(|f| f.pf.codec == pf.codec);
+        if same_codec {
+            if let Some(f) = self.format.as_mut() {
+                f.pf = pf;
+            }
+        } else {
+            let codec = make_codec(&pf)?;
+            self.format = Some(Format { pf, codec });
+            self.out.set_clock_rate(pf.codec.clock_rate());
+            if self.stats.as_ref().is_none() || !same_codec {
+                self.stats = Some(ReceiveStats::new(pf.codec.clock_rate()));
+            }
+            self.tx_fifo.clear();
+            if let Some(rec) = self.recording.as_mut() {
+                rec.out_decoder = make_codec(&pf).ok();
+            }
+        }
+        self.remote = remote;
+        self.latched = false;
+        self.last_rtp_at = now;
+        self.timed_out = false;
+        Ok(())
+    }
+
+    fn start_recording(
+        &mut self,
+        store: Arc<dyn RecordingStore>,
+        request: RecordingRequest,
+        now: Instant,
+    ) -> Result<()> {
+        if self.recording.is_some() {
+            return Err(Error::SessionState {
+                session: self.shared.id.0,
+                what: "a recording is already running; stop it first",
+            });
+        }
+        if request.sample_rate != 8000 {
+            return Err(Error::InvalidSetting {
+                name: "engine recording sample rate",
+                value: request.sample_rate.to_string(),
+                expected: "8000 Hz (the engine's audio rate)",
+            });
+        }
+        let recorder = Recorder::start(store, request)?;
+        let out_decoder = self.format.as_ref().and_then(|f| make_codec(&f.pf).ok());
+        self.recording = Some(Recording {
+            recorder,
+            rx: PcmQueue::new(FRAME * 25),
+            tx: PcmQueue::new(FRAME * 25),
+            out_decoder,
+            next_at: now,
+        });
+        Ok(())
+    }
+
+    fn stop_recording(&mut self) -> Result<RecordingMetadata> {
+        let Some(rec) = self.recording.take() else {
+            return Err(Error::SessionState {
+                session: self.shared.id.0,
+                what: "no recording is running",
+            });
+        };
+        rec.recorder.stop()
+    }
+}
+
+/// The worker's reusable buffers: nothing is allocated per packet.
+struct Buffers {
+    pkt: Box<[u8; MAX_DATAGRAM]>,
+    out: Box<[u8; MAX_DATAGRAM]>,
+    payload: Box<[u8; MAX_PAYLOAD]>,
+    pcm: Box<[i16; MAX_PCM]>,
+    frame: Box<[i16; MAX_PCM]>,
+}
+
+impl Buffers {
+    fn new() -> Self {
+        Self {
+            pkt: Box::new([0; MAX_DATAGRAM]),
+            out: Box::new([0; MAX_DATAGRAM]),
+            payload: Box::new([0; MAX_PAYLOAD]),
+            pcm: Box::new([0; MAX_PCM]),
+            frame: Box::new([0; MAX_PCM]),
+        }
+    }
+}
+
+/// What a received audio packet turns into at the bridge peer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// No peer, or the peer cannot take it (no remote or format yet, or it plays).
+    Drop,
+    /// Same codec: header rewritten, payload untouched.
+    Relay,
+    /// Different codecs: decode here, encode there.
+    Transcode,
+}
+
+/// A media worker.
+pub(crate) struct Worker {
+    index: usize,
+    poll: Poll,
+    rx: mpsc::Receiver<WorkerMsg>,
+    sessions: Vec<Option<Box<Session>>>,
+    free: Vec<usize>,
+    by_id: HashMap<SessionId, usize>,
+    bufs: Buffers,
+    next_deadline: Instant,
+}
+
+impl Worker {
+    pub(crate) fn new(index: usize) -> Result<(Worker, WorkerLink)> {
+        let sys = |what| {
+            move |source| Error::Socket {
+                what,
+                addr: None,
+                source,
+            }
+        };
+        let poll = Poll::new().map_err(sys("creating a media worker's poller"))?;
+        let waker = Waker::new(poll.registry(), WAKER).map_err(sys("creating a media worker's waker"))?;
+        let (tx, rx) = mpsc::channel();
+        Ok((
+            Worker {
+                index,
+                poll,
+                rx,
+                sessions: Vec::new(),
+                free: Vec::new(),
+                by_id: HashMap::new(),
+                bufs: Buffers::new(),
+                next_deadline: Instant::now(),
+            },
+            WorkerLink {
+                tx,
+                waker: Arc::new(waker),
+            },
+        ))
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The loop: wait for packets, messages or the next deadline; handle them.
+    pub(crate) fn run(mut self, links: &[WorkerLink], loads: &[AtomicUsize]) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let now = Instant::now();
+            let timeout = self.next_deadline.saturating_duration_since(now).min(MAX_SLEEP);
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout))
+                && e.kind() != ErrorKind::Interrupted
+            {
+                return;
+            }
+            for event in &events {
+                let token = event.token();
+                if token == WAKER {
+                    continue;
+                }
+                if token.0 % 2 == 0 {
+                    self.read_rtp(token.0 / 2);
+                } else {
+                    self.read_rtcp(token.0 / 2);
+                }
+            }
+            loop {
+                match self.rx.try_recv() {
+                    Ok(WorkerMsg::Shutdown) | Err(mpsc::TryRecvError::Disconnected) => return,
+                    Ok(msg) => self.on_message(msg, links, loads),
+                    Err(mpsc::TryRecvError::Empty) => break,
+                }
+            }
+            let now = Instant::now();
+            if now >= self.next_deadline {
+                self.tick(now);
+            }
+        }
+    }
+
+    fn session(&mut self, slot: usize) -> Option<&mut Session> {
+        self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut())
+    }
+
+    /// Plays, records and checks timeouts of every session, and finds the next deadline.
+    fn tick(&mut self, now: Instant) {
+        let mut next = now + MAX_SLEEP;
+        for s in self.sessions.iter_mut().flatten() {
+            if s.playing {
+                s.play_due(&mut self.bufs, now);
+                if s.playing {
+                    next = next.min(s.next_frame_at);
+                }
+            }
+            if s.recording.is_some() {
+                s.record_due(now);
+                if let Some(rec) = s.recording.as_ref() {
+                    next = next.min(rec.next_at);
+                }
+            }
+            if !s.timed_out {
+                let at = s.last_rtp_at + s.rtp_timeout;
+                if now >= at {
+                    s.timed_out = true;
+                    s.event(SessionEvent::RtpTimeout);
+                } else {
+                    next = next.min(at);
+                }
+            }
+        }
+        self.next_deadline = next;
+    }
+
+    fn read_rtcp(&mut self, slot: usize) {
+        let Some(s) = self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+            return;
+        };
+        loop {
+            match s.rtcp.recv_from(&mut self.bufs.pkt[..]) {
+                Ok(_) => s.c.rtcp += 1,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Reads the RTP socket of `slot` until it is empty (the poller is edge-triggered).
+    fn read_rtp(&mut self, slot: usize) {
+        loop {
+            let Some(s) = self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                return;
+            };
+            let (len, from) = match s.rtp.recv_from(&mut self.bufs.pkt[..]) {
+                Ok(got) => got,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                // WouldBlock: drained. ECONNREFUSED and the like (an ICMP error for an
+                // earlier send) say nothing about this socket's input: drained as well.
+                Err(_) => return,
+            };
+            self.on_rtp(slot, from, len, Instant::now());
+        }
+    }
+
+    /// One datagram on a session's RTP port.
+    fn on_rtp(&mut self, slot: usize, from: SocketAddr, len: usize, now: Instant) {
+        let route = self.route(slot);
+        let Self { sessions, bufs, .. } = self;
+        let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+            return;
+        };
+        let data = bufs.pkt.get(..len).unwrap_or_default();
+        // RTCP multiplexed on the RTP port (RFC 5761): packet types 200 to 204.
+        if len >= 8 && data[0] >> 6 == 2 && (200..=204).contains(&data[1]) {
+            s.c.rtcp += 1;
+            return;
+        }
+        let (pt, marker, seq, ts, ssrc, payload_start, payload_len) = match RtpPacket::parse(data) {
+            Ok(p) => (
+                p.payload_type(),
+                p.marker(),
+                p.sequence(),
+                p.timestamp(),
+                p.ssrc(),
+                len - p.padding() - p.payload().len(),
+                p.payload().len(),
+            ),
+            Err(e) => {
+                s.c.bad.record(&e);
+                return;
+            }
+        };
+        if s.symmetric {
+            if !s.latched {
+                s.latched = true;
+                if s.remote != Some(from) {
+                    let before = s.remote.replace(from);
+                    s.event(SessionEvent::RemoteChanged {
+                        from: before,
+                        to: from,
+                    });
+                }
+            } else if s.remote != Some(from) {
+                s.c.foreign += 1;
+                return;
+            }
+        }
+        let Some(format) = s.format.as_mut() else {
+            s.c.unknown_payload += 1;
+            return;
+        };
+        let is_event = format.pf.telephone_event_pt == Some(pt);
+        if !is_event && pt != format.pf.payload_type {
+            s.c.unknown_payload += 1;
+            return;
+        }
+        s.c.packets_received += 1;
+        s.c.bytes_received += len as u64;
+        s.last_rtp_at = now;
+        s.timed_out = false;
+        if let Some(stats) = s.stats.as_mut() {
+            stats.on_rtp(ssrc, seq, ts, now);
+        }
+        let payload_range = payload_start..payload_start + payload_len;
+        let payload = data.get(payload_range.clone()).unwrap_or_default();
+        let mut decoded = 0;
+        if is_event {
+            if s.dtmf.handle(ts, marker, payload).is_err() {
+                s.c.decode_errors += 1;
+            }
+            while let Some(e) = s.dtmf.poll_event() {
+                if let DigitEvent::Began { digit, .. } = e {
+                    s.shared.events.push(SessionEvent::Dtmf {
+                        digit,
+                        source: DtmfSource::Rfc4733,
+                    });
+                }
+            }
+        } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
+            match format.codec.decode(payload, &mut bufs.pcm[..]) {
+                Ok(n) => decoded = n,
+                Err(_) => s.c.decode_errors += 1,
+            }
+            let pcm = bufs.pcm.get(..decoded).unwrap_or_default();
+            if let Some(det) = s.detector.as_mut() {
+                det.process(pcm);
+                while let Some(d) = det.poll_digit() {
+                    s.shared.events.push(SessionEvent::Dtmf {
+                        digit: d.digit,
+                        source: DtmfSource::InBand,
+                    });
+                }
+            }
+            if let Some(rec) = s.recording.as_mut() {
+                rec.rx.push(pcm);
+            }
+        }
+        if route == Route::Drop {
+            return;
+        }
+        let Some(peer_slot) = s.peer else { return };
+        let Ok([Some(s), Some(p)]) = sessions.get_disjoint_mut([slot, peer_slot]) else {
+            return;
+        };
+        let Some(pf) = p.format.as_ref().map(|f| f.pf) else {
+            return;
+        };
+        if route == Route::Relay {
+            let out_pt = if is_event {
+                match pf.telephone_event_pt {
+                    Some(te) => te,
+                    None => return,
+                }
+            } else {
+                pf.payload_type
+            };
+            let stamp = p.out.relay(ssrc, seq, ts, marker, now);
+            let data = bufs.pkt.get_mut(..len).unwrap_or_default();
+            if data.len() < 12 {
+                return;
+            }
+            data[1] = (u8::from(stamp.marker) << 7) | out_pt;
+            data[2..4].copy_from_slice(&stamp.seq.to_be_bytes());
+            data[4..8].copy_from_slice(&stamp.timestamp.to_be_bytes());
+            data[8..12].copy_from_slice(&p.out.ssrc().to_be_bytes());
+            p.send(data);
+            s.c.relayed += 1;
+            if !is_event && let Some(rec) = p.recording.as_mut() {
+                let payload = bufs.pkt.get(payload_range).unwrap_or_default();
+                if let Some(dec) = rec.out_decoder.as_mut()
+                    && let Ok(n) = dec.decode(payload, &mut bufs.frame[..])
+                {
+                    rec.tx.push(bufs.frame.get(..n).unwrap_or_default());
+                }
+            }
+        } else if !is_event {
+            // Transcode: the decoded audio joins the peer's transmit queue.
+            p.tx_fifo.push(bufs.pcm.get(..decoded).unwrap_or_default());
+            p.flush_pcm(bufs, now);
+            s.c.transcoded += 1;
+        }
+    }
+
+    /// How audio received on `slot` reaches its peer now.
+    fn route(&self, slot: usize) -> Route {
+        let Some(s) = self.sessions.get(slot).and_then(|s| s.as_deref()) else {
+            return Route::Drop;
+        };
+        let Some(p) = s
+            .peer
+            .and_then(|p| self.sessions.get(p))
+            .and_then(|p| p.as_deref())
+        else {
+            return Route::Drop;
+        };
+        match (s.format.as_ref(), p.format.as_ref()) {
+            (Some(a), Some(b)) if p.remote.is_some() && !p.playing => {
+                if a.pf.codec.relays_to(b.pf.codec) {
+                    Route::Relay
+                } else {
+                    Route::Transcode
+                }
+            }
+            _ => Route::Drop,
+        }
+    }
+
+    fn slot_of(&self, id: SessionId) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// Ends the bridge of `slot`, if any.
+    fn unlink(&mut self, slot: usize) {
+        let peer = self.session(slot).and_then(|s| s.peer.take());
+        if let Some(p) = peer.and_then(|p| self.session(p)) {
+            p.peer = None;
+            p.tx_fifo.clear();
+        }
+    }
+
+    /// Takes `session`: registers its sockets and runs what it has queued.
+    /// Its load was counted by whoever sent it here (the engine at open, the worker it left).
+    fn adopt(&mut self, mut session: Box<Session>) -> Option<usize> {
+        let slot = self.free.pop().unwrap_or(self.sessions.len());
+        let registry = self.poll.registry();
+        let registered = registry
+            .register(&mut session.rtp, Token(2 * slot), Interest::READABLE)
+            .and_then(|()| registry.register(&mut session.rtcp, Token(2 * slot + 1), Interest::READABLE));
+        if registered.is_err() {
+            // The poller refused the sockets: the session cannot work; dropping it closes
+            // its events and fails its pending replies.
+            self.free.push(slot);
+            return None;
+        }
+        session.next_frame_at = Instant::now();
+        self.by_id.insert(session.shared.id, slot);
+        if slot == self.sessions.len() {
+            self.sessions.push(Some(session));
+        } else if let Some(place) = self.sessions.get_mut(slot) {
+            *place = Some(session);
+        }
+        self.next_deadline = Instant::now();
+        Some(slot)
+    }
+
+    /// Removes the session of `slot` from this worker (unbridged, sockets deregistered).
+    fn remove(&mut self, slot: usize, loads: &[AtomicUsize]) -> Option<Box<Session>> {
+        self.unlink(slot);
+        let mut session = self.sessions.get_mut(slot).and_then(Option::take)?;
+        let registry = self.poll.registry();
+        let _ = registry.deregister(&mut session.rtp);
+        let _ = registry.deregister(&mut session.rtcp);
+        self.by_id.remove(&session.shared.id);
+        self.free.push(slot);
+        if let Some(l) = loads.get(self.index) {
+            l.fetch_sub(1, Ordering::Relaxed);
+        }
+        Some(session)
+    }
+
+    fn on_message(&mut self, msg: WorkerMsg, links: &[WorkerLink], loads: &[AtomicUsize]) {
+        match msg {
+            WorkerMsg::Adopt(session, then) => {
+                if let Some(slot) = self.adopt(session) {
+                    self.run_commands(slot, loads);
+                    self.read_rtp(slot);
+                    if let Some(then) = then {
+                        self.on_message(*then, links, loads);
+                    }
+                } else if let Some(then) = then {
+                    then.fail(Error::EngineStopped);
+                }
+            }
+            WorkerMsg::Notify(id) => {
+                if let Some(slot) = self.slot_of(id) {
+                    self.run_commands(slot, loads);
+                }
+            }
+            WorkerMsg::Bridge { a, b, reply, hops } => self.bridge(a, b, reply, hops, links),
+            WorkerMsg::Migrate {
+                session,
+                to,
+                then,
+                hops,
+            } => {
+                if let Some(slot) = self.slot_of(session.id) {
+                    let Some(moving) = self.remove(slot, loads) else {
+                        return;
+                    };
+                    *lock(&session.worker) = to;
+                    if let Some(l) = loads.get(to) {
+                        l.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if let Some(link) = links.get(to) {
+                        let _ = link.send(WorkerMsg::Adopt(moving, Some(then)));
+                    }
+                } else {
+                    let owner = *lock(&session.worker);
+                    if owner == self.index || hops > 8 {
+                        then.fail(Error::SessionClosed {
+                            session: session.id.0,
+                        });
+                    } else if let Some(link) = links.get(owner) {
+                        let _ = link.send(WorkerMsg::Migrate {
+                            session,
+                            to,
+                            then,
+                            hops: hops + 1,
+                        });
+                    }
+                }
+            }
+            WorkerMsg::Unbridge { a, reply, hops } => {
+                if let Some(slot) = self.slot_of(a.id) {
+                    self.unlink(slot);
+                    reply.send(Ok(()));
+                } else {
+                    self.forward(
+                        &a,
+                        WorkerMsg::Unbridge {
+                            a: Arc::clone(&a),
+                            reply,
+                            hops: hops + 1,
+                        },
+                        hops,
+                        links,
+                    );
+                }
+            }
+            WorkerMsg::Shutdown => {}
+        }
+    }
+
+    /// Sends `msg` on to the worker that owns `session` now, or fails it when the session
+    /// is gone.
+    fn forward(&self, session: &SessionShared, msg: WorkerMsg, hops: u8, links: &[WorkerLink]) {
+        let owner = *lock(&session.worker);
+        if owner == self.index || hops > 8 {
+            msg.fail(Error::SessionClosed {
+                session: session.id.0,
+            });
+        } else if let Some(link) = links.get(owner) {
+            let _ = link.send(msg);
+        }
+    }
+
+    fn bridge(
+        &mut self,
+        a: Arc<SessionShared>,
+        b: Arc<SessionShared>,
+        reply: Responder<()>,
+        hops: u8,
+        links: &[WorkerLink],
+    ) {
+        let Some(sa) = self.slot_of(a.id) else {
+            let msg = WorkerMsg::Bridge {
+                a: Arc::clone(&a),
+                b,
+                reply,
+                hops: hops + 1,
+            };
+            self.forward(&a, msg, hops, links);
+            return;
+        };
+        let Some(sb) = self.slot_of(b.id) else {
+            let owner = *lock(&b.worker);
+            if owner == self.index || hops > 8 {
+                reply.send(Err(Error::SessionClosed { session: b.id.0 }));
+            } else if let Some(link) = links.get(owner) {
+                let then = Box::new(WorkerMsg::Bridge {
+                    a,
+                    b: Arc::clone(&b),
+                    reply,
+                    hops: hops + 1,
+                });
+                let _ = link.send(WorkerMsg::Migrate {
+                    session: b,
+                    to: self.index,
+                    then,
+                    hops: 0,
+                });
+            }
+            return;
+        };
+        self.unlink(sa);
+        self.unlink(sb);
+        if let Some(s) = self.session(sa) {
+            s.peer = Some(sb);
+        }
+        if let Some(s) = self.session(sb) {
+            s.peer = Some(sa);
+        }
+        reply.send(Ok(()));
+    }
+
+    /// Runs the commands queued for the session of `slot`.
+    fn run_commands(&mut self, slot: usize, loads: &[AtomicUsize]) {
+        loop {
+            let Some(s) = self.session(slot) else { return };
+            let Ok(cmd) = s.cmds.try_recv() else { return };
+            let now = Instant::now();
+            match cmd {
+                Command::SetRemote(remote, pf) => {
+                    if s.set_remote(remote, pf, now).is_err() {
+                        s.c.decode_errors += 1;
+                    }
+                    self.next_deadline = now;
+                }
+                Command::Play(items) => {
+                    for item in items {
+                        match item {
+                            Play::Audio(a) => s.player.play_audio(a),
+                            Play::Loop(a) => s.player.play_looping(a),
+                            Play::Tone(spec, d) => s.player.play_tone(spec, d),
+                            Play::Silence(d) => s.player.play_silence(d),
+                        }
+                    }
+                    if !s.playing && !s.player.is_idle() {
+                        s.playing = true;
+                        s.next_frame_at = now;
+                    }
+                    self.next_deadline = now;
+                }
+                Command::StopPlay => {
+                    let was = s.playing && !s.player.is_idle();
+                    s.player.stop();
+                    if s.playing {
+                        s.playing = false;
+                        s.tx_fifo.clear();
+                        s.event(SessionEvent::PlayFinished { interrupted: was });
+                    }
+                }
+                Command::StartRecording(store, request, reply) => {
+                    reply.send(s.start_recording(store, *request, now));
+                    self.next_deadline = now;
+                }
+                Command::PauseRecording => {
+                    if let Some(r) = s.recording.as_mut() {
+                        r.recorder.pause();
+                    }
+                }
+                Command::ResumeRecording => {
+                    if let Some(r) = s.recording.as_mut() {
+                        r.recorder.resume();
+                    }
+                }
+                Command::StopRecording(reply) => reply.send(s.stop_recording()),
+                Command::Stats(reply) => reply.send(Ok(s.snapshot())),
+                Command::Close(reply) => {
+                    if let Some(mut session) = self.remove(slot, loads) {
+                        let mut stats = session.snapshot();
+                        if session.recording.is_some() {
+                            stats.recording = session.stop_recording().ok();
+                        }
+                        drop(session);
+                        if let Some(r) = reply {
+                            r.send(Ok(stats));
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,526 @@
+//! The media engine over real UDP sockets on 127.0.0.1: playback between two engines, relay
+//! and transcode through bridges, DTMF in both forms, bridged recording, ports, timeouts and
+//! bad packets. Every wait is bounded by a generous deadline; assertions are on content and
+//! order, never on exact timing.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use cc_core::{CallId, DtmfDigit, RecordingId, TenantId};
+use cc_media::Error;
+use cc_media::codec::{Codec, G711, Law, Opus, OpusConfig};
+use cc_media::dtmf::DtmfSender;
+use cc_media::engine::{
+    AudioCodec, DtmfSource, EngineConfig, MediaEngine, MediaSession, PayloadFormat, PlayItem, SessionConfig,
+    SessionEvent, SessionStats,
+};
+use cc_media::player::tones::ToneSpec;
+use cc_media::recorder::{Layout, LocalStore, RecordingRequest};
+use cc_media::rtp::{RtpHeader, RtpPacket};
+
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+const WAIT: Duration = Duration::from_secs(10);
+
+/// An engine on 127.0.0.1 with its own port range (tests run in parallel processes).
+fn engine(port_min: u16, workers: usize) -> MediaEngine {
+    let mut config = EngineConfig::new(LOCAL, port_min, port_min + 99);
+    config.workers = workers;
+    MediaEngine::start(config).unwrap()
+}
+
+/// A plain UDP socket standing for a phone or a carrier.
+fn phone() -> UdpSocket {
+    let s = UdpSocket::bind((LOCAL, 0)).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    s
+}
+
+fn addr(s: &UdpSocket) -> SocketAddr {
+    s.local_addr().unwrap()
+}
+
+fn rtp(pt: u8, seq: u16, timestamp: u32, ssrc: u32, marker: bool, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![0; 12 + payload.len()];
+    let n = RtpHeader {
+        payload_type: pt,
+        marker,
+        sequence: seq,
+        timestamp,
+        ssrc,
+    }
+    .write(&[], payload, &mut out)
+    .unwrap();
+    out.truncate(n);
+    out
+}
+
+/// `ms` of a sine at `freq` Hz, 8 kHz, amplitude 8000, starting at sample `from`.
+fn sine(freq: f64, from: usize, len: usize) -> Vec<i16> {
+    (from..from + len)
+        .map(|n| (8000.0 * (std::f64::consts::TAU * freq * n as f64 / 8000.0).sin()) as i16)
+        .collect()
+}
+
+/// `count` PCMU packets of a `freq` Hz tone, 20 ms each.
+fn pcmu_tone(freq: f64, count: usize, ssrc: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut g = G711::new(Law::Mu);
+    (0..count)
+        .map(|i| {
+            let pcm = sine(freq, i * 160, 160);
+            let mut payload = vec![0; 160];
+            g.encode(&pcm, &mut payload).unwrap();
+            let packet = rtp(
+                0,
+                1000 + i as u16,
+                50_000 + 160 * i as u32,
+                ssrc,
+                i == 0,
+                &payload,
+            );
+            (packet, payload)
+        })
+        .collect()
+}
+
+/// Receives datagrams until `want` arrived or `within` passed.
+fn collect(s: &UdpSocket, want: usize, within: Duration) -> Vec<Vec<u8>> {
+    let deadline = Instant::now() + within;
+    let mut got = Vec::new();
+    let mut buf = [0_u8; 2048];
+    while got.len() < want && Instant::now() < deadline {
+        if let Ok((n, _)) = s.recv_from(&mut buf) {
+            got.push(buf[..n].to_vec());
+        }
+    }
+    got
+}
+
+/// Share of the signal's energy at `freq` (1.0 for a pure tone at `freq`), by Goertzel.
+fn tone_share(x: &[i16], freq: f64, rate: f64) -> f64 {
+    let w = std::f64::consts::TAU * freq / rate;
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in x {
+        let s0 = f64::from(v) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let energy: f64 = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+    if energy == 0.0 {
+        0.0
+    } else {
+        2.0 * power / (x.len() as f64 * energy)
+    }
+}
+
+fn stats_until(session: &MediaSession, done: impl Fn(&SessionStats) -> bool) -> SessionStats {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let stats = session.stats().wait().unwrap();
+        if done(&stats) || Instant::now() > deadline {
+            return stats;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn wait_event(session: &MediaSession, want: impl Fn(&SessionEvent) -> bool) -> Option<SessionEvent> {
+    let events = session.events();
+    let deadline = Instant::now() + WAIT;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match events.next_timeout(left) {
+            Some(e) if want(&e) => return Some(e),
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    None
+}
+
+fn tone(freq: &'static [u32], ms: u64) -> PlayItem {
+    PlayItem::Tone {
+        spec: ToneSpec {
+            freqs: freq,
+            cadence_ms: &[],
+        },
+        duration: Some(Duration::from_millis(ms)),
+    }
+}
+
+fn request(id: &str) -> RecordingRequest {
+    RecordingRequest::new(
+        TenantId::new("acme").unwrap(),
+        CallId::new("call-1").unwrap(),
+        RecordingId::new(id).unwrap(),
+        Layout::Stereo,
+        SystemTime::now(),
+    )
+}
+
+/// Left and right channels of a stereo 16-bit WAV.
+fn read_stereo(path: &std::path::Path) -> (Vec<i16>, Vec<i16>) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    assert_eq!(reader.spec().channels, 2);
+    assert_eq!(reader.spec().sample_rate, 8000);
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let left = samples.iter().step_by(2).copied().collect();
+    let right = samples.iter().skip(1).step_by(2).copied().collect();
+    (left, right)
+}
+
+/// The longest run of non-silent samples' worth of audio: the part of `x` from the first to
+/// the last sample above `level`.
+fn audible(x: &[i16], level: i16) -> &[i16] {
+    let first = x.iter().position(|v| v.abs() > level).unwrap_or(0);
+    let last = x.iter().rposition(|v| v.abs() > level).unwrap_or(0);
+    &x[first..=last.max(first)]
+}
+
+#[test]
+fn a_tone_played_on_one_engine_is_heard_by_another() {
+    let engine_a = engine(31_000, 1);
+    let engine_b = engine(31_200, 1);
+    let a = engine_a.open_session(SessionConfig::default()).unwrap();
+    let b = engine_b.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    b.start_recording(store, request("heard")).wait().unwrap();
+
+    a.play([tone(&[1000], 1000)]).unwrap();
+    assert_eq!(
+        wait_event(&a, |e| matches!(e, SessionEvent::PlayFinished { .. })),
+        Some(SessionEvent::PlayFinished { interrupted: false })
+    );
+    let stats = stats_until(&b, |s| s.packets_received >= 50);
+    // 1 s of audio in 20 ms packets: 50, all of them on loopback.
+    assert_eq!(stats.packets_received, 50, "{stats:?}");
+    assert_eq!(stats.quality.lost, 0);
+    std::thread::sleep(Duration::from_millis(200));
+    let meta = b.stop_recording().wait().unwrap();
+    let (left, _) = read_stereo(&meta.location);
+    let heard = audible(&left, 500);
+    assert!(
+        heard.len() >= 7000,
+        "only {} samples of tone recorded",
+        heard.len()
+    );
+    let share = tone_share(heard, 1000.0, 8000.0);
+    assert!(share > 0.95, "1 kHz holds {share:.3} of the energy");
+    let a_stats = a.close().wait().unwrap();
+    assert_eq!(a_stats.packets_sent, 50);
+    b.close().wait().unwrap();
+}
+
+#[test]
+fn relay_keeps_payloads_and_continues_the_stream_after_a_prompt() {
+    // Two workers: the sessions start on different workers and the bridge moves one.
+    let engine = engine(31_400, 2);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+
+    // The agent first hears a 100 ms prompt from the engine (5 packets)...
+    b.play([tone(&[440], 100)]).unwrap();
+    let prompt = collect(&agent, 5, WAIT);
+    assert_eq!(prompt.len(), 5);
+    assert!(wait_event(&b, |e| matches!(e, SessionEvent::PlayFinished { .. })).is_some());
+    // ...then the caller, relayed.
+    engine.bridge(&a, &b).wait().unwrap();
+    let sent = pcmu_tone(1000.0, 50, 0xCAFE);
+    for (packet, _) in &sent {
+        caller.send_to(packet, a.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let relayed = collect(&agent, 50, WAIT);
+    assert_eq!(relayed.len(), 50);
+
+    let all: Vec<RtpPacket<'_>> = prompt
+        .iter()
+        .chain(&relayed)
+        .map(|p| RtpPacket::parse(p).unwrap())
+        .collect();
+    let ssrc = all[0].ssrc();
+    assert_ne!(ssrc, 0xCAFE, "the relay sends in the session's own stream");
+    for (i, pair) in all.windows(2).enumerate() {
+        assert_eq!(pair[1].ssrc(), ssrc);
+        assert_eq!(
+            pair[1].sequence(),
+            pair[0].sequence().wrapping_add(1),
+            "packet {i}"
+        );
+        let step = pair[1].timestamp().wrapping_sub(pair[0].timestamp());
+        assert!(
+            (160..80_000).contains(&step),
+            "timestamp step {step} at packet {i}"
+        );
+    }
+    // The first relayed packet marks the new talkspurt; the rest step by 160 exactly.
+    assert!(all[5].marker());
+    for pair in all[5..].windows(2) {
+        assert_eq!(pair[1].timestamp().wrapping_sub(pair[0].timestamp()), 160);
+    }
+    for (got, (_, payload)) in relayed.iter().zip(&sent) {
+        let p = RtpPacket::parse(got).unwrap();
+        assert_eq!(p.payload(), &payload[..]);
+        assert_eq!(p.payload_type(), 0);
+    }
+    let stats = a.close().wait().unwrap();
+    assert_eq!((stats.relayed, stats.transcoded), (50, 0));
+    b.close().wait().unwrap();
+}
+
+#[test]
+fn pcmu_is_transcoded_to_opus_and_the_tone_survives() {
+    let engine = engine(31_600, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::opus(111)).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let sent = pcmu_tone(1000.0, 50, 7);
+    for (packet, _) in &sent {
+        caller.send_to(packet, a.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let got = collect(&agent, 50, WAIT);
+    assert_eq!(got.len(), 50);
+    let mut opus = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut pcm = Vec::new();
+    let mut frame = [0_i16; 960];
+    for (i, packet) in got.iter().enumerate() {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!(p.payload_type(), 111);
+        if i > 0 {
+            let prev = RtpPacket::parse(&got[i - 1]).unwrap();
+            // Opus runs on a 48 kHz RTP clock: 960 per 20 ms.
+            assert_eq!(p.timestamp().wrapping_sub(prev.timestamp()), 960);
+        }
+        let n = opus.decode(p.payload(), &mut frame).unwrap();
+        pcm.extend_from_slice(&frame[..n]);
+    }
+    // Past the codec's start-up, 1 kHz holds at least 99 % of the energy: the tone stands
+    // 20 dB above everything else the two codecs added.
+    let share = tone_share(&pcm[48_000 / 5..], 1000.0, 48_000.0);
+    assert!(share > 0.99, "1 kHz holds {share:.4} of the energy");
+    let stats = a.close().wait().unwrap();
+    assert_eq!((stats.relayed, stats.transcoded), (0, 50));
+    assert_eq!(b.close().wait().unwrap().packets_sent, 50);
+}
+
+#[test]
+fn each_dtmf_digit_is_reported_once_out_of_band_and_in_band() {
+    let engine = engine(31_800, 1);
+    let phone_a = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&phone_a), PayloadFormat::pcmu()).unwrap();
+    // RFC 4733: every packet of each digit sent twice (duplicates), end packets three times.
+    let sender = DtmfSender::new(8000).unwrap();
+    let mut seq = 0_u16;
+    for (k, c) in ['1', '5', '#'].into_iter().enumerate() {
+        let digit = DtmfDigit::from_char(c).unwrap();
+        for p in sender.packets(digit, 8000 * k as u32, 120).unwrap() {
+            let packet = rtp(101, seq, p.timestamp, 42, p.marker, &p.payload);
+            seq = seq.wrapping_add(1);
+            phone_a.send_to(&packet, a.local_rtp_addr()).unwrap();
+            phone_a.send_to(&packet, a.local_rtp_addr()).unwrap();
+        }
+    }
+    let mut digits = Vec::new();
+    let events = a.events();
+    while let Some(e) = events.next_timeout(Duration::from_millis(1500)) {
+        if let SessionEvent::Dtmf { digit, source } = e {
+            assert_eq!(source, DtmfSource::Rfc4733);
+            digits.push(digit.as_char());
+        }
+    }
+    assert_eq!(digits, ['1', '5', '#']);
+
+    // In band: the keys as tones in G.711 audio, 100 ms on and 100 ms off.
+    let phone_b = phone();
+    let b = engine
+        .open_session(SessionConfig {
+            inband_dtmf: true,
+            ..SessionConfig::default()
+        })
+        .unwrap();
+    let mut format = PayloadFormat::pcma();
+    format.telephone_event_pt = None;
+    b.set_remote(addr(&phone_b), format).unwrap();
+    let mut audio = Vec::new();
+    for (low, high) in [(852.0, 1209.0), (941.0, 1336.0)] {
+        let (l, h) = (sine(low, 0, 800), sine(high, 0, 800));
+        audio.extend(l.iter().zip(&h).map(|(&l, &h)| l / 2 + h / 2));
+        audio.extend(std::iter::repeat_n(0, 800));
+    }
+    let mut g = G711::new(Law::A);
+    for (i, chunk) in audio.chunks(160).enumerate() {
+        let mut payload = [0_u8; 160];
+        g.encode(chunk, &mut payload).unwrap();
+        let packet = rtp(8, i as u16, 160 * i as u32, 43, false, &payload);
+        phone_b.send_to(&packet, b.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut digits = Vec::new();
+    let events = b.events();
+    while let Some(e) = events.next_timeout(Duration::from_millis(1500)) {
+        if let SessionEvent::Dtmf { digit, source } = e {
+            assert_eq!(source, DtmfSource::InBand);
+            digits.push(digit.as_char());
+        }
+    }
+    assert_eq!(digits, ['7', '0']);
+}
+
+#[test]
+fn a_bridged_recorded_call_has_each_party_on_its_own_channel() {
+    let engine = engine(32_000, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    a.start_recording(store, request("bridged")).wait().unwrap();
+
+    // One second of talk in real time: the caller at 1 kHz, the agent at 500 Hz.
+    let from_caller = pcmu_tone(1000.0, 50, 1);
+    let from_agent = pcmu_tone(500.0, 50, 2);
+    let start = Instant::now();
+    for (i, ((c, _), (g, _))) in from_caller.iter().zip(&from_agent).enumerate() {
+        if let Some(wait) =
+            (start + Duration::from_millis(20 * i as u64)).checked_duration_since(Instant::now())
+        {
+            std::thread::sleep(wait);
+        }
+        caller.send_to(c, a.local_rtp_addr()).unwrap();
+        agent.send_to(g, b.local_rtp_addr()).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let meta = a.stop_recording().wait().unwrap();
+    assert!(meta.duration >= Duration::from_millis(900), "{:?}", meta.duration);
+    let (left, right) = read_stereo(&meta.location);
+    let (left, right) = (audible(&left, 500), audible(&right, 500));
+    assert!(
+        left.len() >= 6400 && right.len() >= 6400,
+        "{} and {} samples",
+        left.len(),
+        right.len()
+    );
+    let (l1k, r500) = (tone_share(left, 1000.0, 8000.0), tone_share(right, 500.0, 8000.0));
+    assert!(l1k > 0.9, "caller channel: 1 kHz holds {l1k:.3}");
+    assert!(r500 > 0.9, "agent channel: 500 Hz holds {r500:.3}");
+    // Each party also heard the other, relayed.
+    assert_eq!(collect(&caller, 50, WAIT).len(), 50);
+    assert_eq!(collect(&agent, 50, WAIT).len(), 50);
+}
+
+#[test]
+fn ports_run_out_with_a_typed_error_and_come_back_on_close() {
+    let mut config = EngineConfig::new(LOCAL, 32_200, 32_203);
+    config.workers = 1;
+    let engine = MediaEngine::start(config).unwrap();
+    assert_eq!(engine.free_ports(), 2);
+    let first = engine.open_session(SessionConfig::default()).unwrap();
+    let second = engine.open_session(SessionConfig::default()).unwrap();
+    for s in [&first, &second] {
+        assert_eq!(s.local_rtp_addr().port() % 2, 0);
+        // RTCP's port is held too.
+        assert!(UdpSocket::bind((LOCAL, s.local_rtp_addr().port() + 1)).is_err());
+    }
+    assert!(matches!(
+        engine.open_session(SessionConfig::default()),
+        Err(Error::PortsExhausted {
+            min: 32_200,
+            max: 32_203
+        })
+    ));
+    let port = first.local_rtp_addr().port();
+    first.close().wait().unwrap();
+    assert!(matches!(first.close().wait(), Err(Error::SessionClosed { .. })));
+    let third = engine.open_session(SessionConfig::default()).unwrap();
+    assert_eq!(third.local_rtp_addr().port(), port);
+    // Dropping the last handle closes the session too.
+    drop(second);
+    let deadline = Instant::now() + WAIT;
+    while engine.free_ports() != 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(engine.free_ports(), 1);
+}
+
+#[test]
+fn silence_raises_an_rtp_timeout_once_until_rtp_comes_back() {
+    let mut config = EngineConfig::new(LOCAL, 32_400, 32_499);
+    config.workers = 1;
+    config.rtp_timeout = Duration::from_millis(300);
+    let engine = MediaEngine::start(config).unwrap();
+    let p = phone();
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    s.set_remote(addr(&p), PayloadFormat::pcmu()).unwrap();
+    let events = s.events();
+    assert_eq!(events.next_timeout(WAIT), Some(SessionEvent::RtpTimeout));
+    // Nothing more while it stays silent.
+    assert_eq!(events.next_timeout(Duration::from_millis(700)), None);
+    // RTP comes back, then stops again: one more timeout.
+    p.send_to(&rtp(0, 1, 0, 5, true, &[0xFF; 160]), s.local_rtp_addr())
+        .unwrap();
+    assert_eq!(events.next_timeout(WAIT), Some(SessionEvent::RtpTimeout));
+    assert_eq!(s.stats().wait().unwrap().packets_received, 1);
+}
+
+#[test]
+fn bad_packets_are_counted_and_dropped_and_the_session_goes_on() {
+    let engine = engine(32_600, 1);
+    let p = phone();
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    s.set_remote(addr(&p), PayloadFormat::pcmu()).unwrap();
+    let to = s.local_rtp_addr();
+    let mut csrc_truncated = rtp(0, 1, 0, 5, false, &[]);
+    csrc_truncated[0] |= 0x0F; // promises 15 CSRCs it does not hold
+    let mut wrong_version = rtp(0, 2, 0, 5, false, &[0xFF; 160]);
+    wrong_version[0] = (wrong_version[0] & 0x3F) | 0x40;
+    for garbage in [&[0x80_u8, 0, 1][..], &wrong_version, &csrc_truncated, &[0xFF; 40]] {
+        p.send_to(garbage, to).unwrap();
+    }
+    // A payload type nobody negotiated, then a good packet.
+    p.send_to(&rtp(18, 3, 0, 5, false, &[1; 20]), to).unwrap();
+    p.send_to(&rtp(0, 4, 160, 5, false, &[0xFF; 160]), to).unwrap();
+    let stats = stats_until(&s, |st| st.packets_received >= 1);
+    assert_eq!(stats.packets_received, 1);
+    assert_eq!(stats.bad_packets, 4);
+    assert_eq!(stats.unknown_payload, 1);
+    // Another address is not the latched remote: dropped and counted.
+    let intruder = phone();
+    intruder
+        .send_to(&rtp(0, 5, 320, 6, false, &[0xFF; 160]), to)
+        .unwrap();
+    let stats = stats_until(&s, |st| st.foreign_packets >= 1);
+    assert_eq!((stats.foreign_packets, stats.packets_received), (1, 1));
+}
+
+#[test]
+fn the_codec_kinds_say_which_legs_relay() {
+    assert!(AudioCodec::Pcmu.relays_to(AudioCodec::Pcmu));
+    assert!(!AudioCodec::Pcmu.relays_to(AudioCodec::Pcma));
+    assert!(AudioCodec::Opus { rate: 16_000 }.relays_to(AudioCodec::Opus { rate: 48_000 }));
+    let mut bad = PayloadFormat::opus(0);
+    assert!(bad.validate().is_err());
+    bad = PayloadFormat::pcmu();
+    bad.ptime = Duration::from_millis(25);
+    assert!(bad.validate().is_err());
+}
