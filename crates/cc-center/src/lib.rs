@@ -9,12 +9,15 @@
 //! - [`control`]: call control, sans-IO: IVR sessions and the ACD router turned into
 //!   orders for a driver (answer, play, ring an agent, bridge, record, hang up, store).
 //! - [`demo`]: the built-in demo center (configuration, flows, generated prompts).
+//! - [`runtime`]: the center on real SIP and RTP: [`runtime::Center`] drives call control
+//!   with cc-sip's endpoint and cc-media's engine and writes records to the store.
 //! - [`store`]: contact records, agent state history, the recordings index and the audit
 //!   log in SQLite (WAL, migrations), every query scoped to one tenant.
 
 pub mod config;
 pub mod control;
 pub mod demo;
+pub mod runtime;
 pub mod store;
 
 /// This crate's version.

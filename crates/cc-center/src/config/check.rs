@@ -289,7 +289,12 @@ impl CenterConfig {
                 (None, Some(_)) => p.warning(format!("agent[{i}].trunk"), "`trunk` is only used with `pstn`"),
                 _ => {}
             }
-            if a.pstn.is_none() && a.password.is_none() {
+            if let Some(contact) = &a.contact
+                && cc_core::Address::parse(contact).is_err()
+            {
+                p.error(format!("agent[{i}].contact"), format!("`{contact}` is not a SIP URI"));
+            }
+            if a.pstn.is_none() && a.password.is_none() && a.contact.is_none() {
                 p.warning(
                     format!("agent[{i}].password"),
                     "no password: this agent's phone cannot register",

@@ -459,6 +459,10 @@ pub struct AgentConfig {
     /// Channel → contacts at once (default one voice call).
     #[serde(default)]
     pub capacity: Option<BTreeMap<Channel, u8>>,
+    /// A fixed SIP contact (`sip:1001@192.0.2.7:5060`) used while the phone has no
+    /// registration: desk phones provisioned without REGISTER.
+    #[serde(default)]
+    pub contact: Option<String>,
     /// A remote seat: the agent's mobile or PSTN number, reached over `trunk`.
     #[serde(default)]
     pub pstn: Option<String>,

@@ -92,6 +92,7 @@ impl CallControl {
                     },
                     _ => AgentTarget::Registered {
                         user: a.sip_user().to_owned(),
+                        fixed: a.contact.clone(),
                     },
                 };
                 (a.id.clone(), target)

@@ -11,10 +11,12 @@ use crate::store::LegRecord;
 /// How an agent is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentTarget {
-    /// The phone registered with this SIP user name.
+    /// The phone registered with this SIP user name, else its fixed contact.
     Registered {
         /// The SIP user.
         user: String,
+        /// The contact to use without a registration.
+        fixed: Option<String>,
     },
     /// A remote seat: the agent's own number, dialled over a trunk.
     Pstn {

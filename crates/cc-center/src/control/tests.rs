@@ -123,7 +123,7 @@ fn a_call_walks_ivr_queue_agent_and_leaves_a_record() {
     assert_eq!(ringing.len(), 1, "{orders:?}");
     let a = ringing[0].clone();
     assert!(
-        matches!(&orders.last(), Some(Order::Ring { target: AgentTarget::Registered { user }, .. }) if user == a.as_str())
+        matches!(&orders.last(), Some(Order::Ring { target: AgentTarget::Registered { user, .. }, .. }) if user == a.as_str())
     );
 
     sim.advance(Duration::from_secs(3));

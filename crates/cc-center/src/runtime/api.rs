@@ -1,0 +1,215 @@
+//! The embedding API of a running center: agents, live statistics, stopping.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use cc_core::{AgentId, ContactId, TenantId};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Runtime, Summary};
+
+/// A request to the control task.
+pub(crate) enum Request {
+    Agent {
+        agent: AgentId,
+        change: AgentChange,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Snapshot(oneshot::Sender<Snapshot>),
+    Contacts(TenantId, oneshot::Sender<Vec<ContactId>>),
+    Stop(Duration, oneshot::Sender<()>),
+}
+
+pub(crate) enum AgentChange {
+    Login { ready: bool },
+    Ready,
+    NotReady(String),
+    Logout,
+}
+
+/// One queue on the wallboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueView {
+    /// The queue.
+    pub queue: String,
+    /// Its tenant.
+    pub tenant: String,
+    /// Contacts waiting.
+    pub waiting: usize,
+    /// Longest current wait, seconds.
+    pub longest_wait_s: f64,
+    /// Contacts with an agent now.
+    pub in_service: usize,
+    /// Agents ready now.
+    pub agents_ready: u32,
+    /// Agents ringing or talking.
+    pub agents_busy: u32,
+    /// Agents in after-call work.
+    pub agents_wrap_up: u32,
+    /// Agents logged in but not ready.
+    pub agents_not_ready: u32,
+}
+
+/// The center at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// Every queue.
+    pub queues: Vec<QueueView>,
+    /// Totals since start.
+    pub summary: Summary,
+}
+
+/// A handle on a running center (cheap to clone, usable from any task).
+#[derive(Clone)]
+pub struct CenterHandle {
+    tx: mpsc::Sender<Request>,
+    sip: SocketAddr,
+    database: PathBuf,
+    recordings: PathBuf,
+}
+
+/// The center has stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the center has stopped")]
+pub struct Stopped;
+
+impl CenterHandle {
+    pub(crate) fn new(tx: mpsc::Sender<Request>, sip: SocketAddr, database: PathBuf, recordings: PathBuf) -> Self {
+        Self {
+            tx,
+            sip,
+            database,
+            recordings,
+        }
+    }
+
+    /// The SIP address the center listens on.
+    pub fn sip_addr(&self) -> SocketAddr {
+        self.sip
+    }
+
+    /// The database file.
+    pub fn database(&self) -> &Path {
+        &self.database
+    }
+
+    /// The recordings folder.
+    pub fn recordings(&self) -> &Path {
+        &self.recordings
+    }
+
+    async fn agent(&self, agent: &AgentId, change: AgentChange) -> Result<(), String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Agent {
+                agent: agent.clone(),
+                change,
+                reply,
+            })
+            .await
+            .map_err(|_| Stopped.to_string())?;
+        rx.await.map_err(|_| Stopped.to_string())?
+    }
+
+    /// Logs an agent in, ready or not.
+    pub async fn login(&self, agent: &AgentId, ready: bool) -> Result<(), String> {
+        self.agent(agent, AgentChange::Login { ready }).await
+    }
+
+    /// Makes an agent ready.
+    pub async fn ready(&self, agent: &AgentId) -> Result<(), String> {
+        self.agent(agent, AgentChange::Ready).await
+    }
+
+    /// Makes an agent not ready for `reason`.
+    pub async fn not_ready(&self, agent: &AgentId, reason: &str) -> Result<(), String> {
+        self.agent(agent, AgentChange::NotReady(reason.to_owned())).await
+    }
+
+    /// Logs an agent out.
+    pub async fn logout(&self, agent: &AgentId) -> Result<(), String> {
+        self.agent(agent, AgentChange::Logout).await
+    }
+
+    /// Queues and totals now.
+    pub async fn snapshot(&self) -> Result<Snapshot, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Request::Snapshot(reply)).await.map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// A tenant's contacts in progress (never another tenant's).
+    pub async fn contacts(&self, tenant: &TenantId) -> Result<Vec<ContactId>, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Contacts(tenant.clone(), reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// Stops gracefully: new calls are refused at once, live calls may finish for `drain`,
+    /// then are ended; returns when the center has stopped and every record is written
+    /// (await [`Center::wait`](super::Center::wait) for the totals).
+    pub async fn stop(&self, drain: Duration) {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::Stop(drain, reply)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+impl Runtime {
+    pub(crate) fn on_api(&mut self, request: Request) {
+        let now = Instant::now();
+        match request {
+            Request::Agent { agent, change, reply } => {
+                let result = match change {
+                    AgentChange::Login { ready } => self.control.login(now, &agent, ready),
+                    AgentChange::Ready => self.control.ready(now, &agent),
+                    AgentChange::NotReady(reason) => self.control.not_ready(now, &agent, &reason),
+                    AgentChange::Logout => self.control.logout(now, &agent),
+                };
+                let _ = reply.send(result.map_err(|e| e.to_string()));
+            }
+            Request::Snapshot(reply) => {
+                let _ = reply.send(self.snapshot(now));
+            }
+            Request::Contacts(tenant, reply) => {
+                let _ = reply.send(self.control.contacts_of(&tenant));
+            }
+            Request::Stop(drain, reply) => match &mut self.stopping {
+                Some((_, waiters)) => waiters.push(reply),
+                None => self.stopping = Some((now + drain, vec![reply])),
+            },
+        }
+    }
+
+    fn snapshot(&self, now: Instant) -> Snapshot {
+        let router = self.control.router();
+        let queues = self
+            .config
+            .queues
+            .iter()
+            .filter_map(|q| {
+                let stats = router.queue_stats(&q.id, now).ok()?;
+                Some(QueueView {
+                    queue: q.id.to_string(),
+                    tenant: q.tenant.to_string(),
+                    waiting: stats.waiting,
+                    longest_wait_s: stats.longest_wait.as_secs_f64(),
+                    in_service: stats.in_service,
+                    agents_ready: stats.agents.ready,
+                    agents_busy: stats.agents.busy + stats.agents.reserved,
+                    agents_wrap_up: stats.agents.wrap_up,
+                    agents_not_ready: stats.agents.not_ready,
+                })
+            })
+            .collect();
+        let mut summary = self.summary.clone();
+        summary.live_calls = self.control.live_calls();
+        Snapshot { queues, summary }
+    }
+}

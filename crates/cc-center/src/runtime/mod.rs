@@ -1,0 +1,321 @@
+//! The center running for real: call control driven by SIP (cc-sip's endpoint) and RTP
+//! (cc-media's engine), records written to the store.
+//!
+//! [`Center::start`] binds the SIP endpoint (with the registrar for agents' phones),
+//! starts the media engine and the storage writer, and runs call control on one task:
+//! every SIP event, media event, timer and API request is an input; every
+//! [`Order`](crate::control::Order) is carried out on the lines. [`CenterHandle`] logs
+//! agents in and out, reads live statistics and stops the center gracefully.
+
+mod api;
+mod lines;
+mod media;
+mod orders;
+mod sip_events;
+mod summary;
+mod writer;
+
+pub use api::{CenterHandle, QueueView, Snapshot};
+pub use summary::{Summary, Totals};
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use cc_core::{ContactId, Timestamp};
+use cc_media::engine::{EngineConfig, MediaEngine, SessionEvent};
+use cc_media::player::prompt::PromptSet;
+use cc_media::recorder::LocalStore;
+use cc_sip::registrar::{Registrar, RegistrarConfig};
+use cc_sip::transport::{Endpoint, EndpointConfig, EndpointHandle};
+use cc_sip::ua::{LegId, UaEvent};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::CenterConfig;
+use crate::control::CallControl;
+use crate::store::Store;
+use lines::{Line, Role};
+
+/// Why the center could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration has errors (each listed).
+    #[error("the configuration has errors:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Config(Vec<crate::config::Problem>),
+    /// The data directory or database could not be opened.
+    #[error("storage: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// SIP could not bind.
+    #[error("SIP: {0}")]
+    Sip(#[from] cc_sip::Error),
+    /// The media engine could not start.
+    #[error("media: {0}")]
+    Media(#[from] cc_media::Error),
+    /// A file or folder could not be made.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// An input of the control task that is not a SIP event.
+#[derive(Debug)]
+enum Input {
+    Media { contact: ContactId, role: Role, event: SessionEvent },
+    VoicemailTimeUp { contact: ContactId },
+}
+
+/// A running center.
+pub struct Center {
+    handle: CenterHandle,
+    task: tokio::task::JoinHandle<Summary>,
+}
+
+impl Center {
+    /// Starts a center on the current tokio runtime.
+    pub async fn start(config: CenterConfig) -> Result<Self, StartError> {
+        let engines = config.engines().map_err(StartError::Config)?;
+        let data_dir = config.data_dir();
+        std::fs::create_dir_all(&data_dir)?;
+        let db_path = data_dir.join("ccd.db");
+        let store = match &config.center.storage {
+            Some(url) => Store::open(url).await?,
+            None => Store::open_file(&db_path).await?,
+        };
+        let recordings_dir = data_dir.join("recordings");
+        let recordings = Arc::new(LocalStore::new(recordings_dir.clone()));
+
+        let epoch = Instant::now();
+        let passwords: HashMap<String, String> = config
+            .agents
+            .iter()
+            .filter_map(|a| a.password.clone().map(|p| (a.sip_user().to_owned(), p)))
+            .collect();
+        let secret: [u8; 16] = std::array::from_fn(|i| (epoch.elapsed().subsec_nanos() >> (i % 4)) as u8 ^ (i as u8).wrapping_mul(97));
+        let registrar = Registrar::new(&config.sip.domain, &secret, epoch, RegistrarConfig::default());
+        let mut sip_config = EndpointConfig::new(config.sip.listen).with_registrar(registrar, move |user: &str| passwords.get(user).cloned());
+        if config.sip.tcp {
+            sip_config = sip_config.with_tcp();
+        }
+        let (sip, sip_events) = Endpoint::bind(sip_config).await?;
+
+        let mut engine_config = EngineConfig::new(config.rtp.bind, config.rtp.port_min, config.rtp.port_max);
+        if config.rtp.workers > 0 {
+            engine_config.workers = config.rtp.workers;
+        }
+        engine_config.rtp_timeout = config.rtp.timeout.0;
+        engine_config.prompts = config
+            .prompts
+            .root
+            .as_ref()
+            .map(|root| Arc::new(PromptSet::new(config.resolve(root))));
+        let media = MediaEngine::start(engine_config)?;
+
+        let (store_tx, store_rx) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(writer::run(store, store_rx));
+        let (api_tx, api_rx) = mpsc::channel(64);
+        let (input_tx, input_rx) = mpsc::unbounded_channel();
+        let now = Instant::now();
+        let control = CallControl::new(&config, engines, now, Timestamp::now());
+        let sip_addr = sip.local_addr();
+        let sl_ms = config
+            .queues
+            .iter()
+            .map(|q| (q.id.to_string(), q.service_level.map_or(20_000, |s| s.0.as_millis() as u64)))
+            .collect();
+        let runtime = Runtime {
+            control,
+            sip,
+            media,
+            store_tx,
+            recordings,
+            lines: HashMap::new(),
+            legs: HashMap::new(),
+            input_tx,
+            config: Arc::new(config),
+            stopping: None,
+            summary: Summary::default(),
+            sl_ms,
+            session_seq: 0,
+        };
+        let task = tokio::spawn(async move {
+            let summary = runtime.run(sip_events, input_rx, api_rx).await;
+            let _ = writer.await;
+            summary
+        });
+        Ok(Self {
+            handle: CenterHandle::new(api_tx, sip_addr, db_path, recordings_dir),
+            task,
+        })
+    }
+
+    /// A handle for agents, statistics and stopping.
+    pub fn handle(&self) -> CenterHandle {
+        self.handle.clone()
+    }
+
+    /// Waits until the center has stopped (after [`CenterHandle::stop`]); returns its
+    /// totals. Every record has been written when this returns.
+    pub async fn wait(self) -> Summary {
+        self.task.await.unwrap_or_default()
+    }
+}
+
+/// The control task's state.
+struct Runtime {
+    control: CallControl,
+    sip: EndpointHandle,
+    media: MediaEngine,
+    store_tx: mpsc::UnboundedSender<writer::Job>,
+    recordings: Arc<LocalStore>,
+    lines: HashMap<ContactId, Line>,
+    legs: HashMap<LegId, (ContactId, Role)>,
+    input_tx: mpsc::UnboundedSender<Input>,
+    config: Arc<CenterConfig>,
+    /// Set by a stop request: refuse new calls; when the deadline passes, end live ones.
+    stopping: Option<(Instant, Vec<oneshot::Sender<()>>)>,
+    summary: Summary,
+    sl_ms: HashMap<String, u64>,
+    session_seq: u64,
+}
+
+impl Runtime {
+    async fn run(
+        mut self,
+        mut sip_events: mpsc::Receiver<UaEvent>,
+        mut inputs: mpsc::UnboundedReceiver<Input>,
+        mut api: mpsc::Receiver<api::Request>,
+    ) -> Summary {
+        loop {
+            let deadline = [self.control.poll_timeout(), self.stopping.as_ref().map(|s| s.0)]
+                .into_iter()
+                .flatten()
+                .min();
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                event = sip_events.recv() => match event {
+                    Some(event) => self.on_sip(event).await,
+                    None => break,
+                },
+                Some(input) = inputs.recv() => self.on_input(input).await,
+                Some(request) = api.recv() => self.on_api(request),
+                () = sleep => {
+                    let now = Instant::now();
+                    self.control.handle_timeout(now);
+                    if self.stopping.as_ref().is_some_and(|s| s.0 <= now) {
+                        self.end_all().await;
+                    }
+                }
+            }
+            self.execute_orders().await;
+            self.record_events();
+            if self.stopping.is_some() && self.lines.is_empty() && self.control.live_calls() == 0 {
+                break;
+            }
+        }
+        self.shutdown().await
+    }
+
+    async fn on_input(&mut self, input: Input) {
+        match input {
+            Input::Media { contact, role, event } => self.on_media(contact, role, event).await,
+            Input::VoicemailTimeUp { contact } => self.finish_voicemail(&contact).await,
+        }
+    }
+
+    /// Agent state changes go to the history table.
+    fn record_events(&mut self) {
+        while let Some(event) = self.control.poll_event() {
+            if let cc_core::EventBody::Agent(a) = &event {
+                #[allow(irrefutable_let_patterns)]
+                let cc_core::AgentChange::Status { to, reason, .. } = &a.change else {
+                    continue;
+                };
+                let state = serde_json::to_value(to)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let _ = self.store_tx.send(writer::Job::AgentState {
+                    agent: a.agent.to_string(),
+                    state,
+                    reason: reason.clone(),
+                    at: Timestamp::now(),
+                });
+            }
+        }
+    }
+
+    /// Ends every live call (the drain time of a stop ran out).
+    async fn end_all(&mut self) {
+        let contacts: Vec<ContactId> = self.lines.keys().cloned().collect();
+        let now = Instant::now();
+        for contact in contacts {
+            if let Some(line) = self.lines.get(&contact)
+                && let Some(leg) = line.caller
+            {
+                let _ = self.sip.hangup(leg).await;
+            }
+            self.control.caller_hangup(now, &contact);
+        }
+        self.execute_orders().await;
+        // Whatever call control still holds (callbacks waiting) is dropped with the center.
+        if let Some((_, waiters)) = self.stopping.take() {
+            self.stopping = Some((now, waiters));
+        }
+    }
+
+    async fn shutdown(mut self) -> Summary {
+        for (_, line) in self.lines.drain() {
+            line.close_all();
+        }
+        self.sip.shutdown().await;
+        self.media.shutdown();
+        self.summary.live_calls = 0;
+        if let Some((_, waiters)) = self.stopping.take() {
+            for w in waiters {
+                let _ = w.send(());
+            }
+        }
+        drop(self.store_tx);
+        self.summary
+    }
+
+    fn next_session_id(&mut self) -> u64 {
+        self.session_seq += 1;
+        self.session_seq
+    }
+
+    fn forward_events(&self, contact: &ContactId, role: Role, session: &cc_media::engine::MediaSession) {
+        let events = session.events();
+        let tx = self.input_tx.clone();
+        let contact = contact.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                let input = Input::Media {
+                    contact: contact.clone(),
+                    role: role.clone(),
+                    event,
+                };
+                if tx.send(input).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// Where the center keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The SQLite database.
+    pub database: PathBuf,
+    /// The recordings folder (one sub-folder per tenant).
+    pub recordings: PathBuf,
+    /// The SIP address.
+    pub sip: SocketAddr,
+}

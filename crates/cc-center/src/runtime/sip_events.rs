@@ -1,0 +1,309 @@
+//! SIP and media events turned into call-control inputs.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use cc_core::{ContactId, DtmfDigit, OfferOutcome};
+use cc_media::engine::{SessionConfig, SessionEvent};
+use cc_sip::ua::{LegId, UaEvent};
+
+use super::lines::{Line, Role};
+use super::{Runtime, media};
+
+/// The user part of a URI in a header value: `"Bob" <sip:1001@host>;tag=x` → `1001`.
+pub(crate) fn user_of(value: &str) -> &str {
+    let uri = match (value.find('<'), value.find('>')) {
+        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+        _ => value.split(';').next().unwrap_or(value),
+    };
+    let rest = uri
+        .trim()
+        .strip_prefix("sip:")
+        .or_else(|| uri.trim().strip_prefix("sips:"))
+        .or_else(|| uri.trim().strip_prefix("tel:"))
+        .unwrap_or(uri);
+    rest.split(['@', ';', '?']).next().unwrap_or(rest)
+}
+
+/// The URI in a header value, without display name and parameters outside `<>`.
+pub(crate) fn uri_of(value: &str) -> &str {
+    match (value.find('<'), value.find('>')) {
+        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+        _ => value.split(';').next().unwrap_or(value).trim(),
+    }
+}
+
+impl Runtime {
+    pub(super) async fn on_sip(&mut self, event: UaEvent) {
+        let now = Instant::now();
+        match event {
+            UaEvent::IncomingCall {
+                leg,
+                request_uri,
+                from,
+                sdp,
+                ..
+            } => self.on_incoming(now, leg, &request_uri, &from, sdp).await,
+            UaEvent::Answered { leg, sdp } => self.on_answered(now, leg, sdp).await,
+            UaEvent::Failed { leg, code, .. } => self.on_failed(now, leg, code),
+            UaEvent::Ended { leg, .. } => self.on_ended(now, leg),
+            UaEvent::ReInvite { leg, sdp } => self.on_reinvite(leg, sdp).await,
+            UaEvent::Dtmf { leg, digit } => {
+                if let Some((contact, Role::Caller)) = self.legs.get(&leg).cloned()
+                    && let Some(d) = DtmfDigit::from_char(digit).ok()
+                {
+                    self.control.caller_digit(now, &contact, d);
+                }
+            }
+            UaEvent::Registered { aor, contact } => {
+                tracing::info!(%aor, %contact, "phone registered");
+            }
+            UaEvent::Unregistered { aor, contact } => {
+                tracing::info!(%aor, %contact, "phone unregistered");
+            }
+            _ => {}
+        }
+    }
+
+    async fn on_incoming(&mut self, now: Instant, leg: LegId, request_uri: &str, from: &str, sdp: Option<Bytes>) {
+        if self.stopping.is_some() {
+            let _ = self.sip.reject(leg, 503, "Service Unavailable").await;
+            return;
+        }
+        let Some(offer) = sdp else {
+            let _ = self.sip.reject(leg, 488, "Not Acceptable Here").await;
+            return;
+        };
+        let media = match self.media.open_session(SessionConfig::default()) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "no media for an incoming call");
+                let _ = self.sip.reject(leg, 503, "Service Unavailable").await;
+                return;
+            }
+        };
+        let id = self.next_session_id();
+        let (answer, negotiated) = match media::answer_offer(&offer, media.local_rtp_addr(), id) {
+            Ok(x) => x,
+            Err(reason) => {
+                tracing::info!(%reason, "incoming SDP refused");
+                drop(media.close());
+                let _ = self.sip.reject(leg, 488, "Not Acceptable Here").await;
+                return;
+            }
+        };
+        if let Err(e) = media.set_remote(negotiated.remote, negotiated.format) {
+            tracing::warn!(error = %e, "cannot set the caller's media");
+        }
+        let did = user_of(request_uri);
+        let caller_uri = uri_of(from);
+        match self.control.incoming(now, did, caller_uri) {
+            Ok(contact) => {
+                self.forward_events(&contact, Role::Caller, &media);
+                self.legs.insert(leg, (contact.clone(), Role::Caller));
+                self.lines.insert(
+                    contact,
+                    Line {
+                        caller: Some(leg),
+                        caller_media: Some(media),
+                        caller_user: user_of(from).to_owned(),
+                        answer_sdp: Some(answer),
+                        prompt_pending: false,
+                        playing: false,
+                        agent: None,
+                        outside: None,
+                        recording: None,
+                        voicemail: None,
+                    },
+                );
+            }
+            Err(refusal) => {
+                drop(media.close());
+                let _ = self.sip.reject(leg, refusal.code, &refusal.reason).await;
+            }
+        }
+    }
+
+    async fn on_answered(&mut self, now: Instant, leg: LegId, sdp: Option<Bytes>) {
+        let Some((contact, role)) = self.legs.get(&leg).cloned() else {
+            // A leg we no longer want answered after all (a cancel crossed the 200).
+            let _ = self.sip.hangup(leg).await;
+            return;
+        };
+        let Some(line) = self.lines.get_mut(&contact) else {
+            return;
+        };
+        let peer = match &role {
+            Role::Agent(_) => line.agent.as_mut().map(|(_, p)| p),
+            Role::Outside | Role::Customer => line.outside.as_mut().map(|(_, p)| p),
+            Role::Caller => None,
+        };
+        if let Some(peer) = peer {
+            peer.answered = true;
+            match sdp.as_deref().map(|a| media::read_answer(&peer.offer, a)) {
+                Some(Ok(n)) => {
+                    if let Err(e) = peer.media.set_remote(n.remote, n.format) {
+                        tracing::warn!(error = %e, %contact, "cannot set the answered leg's media");
+                    }
+                }
+                Some(Err(reason)) => tracing::warn!(%reason, %contact, "unusable SDP answer"),
+                None => tracing::warn!(%contact, "answer without SDP"),
+            }
+        }
+        match role {
+            Role::Agent(agent) => self.control.agent_answered(now, &contact, &agent),
+            Role::Outside => {
+                if let (Some(a), Some((_, b))) = (&line.caller_media, &line.outside) {
+                    let _ = a.stop_play();
+                    line.playing = false;
+                    if let Err(e) = self.media.bridge(a, &b.media).await {
+                        tracing::warn!(error = %e, %contact, "cannot bridge the transfer");
+                    }
+                }
+                self.control.transfer_result(now, &contact, true);
+            }
+            Role::Customer => self.control.customer_answered(now, &contact),
+            Role::Caller => {}
+        }
+    }
+
+    fn on_failed(&mut self, now: Instant, leg: LegId, code: u16) {
+        let Some((contact, role)) = self.legs.remove(&leg) else {
+            return;
+        };
+        let Some(line) = self.lines.get_mut(&contact) else {
+            return;
+        };
+        match role {
+            Role::Agent(agent) => {
+                if let Some((_, peer)) = line.agent.take_if(|(a, _)| a == &agent) {
+                    drop(peer.media.close());
+                }
+                let outcome = match code {
+                    486 | 600 | 603 => OfferOutcome::Rejected,
+                    408 | 480 | 487 => OfferOutcome::NoAnswer,
+                    _ => OfferOutcome::Failed,
+                };
+                self.control.agent_failed(now, &contact, &agent, outcome);
+            }
+            Role::Outside => {
+                if let Some((_, peer)) = line.outside.take() {
+                    drop(peer.media.close());
+                }
+                self.control.transfer_result(now, &contact, false);
+            }
+            Role::Customer => {
+                if let Some((_, peer)) = line.outside.take() {
+                    drop(peer.media.close());
+                }
+                self.control.customer_failed(now, &contact);
+            }
+            Role::Caller => self.control.caller_hangup(now, &contact),
+        }
+    }
+
+    fn on_ended(&mut self, now: Instant, leg: LegId) {
+        let Some((contact, role)) = self.legs.remove(&leg) else {
+            return;
+        };
+        let Some(line) = self.lines.get_mut(&contact) else {
+            return;
+        };
+        match role {
+            Role::Caller => {
+                line.caller = None;
+                self.control.caller_hangup(now, &contact);
+            }
+            Role::Agent(agent) => {
+                let answered = line.agent.as_ref().is_some_and(|(a, p)| a == &agent && p.answered);
+                if answered {
+                    self.control.agent_hangup(now, &contact);
+                } else {
+                    if let Some((_, peer)) = line.agent.take_if(|(a, _)| a == &agent) {
+                        drop(peer.media.close());
+                    }
+                    self.control.agent_failed(now, &contact, &agent, OfferOutcome::Failed);
+                }
+            }
+            // The far side of a transfer or a callback hung up: the contact is over.
+            Role::Outside | Role::Customer => {
+                if let Some((_, peer)) = line.outside.take() {
+                    drop(peer.media.close());
+                }
+                self.control.caller_hangup(now, &contact);
+            }
+        }
+    }
+
+    /// Hold, resume or a media change: answer from the same media session.
+    async fn on_reinvite(&mut self, leg: LegId, sdp: Option<Bytes>) {
+        let Some((contact, role)) = self.legs.get(&leg).cloned() else {
+            let _ = self.sip.reject(leg, 481, "Call/Transaction Does Not Exist").await;
+            return;
+        };
+        let id = self.next_session_id();
+        let media = self.lines.get(&contact).and_then(|line| match role {
+            Role::Caller => line.caller_media.as_ref(),
+            Role::Agent(_) => line.agent.as_ref().map(|(_, p)| &p.media),
+            Role::Outside | Role::Customer => line.outside.as_ref().map(|(_, p)| &p.media),
+        });
+        let Some(media) = media else {
+            let _ = self.sip.reject(leg, 481, "Call/Transaction Does Not Exist").await;
+            return;
+        };
+        let Some(offer) = sdp else {
+            let _ = self.sip.reject(leg, 488, "Not Acceptable Here").await;
+            return;
+        };
+        match media::answer_offer(&offer, media.local_rtp_addr(), id) {
+            Ok((answer, n)) => {
+                let _ = media.set_remote(n.remote, n.format);
+                let _ = self.sip.answer(leg, Some(answer)).await;
+            }
+            Err(_) => {
+                let _ = self.sip.reject(leg, 488, "Not Acceptable Here").await;
+            }
+        }
+    }
+
+    pub(super) async fn on_media(&mut self, contact: ContactId, role: Role, event: SessionEvent) {
+        let now = Instant::now();
+        match (role, event) {
+            (Role::Caller, SessionEvent::Dtmf { digit, .. }) => self.control.caller_digit(now, &contact, digit),
+            (Role::Caller, SessionEvent::PlayFinished { interrupted }) => {
+                if let Some(line) = self.lines.get_mut(&contact) {
+                    line.playing = false;
+                    if !interrupted && std::mem::take(&mut line.prompt_pending) {
+                        self.control.play_done(now, &contact);
+                    }
+                }
+            }
+            (Role::Caller, SessionEvent::RtpTimeout) => {
+                tracing::info!(%contact, "no RTP from the caller: ending the call");
+                if let Some(leg) = self.lines.get_mut(&contact).and_then(|l| l.caller.take()) {
+                    self.legs.remove(&leg);
+                    let _ = self.sip.hangup(leg).await;
+                }
+                self.control.caller_hangup(now, &contact);
+            }
+            (_, SessionEvent::RecordingFailed { reason }) => {
+                tracing::error!(%contact, %reason, "recording failed");
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_and_uris_come_out_of_header_values() {
+        assert_eq!(user_of("\"Bob\" <sip:1001@127.0.0.1:5060>;tag=x"), "1001");
+        assert_eq!(user_of("sip:4001000001@127.0.0.1:25060"), "4001000001");
+        assert_eq!(user_of("<tel:+8613800138000>"), "+8613800138000");
+        assert_eq!(uri_of("\"Bob\" <sip:1001@127.0.0.1:5060>;tag=x"), "sip:1001@127.0.0.1:5060");
+        assert_eq!(uri_of("sip:a@b;tag=1"), "sip:a@b");
+    }
+}
