@@ -69,6 +69,7 @@ pub mod registrar;
 pub mod sdp;
 mod serialize;
 pub mod transaction;
+pub mod transport;
 pub mod ua;
 mod validate;
 

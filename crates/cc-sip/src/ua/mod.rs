@@ -391,6 +391,8 @@ pub struct UaStats {
     pub ended: u64,
     /// Legs held now (live or lingering).
     pub legs: u64,
+    /// Our 2xx responses to INVITE sent again because no ACK had come.
+    pub retransmitted_2xx: u64,
     /// The transaction layer's counters.
     pub transactions: transaction::Stats,
 }
@@ -1235,6 +1237,7 @@ impl UserAgent {
             } else if r.next <= now {
                 if !leg.transport.reliable() {
                     self.tx.send_stateless(leg.remote, false, &r.response);
+                    self.stats.retransmitted_2xx += 1;
                 }
                 r.interval = (r.interval * 2).min(t2);
                 r.next = now + r.interval;

@@ -332,6 +332,7 @@ fn a_lost_ack_makes_the_callee_retransmit_its_200() {
     );
     assert_eq!(net.sent(5060, "ACK "), 1, "the second ACK arrived");
     assert_eq!(net.b.leg_state(b_leg), Some(LegState::Confirmed));
+    assert_eq!(net.b.stats().retransmitted_2xx, 1);
     net.run(Duration::from_secs(5));
     assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "no more retransmissions");
     assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));

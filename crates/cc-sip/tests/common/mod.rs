@@ -1,4 +1,7 @@
 //! Running SIPp against a driver thread on 127.0.0.1, shared by the SIPp tests.
+//!
+//! Each test crate uses part of it.
+#![allow(dead_code)]
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
@@ -19,7 +22,7 @@ pub(crate) fn sipp_available() -> bool {
 }
 
 /// A UDP port that was free a moment ago (for SIPp's own signalling and media sockets).
-fn free_udp_port() -> u16 {
+pub(crate) fn free_udp_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
         .and_then(|s| s.local_addr())
         .map_or(0, |a| a.port())
@@ -108,4 +111,117 @@ pub(crate) fn run_sipp<S: Send + 'static>(
         seen,
         tail: output.chars().skip(skip).collect(),
     }
+}
+
+/// A TCP port that was free a moment ago (also free on UDP, for SIPp's `-t t1`).
+pub(crate) fn free_tcp_port() -> u16 {
+    for _ in 0..20 {
+        let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
+            continue;
+        };
+        let Ok(port) = listener.local_addr().map(|a| a.port()) else {
+            continue;
+        };
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    0
+}
+
+/// The path of scenario `name` in `tests/data/sipp/`.
+pub(crate) fn scenario_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sipp")
+        .join(name)
+}
+
+/// A SIPp process whose screen goes to a file (a pipe could fill and stall it).
+pub(crate) struct SippProcess {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl SippProcess {
+    /// Starts `sipp` with `args` plus bounded timeouts and a free media port, on
+    /// 127.0.0.1.
+    pub(crate) fn spawn(label: &str, args: &[String]) -> Self {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let log = std::env::temp_dir().join(format!("cc-sip-sipp-{}-{label}-{n}.log", std::process::id()));
+        let file = std::fs::File::create(&log).expect("sipp log file");
+        let err = file.try_clone().expect("sipp log file");
+        let child = Command::new("sipp")
+            .args(args)
+            .args(["-i", "127.0.0.1", "-mp", &free_udp_port().to_string()])
+            .args(["-timeout", "60s", "-nostdin"])
+            .stdin(Stdio::null())
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .expect("sipp starts");
+        Self { child, log }
+    }
+
+    /// Waits at most `limit` for SIPp to exit (killing it after that); returns its exit
+    /// status (`None` when killed) and everything it printed.
+    pub(crate) fn finish(mut self, limit: Duration) -> (Option<i32>, String) {
+        let started = Instant::now();
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status.code(),
+                Ok(None) if started.elapsed() < limit => thread::sleep(Duration::from_millis(50)),
+                _ => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break None;
+                }
+            }
+        };
+        let output = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.log);
+        (status, output)
+    }
+}
+
+impl Drop for SippProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The last "Successful call" and "Failed call" totals of SIPp's statistics screen.
+pub(crate) fn call_totals(output: &str) -> Option<(u64, u64)> {
+    let total = |label: &str| {
+        output
+            .lines()
+            .rfind(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split('|').nth(2))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some((total("Successful call")?, total("Failed call")?))
+}
+
+/// The retransmission count (the column after the message count) of a message line of
+/// SIPp's last screen: the `from_end`-th line from the end (0 for the last) that shows
+/// `arrow` (e.g. `200 <----------`).
+pub(crate) fn retransmissions(output: &str, arrow: &str, from_end: usize) -> Option<u64> {
+    output
+        .lines()
+        .filter(|l| l.trim_start().starts_with(arrow))
+        .nth_back(from_end)?
+        .trim_start()
+        .strip_prefix(arrow)?
+        .split_whitespace()
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The last 2,000 characters of `text`.
+pub(crate) fn tail(text: &str) -> String {
+    let skip = text.chars().count().saturating_sub(2_000);
+    text.chars().skip(skip).collect()
 }
