@@ -11,6 +11,8 @@
 //! - [`demo`]: the built-in demo center (configuration, flows, generated prompts).
 //! - [`runtime`]: the center on real SIP and RTP: [`runtime::Center`] drives call control
 //!   with cc-sip's endpoint and cc-media's engine and writes records to the store.
+//! - [`sim`]: simulated phones (real SIP user agents sending real RTP) for the demo and
+//!   end-to-end tests.
 //! - [`store`]: contact records, agent state history, the recordings index and the audit
 //!   log in SQLite (WAL, migrations), every query scoped to one tenant.
 
@@ -18,6 +20,7 @@ pub mod config;
 pub mod control;
 pub mod demo;
 pub mod runtime;
+pub mod sim;
 pub mod store;
 
 /// This crate's version.

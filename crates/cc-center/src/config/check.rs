@@ -292,7 +292,10 @@ impl CenterConfig {
             if let Some(contact) = &a.contact
                 && cc_core::Address::parse(contact).is_err()
             {
-                p.error(format!("agent[{i}].contact"), format!("`{contact}` is not a SIP URI"));
+                p.error(
+                    format!("agent[{i}].contact"),
+                    format!("`{contact}` is not a SIP URI"),
+                );
             }
             if a.pstn.is_none() && a.password.is_none() && a.contact.is_none() {
                 p.warning(

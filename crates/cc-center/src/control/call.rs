@@ -33,6 +33,9 @@ pub(super) struct Call {
     /// Reached by a unified number: the tenant is settled by the queue.
     pub(super) unified: bool,
     pub(super) language: String,
+    /// The language was chosen (by the access number or the caller in the flow), so
+    /// routing requires it; the center's default language alone does not.
+    pub(super) language_chosen: bool,
     pub(super) phase: Phase,
     /// The agent ringing or connected.
     pub(super) agent: Option<AgentId>,

@@ -35,6 +35,8 @@ struct NumberRoute {
     tenant: Option<TenantId>,
     flow: String,
     language: String,
+    /// The number names its language (routing then requires it).
+    language_chosen: bool,
 }
 
 /// The center's call control (see the module documentation).
@@ -77,6 +79,7 @@ impl CallControl {
                     tenant: n.tenant.clone(),
                     flow: n.flow.clone(),
                     language: n.language.clone().unwrap_or_else(|| default_language.clone()),
+                    language_chosen: n.language.is_some(),
                 };
                 (n.did.clone(), route)
             })
@@ -236,6 +239,7 @@ impl CallControl {
                 legs,
                 unified: route.tenant.is_none(),
                 language: route.language,
+                language_chosen: route.language_chosen,
                 phase: Phase::Ivr,
                 agent: None,
                 callback_number: None,

@@ -29,7 +29,10 @@ impl CallControl {
                 });
             }
             Action::StopPlay => self.orders.push_back(Order::StopPlay { contact: id.clone() }),
-            Action::SetLanguage { language } => call.language = language,
+            Action::SetLanguage { language } => {
+                call.language = language;
+                call.language_chosen = true;
+            }
             Action::SetAttribute { name, value } => {
                 call.record.ivr_values.insert(name, value);
             }
@@ -75,7 +78,10 @@ impl CallControl {
                         }
                         None
                     }
-                    Err(reason) => Some(refused(reason)),
+                    Err(reason) => {
+                        tracing::info!(contact = %id, %queue, %reason, "queue refused the contact");
+                        Some(refused(reason))
+                    }
                 };
                 if let Some(event) = event
                     && let Some(s) = self.calls.get_mut(id).and_then(|c| c.session.as_mut())
@@ -212,7 +218,9 @@ impl CallControl {
         }
         let mut contact = Contact::new(id.clone(), tenant, Channel::Voice, Direction::Inbound)
             .with_priority(Priority(priority));
-        if let Ok(l) = Language::new(language) {
+        if call.language_chosen
+            && let Ok(l) = Language::new(language)
+        {
             contact = contact.with_language(l);
         }
         for (skill, level) in skills {
@@ -467,7 +475,13 @@ impl CallControl {
             return;
         }
         let n = call.record.recordings.len() + 1;
-        if let Ok(recording) = format!("rec-{id}-{n}").parse() {
+        if let Ok(recording) = format!("rec-{id}-{n}").parse::<RecordingId>() {
+            if let Some(call) = self.calls.get_mut(id) {
+                call.record.recordings.push(recording.clone());
+            }
+            let Some(call) = self.calls.get(id) else {
+                return;
+            };
             self.orders.push_back(Order::Record {
                 contact: id.clone(),
                 tenant: call.record.tenant.clone(),

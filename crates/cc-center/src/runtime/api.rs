@@ -76,7 +76,12 @@ pub struct CenterHandle {
 pub struct Stopped;
 
 impl CenterHandle {
-    pub(crate) fn new(tx: mpsc::Sender<Request>, sip: SocketAddr, database: PathBuf, recordings: PathBuf) -> Self {
+    pub(crate) fn new(
+        tx: mpsc::Sender<Request>,
+        sip: SocketAddr,
+        database: PathBuf,
+        recordings: PathBuf,
+    ) -> Self {
         Self {
             tx,
             sip,
@@ -136,7 +141,10 @@ impl CenterHandle {
     /// Queues and totals now.
     pub async fn snapshot(&self) -> Result<Snapshot, Stopped> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Request::Snapshot(reply)).await.map_err(|_| Stopped)?;
+        self.tx
+            .send(Request::Snapshot(reply))
+            .await
+            .map_err(|_| Stopped)?;
         rx.await.map_err(|_| Stopped)
     }
 
@@ -166,6 +174,19 @@ impl Runtime {
         let now = Instant::now();
         match request {
             Request::Agent { agent, change, reply } => {
+                let action = match &change {
+                    AgentChange::Login { .. } => "agent_login",
+                    AgentChange::Ready => "agent_ready",
+                    AgentChange::NotReady(_) => "agent_not_ready",
+                    AgentChange::Logout => "agent_logout",
+                };
+                let _ = self.store_tx.send(super::writer::Job::Audit {
+                    tenant: None,
+                    at: cc_core::Timestamp::now(),
+                    actor: "api".to_owned(),
+                    action: action.to_owned(),
+                    detail: agent.to_string(),
+                });
                 let result = match change {
                     AgentChange::Login { ready } => self.control.login(now, &agent, ready),
                     AgentChange::Ready => self.control.ready(now, &agent),

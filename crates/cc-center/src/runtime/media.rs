@@ -22,7 +22,11 @@ fn local_media(ip: IpAddr, port: u16) -> LocalMedia {
 }
 
 /// Answers a remote offer for a session at `local`: the SDP to send and the format.
-pub(crate) fn answer_offer(offer: &[u8], local: SocketAddr, session_id: u64) -> Result<(Bytes, Negotiated), String> {
+pub(crate) fn answer_offer(
+    offer: &[u8],
+    local: SocketAddr,
+    session_id: u64,
+) -> Result<(Bytes, Negotiated), String> {
     let offer = SdpOffer::parse(offer).map_err(|e| e.to_string())?;
     let mut session = SdpSession::new(session_id, local.ip());
     let (answer, media) = session

@@ -9,7 +9,7 @@
 
 mod api;
 mod lines;
-mod media;
+pub(crate) mod media;
 mod orders;
 mod sip_events;
 mod summary;
@@ -61,8 +61,14 @@ pub enum StartError {
 /// An input of the control task that is not a SIP event.
 #[derive(Debug)]
 enum Input {
-    Media { contact: ContactId, role: Role, event: SessionEvent },
-    VoicemailTimeUp { contact: ContactId },
+    Media {
+        contact: ContactId,
+        role: Role,
+        event: SessionEvent,
+    },
+    VoicemailTimeUp {
+        contact: ContactId,
+    },
 }
 
 /// A running center.
@@ -91,9 +97,12 @@ impl Center {
             .iter()
             .filter_map(|a| a.password.clone().map(|p| (a.sip_user().to_owned(), p)))
             .collect();
-        let secret: [u8; 16] = std::array::from_fn(|i| (epoch.elapsed().subsec_nanos() >> (i % 4)) as u8 ^ (i as u8).wrapping_mul(97));
+        let secret: [u8; 16] = std::array::from_fn(|i| {
+            (epoch.elapsed().subsec_nanos() >> (i % 4)) as u8 ^ (i as u8).wrapping_mul(97)
+        });
         let registrar = Registrar::new(&config.sip.domain, &secret, epoch, RegistrarConfig::default());
-        let mut sip_config = EndpointConfig::new(config.sip.listen).with_registrar(registrar, move |user: &str| passwords.get(user).cloned());
+        let mut sip_config = EndpointConfig::new(config.sip.listen)
+            .with_registrar(registrar, move |user: &str| passwords.get(user).cloned());
         if config.sip.tcp {
             sip_config = sip_config.with_tcp();
         }
@@ -121,7 +130,12 @@ impl Center {
         let sl_ms = config
             .queues
             .iter()
-            .map(|q| (q.id.to_string(), q.service_level.map_or(20_000, |s| s.0.as_millis() as u64)))
+            .map(|q| {
+                (
+                    q.id.to_string(),
+                    q.service_level.map_or(20_000, |s| s.0.as_millis() as u64),
+                )
+            })
             .collect();
         let runtime = Runtime {
             control,

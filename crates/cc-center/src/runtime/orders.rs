@@ -20,13 +20,20 @@ use crate::store::RecordingEntry;
 
 /// `sip:user@host:port` → the address to send to (hosts must be IP addresses here).
 fn destination_of(uri: &str) -> Option<SocketAddr> {
-    let rest = uri.trim().strip_prefix("sip:").or_else(|| uri.trim().strip_prefix("sips:"))?;
+    let rest = uri
+        .trim()
+        .strip_prefix("sip:")
+        .or_else(|| uri.trim().strip_prefix("sips:"))?;
     let host_port = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
     let host_port = host_port.split([';', '?', '>']).next()?;
     if let Ok(addr) = host_port.parse::<SocketAddr>() {
         return Some(addr);
     }
-    let ip: IpAddr = host_port.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    let ip: IpAddr = host_port
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
     Some(SocketAddr::new(ip, 5060))
 }
 
@@ -56,7 +63,10 @@ fn play_items(items: Vec<PlayPiece>, language: &str) -> Vec<PlayItem> {
                 cents: cents.unsigned_abs(),
             }),
             PlayPiece::File(_) | PlayPiece::Date(_) => {
-                tracing::warn!(?piece, "this kind of play item is not supported by the center yet");
+                tracing::warn!(
+                    ?piece,
+                    "this kind of play item is not supported by the center yet"
+                );
                 None
             }
         })
@@ -73,6 +83,7 @@ impl Runtime {
 
     async fn execute(&mut self, order: Order) {
         let now = Instant::now();
+        tracing::debug!(?order, "order");
         match order {
             Order::Answer { contact } => {
                 if let Some(line) = self.lines.get_mut(&contact)
@@ -82,7 +93,11 @@ impl Runtime {
                     tracing::warn!(error = %e, %contact, "cannot answer the caller");
                 }
             }
-            Order::Play { contact, items, language } => {
+            Order::Play {
+                contact,
+                items,
+                language,
+            } => {
                 let Some(line) = self.lines.get_mut(&contact) else {
                     return;
                 };
@@ -106,7 +121,11 @@ impl Runtime {
                     }
                 }
             }
-            Order::Music { contact, key, language } => {
+            Order::Music {
+                contact,
+                key,
+                language,
+            } => {
                 if let Some(line) = self.lines.get_mut(&contact)
                     && let Some(m) = line.caller_media.as_ref()
                 {
@@ -125,7 +144,12 @@ impl Runtime {
                     line.prompt_pending = false;
                 }
             }
-            Order::Ring { contact, agent, target, .. } => self.ring(now, contact, agent, target).await,
+            Order::Ring {
+                contact,
+                agent,
+                target,
+                ..
+            } => self.ring(now, contact, agent, target).await,
             Order::CancelRing { contact, agent } => {
                 if let Some(line) = self.lines.get_mut(&contact)
                     && let Some((_, peer)) = line.agent.take_if(|(a, _)| a == &agent)
@@ -170,17 +194,27 @@ impl Runtime {
                 let Ok(call) = contact.as_str().parse() else {
                     return;
                 };
-                let mut request = RecordingRequest::new(tenant.clone(), call, recording.clone(), layout, SystemTime::now());
+                let mut request =
+                    RecordingRequest::new(tenant.clone(), call, recording.clone(), layout, SystemTime::now());
                 request.agent = line.agent.as_ref().map(|(a, _)| a.clone());
                 let store: Arc<dyn RecordingStore> = self.recordings.clone();
                 match m.start_recording(store, request).await {
-                    Ok(()) => line.recording = Some(Recording { id: recording, tenant }),
+                    Ok(()) => {
+                        line.recording = Some(Recording {
+                            id: recording,
+                            tenant,
+                        });
+                    }
                     Err(e) => tracing::error!(error = %e, %contact, "cannot start recording"),
                 }
             }
             Order::PauseRecording { contact, pause } => {
                 if let Some(m) = self.lines.get(&contact).and_then(|l| l.customer_media()) {
-                    let _ = if pause { m.pause_recording() } else { m.resume_recording() };
+                    let _ = if pause {
+                        m.pause_recording()
+                    } else {
+                        m.resume_recording()
+                    };
                 }
             }
             Order::HangupAgent { contact } => {
@@ -197,7 +231,9 @@ impl Runtime {
                 }
             }
             Order::Transfer { contact, uri } => self.dial_outside(now, contact, &uri, Role::Outside).await,
-            Order::DialCustomer { contact, number, .. } => self.dial_outside(now, contact, &number, Role::Customer).await,
+            Order::DialCustomer { contact, number, .. } => {
+                self.dial_outside(now, contact, &number, Role::Customer).await;
+            }
             Order::Voicemail {
                 contact,
                 tenant,
@@ -205,7 +241,10 @@ impl Runtime {
                 max,
                 beep,
                 ..
-            } => self.start_voicemail(now, contact, tenant, recording, max, beep).await,
+            } => {
+                self.start_voicemail(now, contact, tenant, recording, max, beep)
+                    .await;
+            }
             Order::Hangup { contact } => {
                 self.stop_recording(&contact).await;
                 let Some(line) = self.lines.get_mut(&contact) else {
@@ -246,7 +285,11 @@ impl Runtime {
                     .and_then(|q| self.sl_ms.get(q.as_str()).copied())
                     .unwrap_or(20_000);
                 self.summary.all.add(&record, sl);
-                self.summary.tenants.entry(record.tenant.to_string()).or_default().add(&record, sl);
+                self.summary
+                    .tenants
+                    .entry(record.tenant.to_string())
+                    .or_default()
+                    .add(&record, sl);
                 let _ = self.store_tx.send(writer::Job::Record(record, legs));
             }
         }
@@ -269,16 +312,26 @@ impl Runtime {
         let uri: Option<String> = uri.map(|u: String| super::sip_events::uri_of(&u).to_owned());
         let Some((uri, destination)) = uri.and_then(|u: String| destination_of(&u).map(|d| (u, d))) else {
             tracing::info!(%agent, %contact, "agent's phone is not reachable (no registration)");
-            self.control.agent_failed(now, &contact, &agent, OfferOutcome::Failed);
+            self.control
+                .agent_failed(now, &contact, &agent, OfferOutcome::Failed);
             return;
         };
         let Some(line) = self.lines.get(&contact) else {
             return;
         };
         let caller_user = line.caller_user.clone();
-        let Some((leg, media, offer)) = self.place_call(&contact, &uri, destination, &caller_user, Role::Agent(agent.clone())).await
+        let Some((leg, media, offer)) = self
+            .place_call(
+                &contact,
+                &uri,
+                destination,
+                &caller_user,
+                Role::Agent(agent.clone()),
+            )
+            .await
         else {
-            self.control.agent_failed(now, &contact, &agent, OfferOutcome::Failed);
+            self.control
+                .agent_failed(now, &contact, &agent, OfferOutcome::Failed);
             return;
         };
         if let Some(line) = self.lines.get_mut(&contact) {
@@ -313,7 +366,12 @@ impl Runtime {
         let id = self.next_session_id();
         let offer = media::make_offer(media.local_rtp_addr(), id);
         let sip_addr = self.sip.local_addr();
-        let mut call = OutgoingCall::new(uri, &format!("<sip:{caller_user}@{sip_addr}>"), &format!("<{uri}>"), destination);
+        let mut call = OutgoingCall::new(
+            uri,
+            &format!("<sip:{caller_user}@{sip_addr}>"),
+            &format!("<{uri}>"),
+            destination,
+        );
         call.sdp = Some(bytes::Bytes::from(offer.to_string()));
         match self.sip.invite(call).await {
             Ok(leg) => {
@@ -333,12 +391,23 @@ impl Runtime {
         let uri = if target.starts_with("sip:") || target.starts_with("sips:") {
             Some(target.to_owned())
         } else {
-            self.config.trunks.first().map(|t| format!("sip:{target}@{}", t.host))
+            self.config
+                .trunks
+                .first()
+                .map(|t| format!("sip:{target}@{}", t.host))
         };
-        let placed = match uri.as_deref().and_then(|u| destination_of(u).map(|d| (u.to_owned(), d))) {
+        let placed = match uri
+            .as_deref()
+            .and_then(|u| destination_of(u).map(|d| (u.to_owned(), d)))
+        {
             Some((uri, destination)) => {
-                let caller_user = self.lines.get(&contact).map(|l| l.caller_user.clone()).unwrap_or_default();
-                self.place_call(&contact, &uri, destination, &caller_user, role.clone()).await
+                let caller_user = self
+                    .lines
+                    .get(&contact)
+                    .map(|l| l.caller_user.clone())
+                    .unwrap_or_default();
+                self.place_call(&contact, &uri, destination, &caller_user, role.clone())
+                    .await
             }
             None => None,
         };
@@ -385,11 +454,20 @@ impl Runtime {
         let Ok(call) = contact.as_str().parse() else {
             return;
         };
-        let request = RecordingRequest::new(tenant.clone(), call, recording.clone(), Layout::MonoMixed, SystemTime::now());
+        let request = RecordingRequest::new(
+            tenant.clone(),
+            call,
+            recording.clone(),
+            Layout::MonoMixed,
+            SystemTime::now(),
+        );
         let store: Arc<dyn RecordingStore> = self.recordings.clone();
         match m.start_recording(store, request).await {
             Ok(()) => {
-                line.voicemail = Some(Recording { id: recording, tenant });
+                line.voicemail = Some(Recording {
+                    id: recording,
+                    tenant,
+                });
                 let tx = self.input_tx.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(max).await;
@@ -417,7 +495,7 @@ impl Runtime {
     }
 
     /// Stops the contact's recording (if any), indexes it and tells call control.
-    async fn stop_recording(&mut self, contact: &ContactId) {
+    pub(super) async fn stop_recording(&mut self, contact: &ContactId) {
         let Some(line) = self.lines.get_mut(contact) else {
             return;
         };
@@ -432,7 +510,11 @@ impl Runtime {
             return;
         };
         let done = m.stop_recording().await;
-        let layout = if self.config.recording.layout == RecordLayout::Stereo { "stereo" } else { "mixed" };
+        let layout = if self.config.recording.layout == RecordLayout::Stereo {
+            "stereo"
+        } else {
+            "mixed"
+        };
         if let Some(id) = self.index_recording(contact, &rec, done, layout) {
             self.control.recording_done(contact, id);
         }
@@ -449,7 +531,8 @@ impl Runtime {
             Ok(meta) => {
                 let path = meta.location.display().to_string();
                 let bytes = std::fs::metadata(&meta.location).map_or(0, |m| m.len());
-                let started_at = cc_core::Timestamp::try_from(meta.started_at).unwrap_or_else(|_| cc_core::Timestamp::now());
+                let started_at = cc_core::Timestamp::try_from(meta.started_at)
+                    .unwrap_or_else(|_| cc_core::Timestamp::now());
                 self.summary.recordings.push(path.clone());
                 let _ = self.store_tx.send(writer::Job::Recording(RecordingEntry {
                     recording: rec.id.clone(),
@@ -478,7 +561,10 @@ mod tests {
 
     #[test]
     fn destinations_come_from_sip_uris() {
-        assert_eq!(destination_of("sip:1001@127.0.0.1:5071;transport=udp"), "127.0.0.1:5071".parse().ok());
+        assert_eq!(
+            destination_of("sip:1001@127.0.0.1:5071;transport=udp"),
+            "127.0.0.1:5071".parse().ok()
+        );
         assert_eq!(destination_of("sip:127.0.0.1"), "127.0.0.1:5060".parse().ok());
         assert_eq!(destination_of("sip:a@[::1]:5080"), "[::1]:5080".parse().ok());
         assert_eq!(destination_of("sip:a@example.com"), None);

@@ -46,7 +46,7 @@ impl Runtime {
             } => self.on_incoming(now, leg, &request_uri, &from, sdp).await,
             UaEvent::Answered { leg, sdp } => self.on_answered(now, leg, sdp).await,
             UaEvent::Failed { leg, code, .. } => self.on_failed(now, leg, code),
-            UaEvent::Ended { leg, .. } => self.on_ended(now, leg),
+            UaEvent::Ended { leg, .. } => self.on_ended(now, leg).await,
             UaEvent::ReInvite { leg, sdp } => self.on_reinvite(leg, sdp).await,
             UaEvent::Dtmf { leg, digit } => {
                 if let Some((contact, Role::Caller)) = self.legs.get(&leg).cloned()
@@ -65,7 +65,14 @@ impl Runtime {
         }
     }
 
-    async fn on_incoming(&mut self, now: Instant, leg: LegId, request_uri: &str, from: &str, sdp: Option<Bytes>) {
+    async fn on_incoming(
+        &mut self,
+        now: Instant,
+        leg: LegId,
+        request_uri: &str,
+        from: &str,
+        sdp: Option<Bytes>,
+    ) {
         if self.stopping.is_some() {
             let _ = self.sip.reject(leg, 503, "Service Unavailable").await;
             return;
@@ -202,7 +209,7 @@ impl Runtime {
         }
     }
 
-    fn on_ended(&mut self, now: Instant, leg: LegId) {
+    async fn on_ended(&mut self, now: Instant, leg: LegId) {
         let Some((contact, role)) = self.legs.remove(&leg) else {
             return;
         };
@@ -215,14 +222,24 @@ impl Runtime {
                 self.control.caller_hangup(now, &contact);
             }
             Role::Agent(agent) => {
-                let answered = line.agent.as_ref().is_some_and(|(a, p)| a == &agent && p.answered);
+                let answered = line
+                    .agent
+                    .as_ref()
+                    .is_some_and(|(a, p)| a == &agent && p.answered);
                 if answered {
+                    // The conversation is over: the recording ends with it.
+                    self.stop_recording(&contact).await;
+                    if let Some((_, peer)) = self.lines.get_mut(&contact).and_then(|l| l.agent.take()) {
+                        let _ = self.media.unbridge(&peer.media).await;
+                        drop(peer.media.close());
+                    }
                     self.control.agent_hangup(now, &contact);
                 } else {
                     if let Some((_, peer)) = line.agent.take_if(|(a, _)| a == &agent) {
                         drop(peer.media.close());
                     }
-                    self.control.agent_failed(now, &contact, &agent, OfferOutcome::Failed);
+                    self.control
+                        .agent_failed(now, &contact, &agent, OfferOutcome::Failed);
                 }
             }
             // The far side of a transfer or a callback hung up: the contact is over.
@@ -269,7 +286,9 @@ impl Runtime {
     pub(super) async fn on_media(&mut self, contact: ContactId, role: Role, event: SessionEvent) {
         let now = Instant::now();
         match (role, event) {
-            (Role::Caller, SessionEvent::Dtmf { digit, .. }) => self.control.caller_digit(now, &contact, digit),
+            (Role::Caller, SessionEvent::Dtmf { digit, .. }) => {
+                self.control.caller_digit(now, &contact, digit);
+            }
             (Role::Caller, SessionEvent::PlayFinished { interrupted }) => {
                 if let Some(line) = self.lines.get_mut(&contact) {
                     line.playing = false;
@@ -303,7 +322,10 @@ mod tests {
         assert_eq!(user_of("\"Bob\" <sip:1001@127.0.0.1:5060>;tag=x"), "1001");
         assert_eq!(user_of("sip:4001000001@127.0.0.1:25060"), "4001000001");
         assert_eq!(user_of("<tel:+8613800138000>"), "+8613800138000");
-        assert_eq!(uri_of("\"Bob\" <sip:1001@127.0.0.1:5060>;tag=x"), "sip:1001@127.0.0.1:5060");
+        assert_eq!(
+            uri_of("\"Bob\" <sip:1001@127.0.0.1:5060>;tag=x"),
+            "sip:1001@127.0.0.1:5060"
+        );
         assert_eq!(uri_of("sip:a@b;tag=1"), "sip:a@b");
     }
 }

@@ -11,8 +11,19 @@ use crate::store::{LegRecord, RecordingEntry, Store};
 pub(crate) enum Job {
     Record(Box<ContactRecord>, Vec<LegRecord>),
     Recording(RecordingEntry),
-    AgentState { agent: String, state: String, reason: Option<String>, at: Timestamp },
-    Audit { tenant: Option<TenantId>, at: Timestamp, actor: String, action: String, detail: String },
+    AgentState {
+        agent: String,
+        state: String,
+        reason: Option<String>,
+        at: Timestamp,
+    },
+    Audit {
+        tenant: Option<TenantId>,
+        at: Timestamp,
+        actor: String,
+        action: String,
+        detail: String,
+    },
 }
 
 /// Runs until every sender is gone, then closes the database.
@@ -21,8 +32,19 @@ pub(crate) async fn run(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>) {
         let result = match &job {
             Job::Record(record, legs) => store.save_record(record, legs).await,
             Job::Recording(entry) => store.add_recording(entry).await,
-            Job::AgentState { agent, state, reason, at } => store.agent_state(agent, state, reason.as_deref(), *at).await,
-            Job::Audit { tenant, at, actor, action, detail } => store.audit(tenant.as_ref(), *at, actor, action, detail).await,
+            Job::AgentState {
+                agent,
+                state,
+                reason,
+                at,
+            } => store.agent_state(agent, state, reason.as_deref(), *at).await,
+            Job::Audit {
+                tenant,
+                at,
+                actor,
+                action,
+                detail,
+            } => store.audit(tenant.as_ref(), *at, actor, action, detail).await,
         };
         if let Err(e) = result {
             tracing::error!(error = %e, ?job, "storage write failed");

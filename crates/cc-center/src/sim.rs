@@ -1,0 +1,300 @@
+//! Simulated phones: real SIP user agents on real sockets sending real RTP, for the demo
+//! and for end-to-end tests. A [`SimAgent`] answers whatever rings it and talks for a
+//! while; a [`SimCaller`] dials an access number, keys DTMF through the menu and waits.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use bytes::Bytes;
+use cc_media::engine::{MediaEngine, MediaSession, PlayItem, SessionConfig};
+use cc_media::player::tones::ToneSpec;
+use cc_sip::transport::{Endpoint, EndpointConfig, EndpointHandle};
+use cc_sip::ua::{LegId, OutgoingCall, UaEvent};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout_at};
+
+use crate::runtime::media;
+
+/// The pitches simulated parties speak at, Hz.
+static PITCHES: [[u32; 1]; 8] = [[300], [440], [550], [660], [800], [1000], [1200], [1400]];
+
+/// A steady tone: each simulated party speaks at its own pitch (an index into a fixed
+/// set) so a recording shows who is on which channel.
+fn voice(pitch: usize) -> PlayItem {
+    PlayItem::Tone {
+        spec: ToneSpec {
+            freqs: &PITCHES[pitch % PITCHES.len()],
+            cadence_ms: &[],
+        },
+        duration: None,
+    }
+}
+
+/// How a simulated agent behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentBehavior {
+    /// Rings this long before answering.
+    pub answer_after: Duration,
+    /// Talks this long, then hangs up (unless the caller does first).
+    pub talk_for: Duration,
+    /// Refuses calls with 486 Busy Here instead of answering.
+    pub busy: bool,
+    /// The pitch of the agent's "voice" (0-7: 300 Hz to 1400 Hz).
+    pub pitch: usize,
+}
+
+impl Default for AgentBehavior {
+    fn default() -> Self {
+        Self {
+            answer_after: Duration::from_millis(500),
+            talk_for: Duration::from_secs(3),
+            busy: false,
+            pitch: 5,
+        }
+    }
+}
+
+/// A simulated agent phone.
+pub struct SimAgent {
+    /// Its SIP contact, `sip:USER@IP:PORT`.
+    pub contact: String,
+    sip: EndpointHandle,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimAgent {
+    /// Binds a phone for `user` on `ip` (any free port) and answers calls as `behavior` says.
+    pub async fn spawn(
+        user: &str,
+        ip: IpAddr,
+        media: MediaEngine,
+        behavior: AgentBehavior,
+    ) -> Result<Self, cc_sip::Error> {
+        let (sip, events) = Endpoint::bind(EndpointConfig::new(SocketAddr::new(ip, 0))).await?;
+        let contact = format!("sip:{user}@{}", sip.local_addr());
+        let task = tokio::spawn(agent_loop(sip.clone(), events, media, behavior));
+        Ok(Self { contact, sip, task })
+    }
+
+    /// Stops the phone.
+    pub async fn stop(self) {
+        self.sip.shutdown().await;
+        self.task.abort();
+    }
+}
+
+async fn agent_loop(
+    sip: EndpointHandle,
+    mut events: mpsc::Receiver<UaEvent>,
+    engine: MediaEngine,
+    behavior: AgentBehavior,
+) {
+    // Calls in progress: leg, media, hang-up time once answered, SDP answer, answer time.
+    type Ringing = (LegId, MediaSession, Option<Instant>, Option<Bytes>, Instant);
+    let mut calls: Vec<Ringing> = Vec::new();
+    let mut seq = 0u64;
+    loop {
+        let next = calls
+            .iter()
+            .map(|(_, _, hangup, _, answer_at)| hangup.unwrap_or(*answer_at))
+            .min();
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => Some(event),
+                None => break,
+            },
+            () = async {
+                match next {
+                    Some(at) => sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => None,
+        };
+        let now = Instant::now();
+        match event {
+            Some(UaEvent::IncomingCall { leg, sdp, .. }) => {
+                if behavior.busy {
+                    let _ = sip.reject(leg, 486, "Busy Here").await;
+                    continue;
+                }
+                let _ = sip.ringing(leg).await;
+                let Ok(m) = engine.open_session(SessionConfig::default()) else {
+                    let _ = sip.reject(leg, 503, "Service Unavailable").await;
+                    continue;
+                };
+                seq += 1;
+                let answer = sdp
+                    .and_then(|offer| media::answer_offer(&offer, m.local_rtp_addr(), seq).ok())
+                    .map(|(answer, n)| {
+                        let _ = m.set_remote(n.remote, n.format);
+                        answer
+                    });
+                calls.push((leg, m, None, answer, now + behavior.answer_after));
+            }
+            Some(UaEvent::Ended { leg, .. } | UaEvent::Failed { leg, .. }) => {
+                calls.retain(|(l, m, ..)| {
+                    if *l == leg {
+                        drop(m.close());
+                    }
+                    *l != leg
+                });
+            }
+            _ => {}
+        }
+        // Answer what is due; hang up what has talked long enough.
+        let mut ended = Vec::new();
+        for (leg, m, hangup, answer, answer_at) in &mut calls {
+            if hangup.is_none() && *answer_at <= now {
+                if sip.answer(*leg, answer.take()).await.is_ok() {
+                    let _ = m.play([voice(behavior.pitch)]);
+                    *hangup = Some(now + behavior.talk_for);
+                } else {
+                    ended.push(*leg);
+                }
+            } else if hangup.is_some_and(|at| at <= now) {
+                let _ = sip.hangup(*leg).await;
+                ended.push(*leg);
+            }
+        }
+        calls.retain(|(l, m, ..)| {
+            if ended.contains(l) {
+                drop(m.close());
+            }
+            !ended.contains(l)
+        });
+    }
+}
+
+/// What a simulated caller does once answered.
+#[derive(Debug, Clone)]
+pub struct CallerScript {
+    /// Keys to press, each after waiting the given time since the previous step.
+    pub keys: Vec<(Duration, char)>,
+    /// Hang up this long after answer, unless the center hangs up first.
+    pub hang_up_after: Duration,
+    /// The pitch of the caller's "voice" (0-7: 300 Hz to 1400 Hz).
+    pub pitch: usize,
+}
+
+/// How a simulated call went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The center hung up (the flow ended) after this long.
+    CenterHungUp(Duration),
+    /// The caller hung up as scripted.
+    CallerHungUp,
+    /// The call was refused with this status.
+    Refused(u16),
+}
+
+/// A simulated caller.
+pub struct SimCaller {
+    sip: EndpointHandle,
+    events: mpsc::Receiver<UaEvent>,
+    media: MediaEngine,
+    user: String,
+}
+
+impl SimCaller {
+    /// Binds a caller phone for `user` on `ip` (any free port).
+    pub async fn new(user: &str, ip: IpAddr, media: MediaEngine) -> Result<Self, cc_sip::Error> {
+        let (sip, events) = Endpoint::bind(EndpointConfig::new(SocketAddr::new(ip, 0))).await?;
+        Ok(Self {
+            sip,
+            events,
+            media,
+            user: user.to_owned(),
+        })
+    }
+
+    /// Calls `did` at the center and follows `script`; gives up after `limit`.
+    pub async fn call(
+        &mut self,
+        center: SocketAddr,
+        did: &str,
+        script: &CallerScript,
+        limit: Duration,
+    ) -> Result<CallOutcome, String> {
+        let deadline = Instant::now() + limit;
+        let m = self
+            .media
+            .open_session(SessionConfig::default())
+            .map_err(|e| e.to_string())?;
+        let offer = media::make_offer(m.local_rtp_addr(), 1);
+        let uri = format!("sip:{did}@{center}");
+        let from = format!("<sip:{}@{}>", self.user, self.sip.local_addr());
+        let mut call = OutgoingCall::new(&uri, &from, &format!("<{uri}>"), center);
+        call.sdp = Some(Bytes::from(offer.to_string()));
+        let leg = self.sip.invite(call).await.map_err(|e| e.to_string())?;
+        let result = self.follow(leg, &m, &offer, script, deadline).await;
+        drop(m.close());
+        result
+    }
+
+    async fn follow(
+        &mut self,
+        leg: LegId,
+        m: &MediaSession,
+        offer: &cc_sip::sdp::SdpOffer,
+        script: &CallerScript,
+        deadline: Instant,
+    ) -> Result<CallOutcome, String> {
+        // Until answered.
+        let answered_at = loop {
+            let event = timeout_at(deadline, self.events.recv())
+                .await
+                .map_err(|_| "no answer in time".to_owned())?;
+            match event {
+                Some(UaEvent::Answered { leg: l, sdp }) if l == leg => {
+                    let n = media::read_answer(offer, sdp.as_deref().unwrap_or_default())?;
+                    m.set_remote(n.remote, n.format).map_err(|e| e.to_string())?;
+                    let _ = m.play([voice(script.pitch)]);
+                    break Instant::now();
+                }
+                Some(UaEvent::Failed { leg: l, code, .. }) if l == leg => {
+                    return Ok(CallOutcome::Refused(code));
+                }
+                None => return Err("the phone stopped".into()),
+                _ => {}
+            }
+        };
+        let mut keys = script.keys.iter();
+        let mut next_key = keys.next().map(|(wait, k)| (answered_at + *wait, *k));
+        let hang_up_at = answered_at + script.hang_up_after;
+        loop {
+            let wake = next_key
+                .map_or(hang_up_at, |(at, _)| at.min(hang_up_at))
+                .min(deadline);
+            tokio::select! {
+                event = self.events.recv() => match event {
+                    Some(UaEvent::Ended { leg: l, .. }) if l == leg => {
+                        return Ok(CallOutcome::CenterHungUp(answered_at.elapsed()));
+                    }
+                    None => return Err("the phone stopped".into()),
+                    _ => {}
+                },
+                () = sleep_until(wake) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        let _ = self.sip.hangup(leg).await;
+                        return Err("the call did not end in time".into());
+                    }
+                    if let Some((at, key)) = next_key
+                        && at <= now
+                    {
+                        let _ = self.sip.send_dtmf(leg, key).await;
+                        next_key = keys.next().map(|(wait, k)| (now + *wait, *k));
+                    } else if now >= hang_up_at {
+                        let _ = self.sip.hangup(leg).await;
+                        return Ok(CallOutcome::CallerHungUp);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops the phone.
+    pub async fn stop(self) {
+        self.sip.shutdown().await;
+    }
+}

@@ -1,0 +1,167 @@
+//! The center end to end on 127.0.0.1: a simulated caller (a real SIP user agent sending
+//! RTP) dials the access number, keys through the IVR by SIP INFO, waits in the queue, a
+//! simulated agent phone answers, both talk, the agent hangs up, the flow says goodbye;
+//! then the database holds the record and the recording has audio on both channels.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use cc_center::config::CenterConfig;
+use cc_center::runtime::Center;
+use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, SimAgent, SimCaller};
+use cc_center::store::Store;
+use cc_core::Disposition;
+use cc_media::engine::{EngineConfig, MediaEngine};
+
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn config(dir: &std::path::Path, agents: &[(&str, String)], rtp: (u16, u16)) -> CenterConfig {
+    std::fs::write(
+        dir.join("hotline.flow"),
+        "flow hotline\nmain {\n    play \"welcome\"\n    menu prompt \"main_menu\" timeout 5s retries 1 {\n        1 -> enqueue \"sales\" timeout 30s music \"hold\" else { play \"busy\" }\n    } else { hangup }\n    play \"goodbye\"\n    hangup\n}\n",
+    )
+    .unwrap();
+    for key in ["welcome", "main_menu", "hold", "busy", "goodbye"] {
+        let folder = dir.join("prompts/zh-CN");
+        std::fs::create_dir_all(&folder).unwrap();
+        // 300 ms of a 700 Hz tone per prompt.
+        let samples: Vec<i16> = (0..2_400)
+            .map(|i| ((f64::from(i) * 700.0 * std::f64::consts::TAU / 8000.0).sin() * 6000.0) as i16)
+            .collect();
+        cc_media::wav::write_telephone_wav(&folder.join(format!("{key}.wav")), &samples).unwrap();
+    }
+    let mut text = format!(
+        "[center]\ndata_dir = \"data\"\n[sip]\nlisten = \"127.0.0.1:0\"\ndomain = \"test.local\"\n\
+         [rtp]\nport_min = {}\nport_max = {}\nworkers = 1\n\
+         [prompts]\nroot = \"prompts\"\nlanguages = [\"zh-CN\"]\ndefault_language = \"zh-CN\"\n\
+         [[tenant]]\nid = \"acme\"\n[[number]]\ndid = \"4001\"\ntenant = \"acme\"\nflow = \"hotline\"\n\
+         [[flow]]\nid = \"hotline\"\nfile = \"hotline.flow\"\ntenant = \"acme\"\n\
+         [[queue]]\nid = \"sales\"\ntenant = \"acme\"\nring_timeout = \"4s\"\n",
+        rtp.0, rtp.1
+    );
+    for (id, contact) in agents {
+        let _ = write!(
+            text,
+            "[[agent]]\nid = \"{id}\"\ncontact = \"{contact}\"\ntenants = {{ acme = {{}} }}\nauto_login = true\n"
+        );
+    }
+    let path = dir.join("center.toml");
+    std::fs::write(&path, text).unwrap();
+    let config = CenterConfig::load(&path).unwrap();
+    let errors: Vec<_> = config
+        .check()
+        .into_iter()
+        .filter(|p| p.severity == cc_ivr::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    config
+}
+
+/// RMS of each channel of a stereo 16-bit WAV.
+fn channel_rms(path: &std::path::Path) -> (f64, f64) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    assert_eq!(reader.spec().channels, 2);
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let rms = |ch: usize| {
+        let v: Vec<f64> = samples
+            .iter()
+            .skip(ch)
+            .step_by(2)
+            .map(|&s| f64::from(s))
+            .collect();
+        (v.iter().map(|s| s * s).sum::<f64>() / v.len().max(1) as f64).sqrt()
+    };
+    (rms(0), rms(1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let dir = tempfile::tempdir().unwrap();
+        let phones = MediaEngine::start(EngineConfig {
+            workers: 1,
+            ..EngineConfig::new(LOCAL, 33_000, 33_199)
+        })
+        .unwrap();
+        let agent = SimAgent::spawn(
+            "1001",
+            LOCAL,
+            phones.clone(),
+            AgentBehavior {
+                answer_after: Duration::from_millis(300),
+                talk_for: Duration::from_secs(2),
+                busy: false,
+                pitch: 5,
+            },
+        )
+        .await
+        .unwrap();
+        let config = config(dir.path(), &[("1001", agent.contact.clone())], (33_200, 33_399));
+        let center = Center::start(config).await.unwrap();
+        let handle = center.handle();
+
+        let mut caller = SimCaller::new("13800138000", LOCAL, phones.clone())
+            .await
+            .unwrap();
+        let script = CallerScript {
+            keys: vec![(Duration::from_millis(800), '1')],
+            hang_up_after: Duration::from_secs(30),
+            pitch: 1,
+        };
+        let outcome = caller
+            .call(handle.sip_addr(), "4001", &script, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(matches!(outcome, CallOutcome::CenterHungUp(_)), "{outcome:?}");
+
+        handle.stop(Duration::from_secs(2)).await;
+        let summary = center.wait().await;
+        assert_eq!(summary.all.offered, 1, "{summary:?}");
+        assert_eq!(summary.all.answered, 1, "{summary:?}");
+        assert_eq!(summary.recordings.len(), 1, "{summary:?}");
+
+        let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
+        let acme = "acme".parse().unwrap();
+        let records = store
+            .records(
+                &acme,
+                "2000-01-01T00:00:00Z".parse().unwrap(),
+                "2100-01-01T00:00:00Z".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 1);
+        let record = &records[0];
+        assert_eq!(record.disposition, Some(Disposition::Answered));
+        assert_eq!(record.agent.as_ref().map(cc_core::AgentId::as_str), Some("1001"));
+        assert_eq!(record.recordings.len(), 1);
+        let legs = store.legs(&acme, &record.contact).await.unwrap();
+        assert_eq!(legs.len(), 2, "{legs:?}");
+        let recordings = store.recordings(&acme).await.unwrap();
+        assert_eq!(recordings.len(), 1);
+        assert!(recordings[0].duration_ms >= 1_000, "{:?}", recordings[0]);
+        let (left, right) = channel_rms(std::path::Path::new(&recordings[0].path));
+        assert!(
+            left > 500.0 && right > 500.0,
+            "caller {left:.0}, agent {right:.0}"
+        );
+        // Another tenant sees nothing.
+        assert!(
+            store
+                .recordings(&"globex".parse().unwrap())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store.close().await;
+        caller.stop().await;
+        agent.stop().await;
+    })
+    .await
+    .expect("the test finishes within a minute");
+}
