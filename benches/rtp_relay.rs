@@ -147,7 +147,7 @@ fn main() {
         got as f64 / wall.as_secs_f64()
     );
     if let (Some(a), Some(b)) = (cpu0, cpu1) {
-        let cpu = (b - a).as_secs_f64();
+        let cpu = b.checked_sub(a).unwrap().as_secs_f64();
         if cpu > 0.0 {
             println!(
                 "rtp_relay: worker thread used {cpu:.2} s of CPU: {:.0} packets/s per worker core",

@@ -1,8 +1,7 @@
 //! `ccd`: the reference contact-center daemon.
 //!
-//! It assembles the SDK's layers into a running center from one TOML file. This is the
-//! command-line frame (global logging flags, `version`); the center's subcommands arrive
-//! with the layers they drive.
+//! It assembles the SDK's layers into a running center from one TOML file: `ccd run`,
+//! `ccd check`, `ccd demo`, and the flow tools under `ccd ivr`.
 
 use std::process::ExitCode;
 
@@ -10,8 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 #[path = "ccd/check.rs"]
 mod check;
+#[path = "ccd/demo.rs"]
+mod demo;
 #[path = "ccd/ivr.rs"]
 mod ivr;
+#[path = "ccd/run.rs"]
+mod run;
 use tracing_subscriber::EnvFilter;
 
 /// The reference contact-center daemon of the ccsdk SDK.
@@ -49,6 +52,15 @@ enum Command {
         /// The configuration file.
         config: std::path::PathBuf,
     },
+    /// Run a center from a configuration file until SIGTERM or Ctrl-C (then stop
+    /// gracefully: no new calls, live calls finish or are ended, records flushed).
+    Run {
+        /// The configuration file.
+        config: std::path::PathBuf,
+    },
+    /// Run the built-in demo center with simulated callers and agents (real SIP and RTP
+    /// on 127.0.0.1) and a live wallboard; print a summary at the end.
+    Demo(demo::DemoArgs),
     /// Work with IVR flows: check them before they meet a caller.
     #[command(subcommand)]
     Ivr(ivr::IvrCommand),
@@ -88,5 +100,7 @@ fn main() -> ExitCode {
         }
         Command::Ivr(command) => ivr::run(command),
         Command::Check { config } => check::run(&config),
+        Command::Run { config } => run::run(&config),
+        Command::Demo(args) => demo::run(&args),
     }
 }

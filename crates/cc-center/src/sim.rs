@@ -293,6 +293,47 @@ impl SimCaller {
         }
     }
 
+    /// Waits up to `wait` for a call to this phone (a callback), answers it, speaks, and
+    /// returns when either side hangs up (at most `talk` after answering).
+    pub async fn answer_next(&mut self, wait: Duration, talk: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + wait;
+        let (leg, sdp) = loop {
+            match timeout_at(deadline, self.events.recv())
+                .await
+                .map_err(|_| "no call came".to_owned())?
+            {
+                Some(UaEvent::IncomingCall { leg, sdp, .. }) => break (leg, sdp),
+                None => return Err("the phone stopped".into()),
+                _ => {}
+            }
+        };
+        let m = self
+            .media
+            .open_session(SessionConfig::default())
+            .map_err(|e| e.to_string())?;
+        let answer = sdp
+            .and_then(|offer| media::answer_offer(&offer, m.local_rtp_addr(), 2).ok())
+            .map(|(answer, n)| {
+                let _ = m.set_remote(n.remote, n.format);
+                answer
+            });
+        self.sip.answer(leg, answer).await.map_err(|e| e.to_string())?;
+        let _ = m.play([voice(2)]);
+        let end = Instant::now() + talk;
+        loop {
+            match timeout_at(end, self.events.recv()).await {
+                Ok(Some(UaEvent::Ended { leg: l, .. })) if l == leg => break,
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => {
+                    let _ = self.sip.hangup(leg).await;
+                    break;
+                }
+            }
+        }
+        drop(m.close());
+        Ok(())
+    }
+
     /// Stops the phone.
     pub async fn stop(self) {
         self.sip.shutdown().await;

@@ -329,8 +329,9 @@ impl CallControl {
             && let Some(agent) = call.agent.clone()
         {
             call.phase = Phase::Connected;
-            call.legs[0].answered_at = Some(wall);
-            call.legs[0].ended_at = None;
+            if let Some(leg) = call.legs.iter_mut().rev().find(|l| l.role == "callback") {
+                leg.answered_at = Some(wall);
+            }
             self.orders.push_back(Order::Bridge {
                 contact: contact.clone(),
                 agent,

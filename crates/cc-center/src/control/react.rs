@@ -441,6 +441,18 @@ impl CallControl {
         if call.phase == Phase::CallbackWaiting {
             call.phase = Phase::DialingCustomer;
             let number = call.callback_number.clone().unwrap_or_default();
+            let leg = call.legs.len() as u32;
+            call.legs.push(LegRecord {
+                contact: id.clone(),
+                tenant: call.record.tenant.clone(),
+                leg,
+                role: "callback".into(),
+                party: Some(number.clone()),
+                started_at: wall,
+                answered_at: None,
+                ended_at: None,
+                end_cause: None,
+            });
             self.orders.push_back(Order::DialCustomer {
                 contact: id.clone(),
                 number,

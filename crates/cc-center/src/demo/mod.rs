@@ -5,6 +5,10 @@
 //! installed, and otherwise made of tone patterns, one distinct pattern per prompt, so
 //! the demo runs on a machine with neither.
 
+mod run;
+
+pub use run::{DemoOptions, DemoReport, run};
+
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

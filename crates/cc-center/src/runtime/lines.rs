@@ -45,8 +45,6 @@ pub(crate) struct Line {
     pub(crate) answer_sdp: Option<Bytes>,
     /// A prompt is playing whose end the flow waits for.
     pub(crate) prompt_pending: bool,
-    /// Something plays (prompt or music) that a new prompt or a bridge must stop first.
-    pub(crate) playing: bool,
     pub(crate) agent: Option<(AgentId, Peer)>,
     pub(crate) outside: Option<(Role, Peer)>,
     pub(crate) recording: Option<Recording>,

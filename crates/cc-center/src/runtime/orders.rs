@@ -104,15 +104,12 @@ impl Runtime {
                 let Some(m) = line.caller_media.as_ref() else {
                     return;
                 };
-                if line.playing {
-                    let _ = m.stop_play();
-                }
+                // Whatever plays (music on hold, an interrupted prompt) gives way; stopping
+                // an idle player is a no-op.
+                let _ = m.stop_play();
                 let items = play_items(items, &language);
                 match m.play(items) {
-                    Ok(()) => {
-                        line.playing = true;
-                        line.prompt_pending = true;
-                    }
+                    Ok(()) => line.prompt_pending = true,
                     Err(e) => {
                         // A missing prompt is the configuration's fault; the flow goes on.
                         tracing::warn!(error = %e, %contact, "cannot play");
@@ -129,11 +126,11 @@ impl Runtime {
                 if let Some(line) = self.lines.get_mut(&contact)
                     && let Some(m) = line.caller_media.as_ref()
                 {
-                    if line.playing {
-                        let _ = m.stop_play();
-                    }
+                    let _ = m.stop_play();
                     line.prompt_pending = false;
-                    line.playing = m.play([PlayItem::MusicOnHold { language, key }]).is_ok();
+                    if let Err(e) = m.play([PlayItem::MusicOnHold { language, key }]) {
+                        tracing::warn!(error = %e, %contact, "cannot play music on hold");
+                    }
                 }
             }
             Order::StopPlay { contact } => {
@@ -172,7 +169,6 @@ impl Runtime {
                         tracing::warn!(error = %e, %contact, "cannot bridge");
                     }
                 }
-                line.playing = false;
                 line.prompt_pending = false;
             }
             Order::Record {
@@ -284,12 +280,12 @@ impl Runtime {
                     .as_ref()
                     .and_then(|q| self.sl_ms.get(q.as_str()).copied())
                     .unwrap_or(20_000);
-                self.summary.all.add(&record, sl);
+                self.summary.all.add(&record, &legs, sl);
                 self.summary
                     .tenants
                     .entry(record.tenant.to_string())
                     .or_default()
-                    .add(&record, sl);
+                    .add(&record, &legs, sl);
                 let _ = self.store_tx.send(writer::Job::Record(record, legs));
             }
         }

@@ -116,7 +116,6 @@ impl Runtime {
                         caller_user: user_of(from).to_owned(),
                         answer_sdp: Some(answer),
                         prompt_pending: false,
-                        playing: false,
                         agent: None,
                         outside: None,
                         recording: None,
@@ -162,7 +161,6 @@ impl Runtime {
             Role::Outside => {
                 if let (Some(a), Some((_, b))) = (&line.caller_media, &line.outside) {
                     let _ = a.stop_play();
-                    line.playing = false;
                     if let Err(e) = self.media.bridge(a, &b.media).await {
                         tracing::warn!(error = %e, %contact, "cannot bridge the transfer");
                     }
@@ -290,11 +288,11 @@ impl Runtime {
                 self.control.caller_digit(now, &contact, digit);
             }
             (Role::Caller, SessionEvent::PlayFinished { interrupted }) => {
-                if let Some(line) = self.lines.get_mut(&contact) {
-                    line.playing = false;
-                    if !interrupted && std::mem::take(&mut line.prompt_pending) {
-                        self.control.play_done(now, &contact);
-                    }
+                if let Some(line) = self.lines.get_mut(&contact)
+                    && !interrupted
+                    && std::mem::take(&mut line.prompt_pending)
+                {
+                    self.control.play_done(now, &contact);
                 }
             }
             (Role::Caller, SessionEvent::RtpTimeout) => {

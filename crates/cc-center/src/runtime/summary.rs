@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use cc_core::{ContactRecord, Disposition};
 use serde::Serialize;
 
+use crate::store::LegRecord;
+
 /// Totals since the center started, per tenant and overall.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {
@@ -18,7 +20,7 @@ pub struct Totals {
     pub ivr_only: u64,
     /// Calls sent outside (overflow to a partner, transfers).
     pub overflowed: u64,
-    /// Callbacks requested.
+    /// Callbacks dialled back to the customer.
     pub callbacks: u64,
     /// Answered within their queue's service-level threshold.
     pub answered_in_sl: u64,
@@ -29,8 +31,12 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Adds a finished contact; `sl_ms` is its queue's service-level threshold.
-    pub fn add(&mut self, record: &ContactRecord, sl_ms: u64) {
+    /// Adds a finished contact and its legs; `sl_ms` is its queue's service-level
+    /// threshold.
+    pub fn add(&mut self, record: &ContactRecord, legs: &[LegRecord], sl_ms: u64) {
+        if legs.iter().any(|l| l.role == "callback") {
+            self.callbacks += 1;
+        }
         if record.queue.is_some() {
             self.offered += 1;
         }
@@ -46,7 +52,6 @@ impl Totals {
             }
             Some(Disposition::Abandoned { .. }) if record.queue.is_some() => self.abandoned += 1,
             Some(Disposition::Overflowed { .. }) => self.overflowed += 1,
-            Some(Disposition::Callback { .. }) => self.callbacks += 1,
             _ if record.queue.is_none() => self.ivr_only += 1,
             _ => {}
         }
