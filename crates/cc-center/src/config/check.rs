@@ -102,6 +102,12 @@ impl CenterConfig {
             );
         }
         self.check_network(&mut p);
+        if self.sip.digest.is_empty() {
+            p.error(
+                "sip.digest",
+                "name at least one algorithm: \"sha-256\" or \"md5\"",
+            );
+        }
 
         let mut dids = BTreeSet::new();
         for (i, n) in self.numbers.iter().enumerate() {

@@ -62,6 +62,26 @@ pub struct SipSection {
     /// The domain (and digest realm) agents register to, unless a tenant sets its own.
     #[serde(default = "default_domain")]
     pub domain: String,
+    /// Digest algorithms offered to registering phones, most preferred first (RFC 7616):
+    /// `sha-256`, `md5`. Phones that answer only the first challenge (SIPp) need `md5`
+    /// first.
+    #[serde(default = "default_digest")]
+    pub digest: Vec<DigestAlgorithm>,
+}
+
+/// A digest algorithm for registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DigestAlgorithm {
+    /// SHA-256 (RFC 7616).
+    #[serde(rename = "sha-256")]
+    Sha256,
+    /// MD5 (RFC 2617).
+    #[serde(rename = "md5")]
+    Md5,
+}
+
+fn default_digest() -> Vec<DigestAlgorithm> {
+    vec![DigestAlgorithm::Sha256, DigestAlgorithm::Md5]
 }
 
 fn default_sip_listen() -> SocketAddr {
@@ -77,6 +97,7 @@ impl Default for SipSection {
             listen: default_sip_listen(),
             tcp: false,
             domain: default_domain(),
+            digest: default_digest(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub(crate) enum Request {
     },
     Snapshot(oneshot::Sender<Snapshot>),
     Contacts(TenantId, oneshot::Sender<Vec<ContactId>>),
+    Registrations(String, oneshot::Sender<Vec<String>>),
     Stop(Duration, oneshot::Sender<()>),
 }
 
@@ -158,6 +159,17 @@ impl CenterHandle {
         rx.await.map_err(|_| Stopped)
     }
 
+    /// The contacts registered for an agent's SIP user (`user`, resolved in the center's
+    /// domain), as the registrar holds them now.
+    pub async fn registrations(&self, user: &str) -> Result<Vec<String>, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Registrations(user.to_owned(), reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
     /// Stops gracefully: new calls are refused at once, live calls may finish for `drain`,
     /// then are ended; returns when the center has stopped and every record is written
     /// (await [`Center::wait`](super::Center::wait) for the totals).
@@ -170,7 +182,7 @@ impl CenterHandle {
 }
 
 impl Runtime {
-    pub(crate) fn on_api(&mut self, request: Request) {
+    pub(crate) async fn on_api(&mut self, request: Request) {
         let now = Instant::now();
         match request {
             Request::Agent { agent, change, reply } => {
@@ -200,6 +212,10 @@ impl Runtime {
             }
             Request::Contacts(tenant, reply) => {
                 let _ = reply.send(self.control.contacts_of(&tenant));
+            }
+            Request::Registrations(user, reply) => {
+                let aor = format!("sip:{user}@{}", self.config.sip.domain);
+                let _ = reply.send(self.sip.lookup(&aor).await.unwrap_or_default());
             }
             Request::Stop(drain, reply) => match &mut self.stopping {
                 Some((_, waiters)) => waiters.push(reply),

@@ -28,12 +28,13 @@ use cc_core::{ContactId, Timestamp};
 use cc_media::engine::{EngineConfig, MediaEngine, SessionEvent};
 use cc_media::player::prompt::PromptSet;
 use cc_media::recorder::LocalStore;
+use cc_sip::auth::{Algorithm, DigestServer};
 use cc_sip::registrar::{Registrar, RegistrarConfig};
 use cc_sip::transport::{Endpoint, EndpointConfig, EndpointHandle};
 use cc_sip::ua::{LegId, UaEvent};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::CenterConfig;
+use crate::config::{CenterConfig, DigestAlgorithm};
 use crate::control::CallControl;
 use crate::store::Store;
 use lines::{Line, Role};
@@ -100,7 +101,18 @@ impl Center {
         let secret: [u8; 16] = std::array::from_fn(|i| {
             (epoch.elapsed().subsec_nanos() >> (i % 4)) as u8 ^ (i as u8).wrapping_mul(97)
         });
-        let registrar = Registrar::new(&config.sip.domain, &secret, epoch, RegistrarConfig::default());
+        let algorithms: Vec<Algorithm> = config
+            .sip
+            .digest
+            .iter()
+            .map(|a| match a {
+                DigestAlgorithm::Sha256 => Algorithm::Sha256,
+                DigestAlgorithm::Md5 => Algorithm::Md5,
+            })
+            .collect();
+        let digest = DigestServer::new(&config.sip.domain, &secret, epoch).with_algorithms(&algorithms);
+        let registrar = Registrar::new(&config.sip.domain, &secret, epoch, RegistrarConfig::default())
+            .with_digest(digest);
         let mut sip_config = EndpointConfig::new(config.sip.listen)
             .with_registrar(registrar, move |user: &str| passwords.get(user).cloned());
         if config.sip.tcp {
@@ -217,7 +229,7 @@ impl Runtime {
                     None => break,
                 },
                 Some(input) = inputs.recv() => self.on_input(input).await,
-                Some(request) = api.recv() => self.on_api(request),
+                Some(request) = api.recv() => self.on_api(request).await,
                 () = sleep => {
                     let now = Instant::now();
                     self.control.handle_timeout(now);
