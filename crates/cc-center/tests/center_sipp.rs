@@ -3,6 +3,7 @@
 //! (SIPp's own `dtmf_2833_1.pcap`) and talks. The record, the legs and a stereo recording
 //! with audio on both channels end up in SQLite and on disk; the agent is ready again.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -98,7 +99,7 @@ async fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
     for xml in ["agent_answer.xml", "agent_register.xml", "caller.xml"] {
         let errors = std::env::temp_dir().join(format!("ccsdk-{}-{xml}.errors", std::process::id()));
         if let Ok(e) = std::fs::read_to_string(&errors) {
-            text.push_str(&format!("\n{xml} errors:\n{e}"));
+            let _ = write!(text, "\n{xml} errors:\n{e}");
         }
     }
     let tail = text
