@@ -11,6 +11,7 @@ mod api;
 mod lines;
 pub(crate) mod media;
 mod orders;
+mod recover;
 mod sip_events;
 mod summary;
 mod writer;
@@ -133,6 +134,17 @@ impl Center {
         let media = MediaEngine::start(engine_config)?;
 
         let (store_tx, store_rx) = mpsc::unbounded_channel();
+        for entry in recover::recover(&recordings_dir) {
+            tracing::warn!(path = %entry.path, duration_ms = entry.duration_ms, "recovered a recording a crash left unfinished");
+            let _ = store_tx.send(writer::Job::Audit {
+                tenant: Some(entry.tenant.clone()),
+                at: Timestamp::now(),
+                actor: "ccd".to_owned(),
+                action: "recording_recovered".to_owned(),
+                detail: entry.recording.to_string(),
+            });
+            let _ = store_tx.send(writer::Job::Recording(entry));
+        }
         let writer = tokio::spawn(writer::run(store, store_rx));
         let (api_tx, api_rx) = mpsc::channel(64);
         let (input_tx, input_rx) = mpsc::unbounded_channel();
