@@ -2,6 +2,7 @@
 //! current every half second. At start they become `.wav` files in the index, marked
 //! `recovered`, so no conversation that was recorded is lost from view.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use cc_core::{ContactId, RecordingId, TenantId, Timestamp};
@@ -62,8 +63,10 @@ fn finalize(part: &Path, done: &Path, tenant: &TenantId) -> Result<RecordingEntr
     let bytes = std::fs::read(done).map_err(|e| e.to_string())?;
     let sha256 = Sha256::digest(&bytes)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
     let started_at = std::fs::metadata(done)
         .and_then(|m| m.modified())
         .ok()
