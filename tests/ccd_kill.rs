@@ -47,7 +47,7 @@ fn write_config(dir: &Path, sip_port: u16, short: &str, long: &str) -> PathBuf {
 
 /// Starts `ccd run` and waits (bounded) for its "center running" log line.
 async fn start_ccd(config: &Path, log: &Path) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_ccd"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccd"))
         .arg("run")
         .arg(config)
         .stdout(Stdio::null())
