@@ -63,6 +63,8 @@ async fn start_ccd(config: &Path, log: &Path) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!(
         "ccd did not start:\n{}",
         std::fs::read_to_string(log).unwrap_or_default()
