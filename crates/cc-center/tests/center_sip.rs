@@ -104,6 +104,7 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         let config = config(dir.path(), &[("1001", agent.contact.clone())], (33_200, 33_399));
         let center = Center::start(config).await.unwrap();
         let handle = center.handle();
+        let mut events = handle.subscribe();
 
         let mut caller = SimCaller::new("13800138000", LOCAL, phones.clone())
             .await
@@ -121,6 +122,26 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
 
         handle.stop(Duration::from_secs(2)).await;
         let summary = center.wait().await;
+        // Events came numbered, with the agent's states and the contact's end.
+        let mut seen = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            seen.push(serde_json::to_value(&e).unwrap());
+        }
+        let seqs: Vec<u64> = seen.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seen:#?}");
+        let statuses: Vec<&str> = seen
+            .iter()
+            .filter(|e| e["event"] == "agent")
+            .map(|e| e["status"].as_str().unwrap())
+            .collect();
+        assert!(
+            statuses.contains(&"busy") && statuses.contains(&"reserved"),
+            "{statuses:?}"
+        );
+        let ended: Vec<_> = seen.iter().filter(|e| e["event"] == "contact_ended").collect();
+        assert_eq!(ended.len(), 1, "{seen:#?}");
+        assert_eq!(ended[0]["disposition"], "answered");
+        assert_eq!(ended[0]["tenant"], "acme");
         assert_eq!(summary.all.offered, 1, "{summary:?}");
         assert_eq!(summary.all.answered, 1, "{summary:?}");
         assert_eq!(summary.recordings.len(), 1, "{summary:?}");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use cc_core::{AgentId, ContactId, TenantId};
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{Runtime, Summary};
 
@@ -66,6 +66,7 @@ pub struct Snapshot {
 #[derive(Clone)]
 pub struct CenterHandle {
     tx: mpsc::Sender<Request>,
+    events: broadcast::Sender<super::CenterEvent>,
     sip: SocketAddr,
     database: PathBuf,
     recordings: PathBuf,
@@ -79,16 +80,25 @@ pub struct Stopped;
 impl CenterHandle {
     pub(crate) fn new(
         tx: mpsc::Sender<Request>,
+        events: broadcast::Sender<super::CenterEvent>,
         sip: SocketAddr,
         database: PathBuf,
         recordings: PathBuf,
     ) -> Self {
         Self {
             tx,
+            events,
             sip,
             database,
             recordings,
         }
+    }
+
+    /// Events from now on: agent status changes, contacts that ended, registrations.
+    /// A subscriber that falls more than 1,024 events behind misses the oldest (see
+    /// [`CenterEvent::seq`](super::CenterEvent::seq)).
+    pub fn subscribe(&self) -> broadcast::Receiver<super::CenterEvent> {
+        self.events.subscribe()
     }
 
     /// The SIP address the center listens on.

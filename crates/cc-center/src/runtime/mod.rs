@@ -8,6 +8,7 @@
 //! agents in and out, reads live statistics and stops the center gracefully.
 
 mod api;
+mod events;
 mod lines;
 pub(crate) mod media;
 mod orders;
@@ -17,6 +18,7 @@ mod summary;
 mod writer;
 
 pub use api::{CenterHandle, QueueView, Snapshot};
+pub use events::{CenterEvent, EventKind};
 pub use summary::{Summary, Totals};
 
 use std::collections::HashMap;
@@ -151,6 +153,8 @@ impl Center {
         let now = Instant::now();
         let control = CallControl::new(&config, engines, now, Timestamp::now());
         let sip_addr = sip.local_addr();
+        let publisher = events::Publisher::new();
+        let event_tx = publisher.sender();
         let sl_ms = config
             .queues
             .iter()
@@ -175,6 +179,7 @@ impl Center {
             summary: Summary::default(),
             sl_ms,
             session_seq: 0,
+            publisher,
         };
         let task = tokio::spawn(async move {
             let summary = runtime.run(sip_events, input_rx, api_rx).await;
@@ -182,7 +187,7 @@ impl Center {
             summary
         });
         Ok(Self {
-            handle: CenterHandle::new(api_tx, sip_addr, db_path, recordings_dir),
+            handle: CenterHandle::new(api_tx, event_tx, sip_addr, db_path, recordings_dir),
             task,
         })
     }
@@ -215,6 +220,7 @@ struct Runtime {
     summary: Summary,
     sl_ms: HashMap<String, u64>,
     session_seq: u64,
+    publisher: events::Publisher,
 }
 
 impl Runtime {
@@ -278,6 +284,18 @@ impl Runtime {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
+                let tenant = match a.tenants.as_slice() {
+                    [one] => Some(one.to_string()),
+                    _ => None,
+                };
+                self.publisher.publish(
+                    tenant,
+                    events::EventKind::Agent {
+                        agent: a.agent.to_string(),
+                        status: state.clone(),
+                        reason: reason.clone(),
+                    },
+                );
                 let _ = self.store_tx.send(writer::Job::AgentState {
                     agent: a.agent.to_string(),
                     state,

@@ -286,6 +286,25 @@ impl Runtime {
                     .entry(record.tenant.to_string())
                     .or_default()
                     .add(&record, &legs, sl);
+                self.publisher.publish(
+                    Some(record.tenant.to_string()),
+                    super::events::EventKind::ContactEnded {
+                        contact: record.contact.to_string(),
+                        queue: record.queue.as_ref().map(ToString::to_string),
+                        agent: record.agent.as_ref().map(ToString::to_string),
+                        disposition: record
+                            .disposition
+                            .as_ref()
+                            .and_then(|d| serde_json::to_value(d).ok())
+                            .and_then(|v| {
+                                v.get("kind")
+                                    .or(Some(&v))
+                                    .and_then(|k| k.as_str().map(str::to_owned))
+                            })
+                            .unwrap_or_else(|| "unknown".to_owned()),
+                        wait_ms: record.wait_ms(),
+                    },
+                );
                 let _ = self.store_tx.send(writer::Job::Record(record, legs));
             }
         }

@@ -57,6 +57,8 @@ impl Runtime {
             }
             UaEvent::Registered { aor, contact } => {
                 tracing::info!(%aor, %contact, "phone registered");
+                self.publisher
+                    .publish(None, super::events::EventKind::Registered { aor, contact });
             }
             UaEvent::Unregistered { aor, contact } => {
                 tracing::info!(%aor, %contact, "phone unregistered");
