@@ -202,3 +202,53 @@ async fn after_hours_callers_leave_a_voicemail() {
     .await
     .expect("within a minute");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_seat_is_reached_on_its_mobile_over_the_trunk() {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let dir = tempfile::tempdir().unwrap();
+        let phones = MediaEngine::start(EngineConfig {
+            workers: 1,
+            ..EngineConfig::new(LOCAL, 37_600, 37_799)
+        })
+        .unwrap();
+        // The carrier's gateway: whatever number the center dials there, this phone answers.
+        let carrier_phone = SimAgent::spawn("gw", LOCAL, phones.clone(), AgentBehavior { talk_for: Duration::from_secs(2), ..AgentBehavior::default() })
+            .await
+            .unwrap();
+        let gateway = carrier_phone.contact.rsplit_once('@').unwrap().1.to_owned();
+        std::fs::write(dir.path().join("f.flow"), "flow f\nmain {\n    enqueue \"sales\" timeout 30s else { hangup }\n    hangup\n}\n").unwrap();
+        let text = format!(
+            "[center]\ndata_dir = \"data\"\n[sip]\nlisten = \"127.0.0.1:0\"\n\
+             [rtp]\nport_min = 37800\nport_max = 37999\nworkers = 1\n\
+             [[tenant]]\nid = \"acme\"\n[[number]]\ndid = \"4001\"\ntenant = \"acme\"\nflow = \"f\"\n\
+             [[flow]]\nid = \"f\"\nfile = \"f.flow\"\ntenant = \"acme\"\n\
+             [[trunk]]\nid = \"carrier\"\nhost = \"{gateway}\"\n\
+             [[queue]]\nid = \"sales\"\ntenant = \"acme\"\n\
+             [[agent]]\nid = \"7001\"\npstn = \"13900001111\"\ntrunk = \"carrier\"\ntenants = {{ acme = {{}} }}\nauto_login = true\n"
+        );
+        std::fs::write(dir.path().join("center.toml"), text).unwrap();
+        let config = CenterConfig::load(&dir.path().join("center.toml")).unwrap();
+        let center = Center::start(config).await.unwrap();
+        let sip = center.handle().sip_addr();
+        let mut caller = SimCaller::new("13800000004", LOCAL, phones.clone()).await.unwrap();
+        let script = CallerScript {
+            keys: Vec::new(),
+            hang_up_after: Duration::from_secs(20),
+            pitch: 1,
+        };
+        let outcome = caller.call(sip, "4001", &script, Duration::from_secs(20)).await.unwrap();
+        assert!(matches!(outcome, CallOutcome::CenterHungUp(d) if d >= Duration::from_secs(2)), "{outcome:?}");
+        let handle = center.handle();
+        handle.stop(Duration::from_secs(2)).await;
+        center.wait().await;
+        let (records, _) = records(dir.path()).await;
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].disposition, Some(Disposition::Answered));
+        assert_eq!(records[0].agent.as_ref().map(cc_core::AgentId::as_str), Some("7001"));
+        caller.stop().await;
+        carrier_phone.stop().await;
+    })
+    .await
+    .expect("within a minute");
+}
