@@ -54,6 +54,7 @@ enum Command {
     },
     /// Run a center from a configuration file until SIGTERM or Ctrl-C (then stop
     /// gracefully: no new calls, live calls finish or are ended, records flushed).
+    /// SIGHUP reloads the file without dropping calls.
     Run {
         /// The configuration file.
         config: std::path::PathBuf,

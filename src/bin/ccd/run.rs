@@ -22,7 +22,7 @@ pub(crate) fn run(path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    runtime.block_on(async {
         let drain = config.center.drain.0;
         let center = match Center::start(config).await {
             Ok(c) => c,
@@ -33,7 +33,7 @@ pub(crate) fn run(path: &Path) -> ExitCode {
         };
         let handle = center.handle();
         tracing::info!(sip = %handle.sip_addr(), database = %handle.database().display(), "center running");
-        wait_for_stop_signal().await;
+        run_until_stopped(path, &handle).await;
         tracing::info!(
             drain_s = drain.as_secs(),
             "stopping: no new calls; live calls may finish"
@@ -48,6 +48,46 @@ pub(crate) fn run(path: &Path) -> ExitCode {
         );
         ExitCode::SUCCESS
     })
+}
+
+/// Reloads the configuration on SIGHUP until SIGTERM or SIGINT arrives.
+async fn run_until_stopped(path: &Path, handle: &ccsdk::center::runtime::CenterHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut hup) = signal(SignalKind::hangup()) {
+            loop {
+                tokio::select! {
+                    () = wait_for_stop_signal() => return,
+                    _ = hup.recv() => reload(path, handle).await,
+                }
+            }
+        }
+    }
+    wait_for_stop_signal().await;
+}
+
+async fn reload(path: &Path, handle: &ccsdk::center::runtime::CenterHandle) {
+    let config = match CenterConfig::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "reload refused; the running configuration stays");
+            return;
+        }
+    };
+    match handle.reload(config).await {
+        Ok(deferred) => {
+            tracing::info!("configuration reloaded; live calls continue");
+            for note in deferred {
+                tracing::warn!(%note, "not applied until a restart");
+            }
+        }
+        Err(problems) => {
+            for p in problems {
+                tracing::error!(%p, "reload refused; the running configuration stays");
+            }
+        }
+    }
 }
 
 /// SIGTERM or SIGINT (Ctrl-C).

@@ -56,6 +56,21 @@ pub(crate) fn destination(config: &CenterConfig, spec: &DestinationSpec) -> Resu
     })
 }
 
+/// The router's view of an `[[agent]]`.
+pub(crate) fn agent_profile(a: &super::AgentConfig) -> AgentProfile {
+    let mut profile = AgentProfile::new(a.id.clone());
+    for (tenant, skills) in &a.tenants {
+        profile = profile.serving(
+            tenant.clone(),
+            skills.iter().map(|(s, l)| (s.clone(), *l)).collect(),
+        );
+    }
+    if let Some(cap) = &a.capacity {
+        profile = profile.with_capacity(cap.iter().fold(Capacity::none(), |c, (ch, n)| c.with(*ch, *n)));
+    }
+    profile
+}
+
 /// The router's view of a `[[queue]]`.
 pub(crate) fn queue_config(config: &CenterConfig, q: &QueueSection) -> Result<QueueConfig, String> {
     let mut c = QueueConfig::new(q.id.clone(), q.tenant.clone());
@@ -136,17 +151,7 @@ impl CenterConfig {
                 .map_err(|e| fail(format!("queue[{i}]"), e.to_string()))?;
         }
         for (i, a) in self.agents.iter().enumerate() {
-            let mut profile = AgentProfile::new(a.id.clone());
-            for (tenant, skills) in &a.tenants {
-                profile = profile.serving(
-                    tenant.clone(),
-                    skills.iter().map(|(s, l)| (s.clone(), *l)).collect(),
-                );
-            }
-            if let Some(cap) = &a.capacity {
-                profile =
-                    profile.with_capacity(cap.iter().fold(Capacity::none(), |c, (ch, n)| c.with(*ch, *n)));
-            }
+            let profile = agent_profile(a);
             router
                 .add_agent(profile)
                 .map_err(|e| fail(format!("agent[{i}]"), e.to_string()))?;

@@ -38,7 +38,7 @@
 //! tenants = { acme = { tech = 8, "lang:zh-CN" = 9 } }
 //! ```
 
-mod build;
+pub(crate) mod build;
 pub mod check;
 mod duration;
 mod sections;

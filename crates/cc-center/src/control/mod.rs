@@ -11,6 +11,7 @@
 mod call;
 mod order;
 mod react;
+mod reload;
 
 pub use order::{AgentTarget, Order, Refusal};
 
@@ -28,6 +29,7 @@ use cc_ivr::{Event, Program, Resources, Session, SessionContext};
 use crate::config::{CenterConfig, Engines, HookConfig, RecordingSection};
 use crate::store::LegRecord;
 use call::{Call, Phase};
+use reload::Tables;
 
 /// Where an access number leads.
 #[derive(Debug, Clone)]
@@ -66,64 +68,18 @@ impl CallControl {
     /// `auto_login` are logged in and ready at `now`; `wall` is the wall-clock time at
     /// `now`.
     pub fn new(config: &CenterConfig, engines: Engines, now: Instant, wall: Timestamp) -> Self {
-        let default_language = config
-            .prompts
-            .default_language
-            .clone()
-            .unwrap_or_else(|| "zh-CN".to_owned());
-        let numbers = config
-            .numbers
-            .iter()
-            .map(|n| {
-                let route = NumberRoute {
-                    tenant: n.tenant.clone(),
-                    flow: n.flow.clone(),
-                    language: n.language.clone().unwrap_or_else(|| default_language.clone()),
-                    language_chosen: n.language.is_some(),
-                };
-                (n.did.clone(), route)
-            })
-            .collect();
-        let seats = config
-            .agents
-            .iter()
-            .map(|a| {
-                let target = match (&a.pstn, &a.trunk) {
-                    (Some(number), Some(trunk)) => AgentTarget::Pstn {
-                        number: number.clone(),
-                        trunk: trunk.clone(),
-                    },
-                    _ => AgentTarget::Registered {
-                        user: a.sip_user().to_owned(),
-                        fixed: a.contact.clone(),
-                    },
-                };
-                (a.id.clone(), target)
-            })
-            .collect();
+        let tables = Tables::of(config);
         let mut control = Self {
             router: engines.router,
             programs: engines.programs,
             resources: engines.resources,
-            numbers,
-            hooks: config.hooks.iter().map(|h| (h.id.clone(), h.clone())).collect(),
-            externals: config
-                .externals
-                .iter()
-                .map(|e| (e.id.clone(), e.uri.clone()))
-                .collect(),
-            mailboxes: config
-                .mailboxes
-                .iter()
-                .map(|m| (m.id.clone(), m.tenant.clone()))
-                .collect(),
-            queue_tenants: config
-                .queues
-                .iter()
-                .map(|q| (q.id.clone(), q.tenant.clone()))
-                .collect(),
-            seats,
-            recording: config.recording.clone(),
+            numbers: tables.numbers,
+            hooks: tables.hooks,
+            externals: tables.externals,
+            mailboxes: tables.mailboxes,
+            queue_tenants: tables.queue_tenants,
+            seats: tables.seats,
+            recording: tables.recording,
             calls: HashMap::new(),
             deadlines: BTreeSet::new(),
             dirty: Vec::new(),

@@ -357,3 +357,52 @@ fn many_calls_settle_with_every_agent_free_again() {
         );
     }
 }
+
+#[test]
+fn reloading_adds_numbers_and_agents_without_touching_a_live_call() {
+    let mut sim = Sim::demo();
+    let live = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    let first = rung(&sim.press(&live, '1'))[0].clone();
+
+    // A new access number on the ACME flow and a new agent, written into the demo's file.
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = crate::demo::write(dir.path()).unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\n[[number]]\ndid = \"4001000009\"\ntenant = \"acme\"\nflow = \"acme_hotline\"\n");
+    text.push_str("\n[[agent]]\nid = \"1009\"\npassword = \"x\"\ntenants = { acme = { sales = 9 } }\nauto_login = true\n");
+    std::fs::write(&path, text).unwrap();
+    let config = CenterConfig::load(&path).unwrap();
+    let engines = config.engines().unwrap();
+    let deferred = sim.cc.reload(&config, engines, sim.now);
+    assert!(deferred.is_empty(), "{deferred:?}");
+
+    // The live call goes on where it was.
+    sim.cc.agent_answered(sim.now, &live, &first);
+    assert!(matches!(sim.drain()[0], Order::Bridge { .. }));
+    // The new number answers.
+    let c = sim.cc.incoming(sim.now, "4001000009", CALLER).unwrap();
+    sim.drain();
+    assert!(!rung(&sim.press(&c, '1')).is_empty());
+    // Removing a queue is deferred to a restart, not done under live calls.
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "id = \"globex_care\"\ntenant = \"globex\"\nstrategy",
+        "id = \"globex_care2\"\ntenant = \"globex\"\nstrategy",
+    );
+    let text = text.replace("enqueue \"globex_care\"", "enqueue \"globex_care2\"");
+    std::fs::write(&path, &text).unwrap();
+    std::fs::write(
+        dir.path().join("globex_care.flow"),
+        crate::demo::FLOWS[1]
+            .1
+            .replace("\"globex_care\"", "\"globex_care2\""),
+    )
+    .unwrap();
+    let config = CenterConfig::load(&path).unwrap();
+    let engines = config.engines().unwrap();
+    let deferred = sim.cc.reload(&config, engines, sim.now);
+    assert!(
+        deferred.iter().any(|d| d.contains("globex_care was removed")),
+        "{deferred:?}"
+    );
+}

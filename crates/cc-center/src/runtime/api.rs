@@ -20,6 +20,10 @@ pub(crate) enum Request {
     Snapshot(oneshot::Sender<Snapshot>),
     Contacts(TenantId, oneshot::Sender<Vec<ContactId>>),
     Registrations(String, oneshot::Sender<Vec<String>>),
+    Reload(
+        Box<crate::config::CenterConfig>,
+        oneshot::Sender<Result<Vec<String>, Vec<crate::config::Problem>>>,
+    ),
     Stop(Duration, oneshot::Sender<()>),
 }
 
@@ -180,6 +184,29 @@ impl CenterHandle {
         rx.await.map_err(|_| Stopped)
     }
 
+    /// Applies a changed configuration without dropping calls (see
+    /// [`CallControl::reload`](crate::control::CallControl::reload)). Refused with every
+    /// problem when the new configuration has errors; otherwise returns what must wait
+    /// for a restart (SIP and RTP addresses, removed queues and agents...).
+    pub async fn reload(
+        &self,
+        config: crate::config::CenterConfig,
+    ) -> Result<Vec<String>, Vec<crate::config::Problem>> {
+        let (reply, rx) = oneshot::channel();
+        let stopped = || {
+            vec![crate::config::Problem {
+                severity: cc_ivr::Severity::Error,
+                place: "center".into(),
+                message: Stopped.to_string(),
+            }]
+        };
+        self.tx
+            .send(Request::Reload(Box::new(config), reply))
+            .await
+            .map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
     /// Stops gracefully: new calls are refused at once, live calls may finish for `drain`,
     /// then are ended; returns when the center has stopped and every record is written
     /// (await [`Center::wait`](super::Center::wait) for the totals).
@@ -223,6 +250,9 @@ impl Runtime {
             Request::Contacts(tenant, reply) => {
                 let _ = reply.send(self.control.contacts_of(&tenant));
             }
+            Request::Reload(config, reply) => {
+                let _ = reply.send(self.reload(*config, now));
+            }
             Request::Registrations(user, reply) => {
                 let aor = format!("sip:{user}@{}", self.config.sip.domain);
                 let _ = reply.send(self.sip.lookup(&aor).await.unwrap_or_default());
@@ -232,6 +262,50 @@ impl Runtime {
                 None => self.stopping = Some((now + drain, vec![reply])),
             },
         }
+    }
+
+    fn reload(
+        &mut self,
+        config: crate::config::CenterConfig,
+        now: Instant,
+    ) -> Result<Vec<String>, Vec<crate::config::Problem>> {
+        let engines = config.engines()?;
+        let mut deferred = self.control.reload(&config, engines, now);
+        let old = &self.config;
+        if config.sip.listen != old.sip.listen
+            || config.sip.tcp != old.sip.tcp
+            || config.sip.domain != old.sip.domain
+        {
+            deferred.push("[sip] changes wait for a restart".to_owned());
+        }
+        if config.rtp.bind != old.rtp.bind
+            || config.rtp.port_min != old.rtp.port_min
+            || config.rtp.port_max != old.rtp.port_max
+        {
+            deferred.push("[rtp] changes wait for a restart".to_owned());
+        }
+        if config.data_dir() != old.data_dir() || config.center.storage != old.center.storage {
+            deferred.push("data_dir and storage changes wait for a restart".to_owned());
+        }
+        self.sl_ms = config
+            .queues
+            .iter()
+            .map(|q| {
+                (
+                    q.id.to_string(),
+                    q.service_level.map_or(20_000, |s| s.0.as_millis() as u64),
+                )
+            })
+            .collect();
+        let _ = self.store_tx.send(super::writer::Job::Audit {
+            tenant: None,
+            at: cc_core::Timestamp::now(),
+            actor: "api".to_owned(),
+            action: "reload".to_owned(),
+            detail: deferred.join("; "),
+        });
+        self.config = std::sync::Arc::new(config);
+        Ok(deferred)
     }
 
     fn snapshot(&self, now: Instant) -> Snapshot {
