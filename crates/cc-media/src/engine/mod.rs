@@ -55,11 +55,14 @@
 //!
 //! # Socket I/O
 //!
-//! Each datagram is one `recvfrom` and one `sendto`. Batched I/O (`recvmmsg`/`sendmmsg`,
-//! GRO/GSO, as `quinn-udp` offers) was left out: a relay leg receives from one peer and
-//! sends to another, so a batch of received packets turns into single sends on another
-//! socket, and at call rates (50 packets/s per leg) a socket rarely holds more than one
-//! datagram when it is read. The `rtp_relay` bench gives the figure this design reaches.
+//! RTP sockets are read with `quinn-udp`: one `recvmmsg` takes up to 32 datagrams (and
+//! GRO bundles, where the kernel coalesced a flow's datagrams, are split at their stride),
+//! into one set of buffers per worker. Each relayed packet is rewritten in place in that
+//! buffer and sent with one `sendto` from the peer's socket. Measured with the `rtp_relay`
+//! bench (one bridged PCMU pair on one worker, loopback, 64 packets in flight): the worker
+//! thread spent 1.18 s of CPU per 500,000 packets reading one datagram per `recvfrom`,
+//! and 0.67 s with `recvmmsg`, so batched receive stays. `socket2` raises each RTP socket's
+//! receive buffer to 1 MiB (within the kernel's `rmem_max`) to ride out bursts.
 //!
 //! # Audio rate
 //!

@@ -39,8 +39,14 @@ const TICK: Duration = Duration::from_millis(20);
 const MAX_LAG: Duration = Duration::from_millis(100);
 /// The longest a worker sleeps without looking at its timers.
 const MAX_SLEEP: Duration = Duration::from_millis(250);
-/// Largest datagram handled (bigger ones are truncated by the kernel and counted bad).
+/// Largest datagram sent.
 const MAX_DATAGRAM: usize = 2048;
+/// Datagrams (or GRO bundles) read by one `recvmmsg`.
+const BATCH: usize = quinn_udp::BATCH_SIZE;
+/// Room for one received GRO bundle: the kernel coalesces at most 64 KiB.
+const SLOT: usize = 1 << 16;
+/// Receive buffer asked of the kernel for each RTP socket (it caps it at `rmem_max`).
+const RECV_BUFFER: usize = 1 << 20;
 /// Most 8 kHz samples one packet decodes to (120 ms).
 const MAX_PCM: usize = 960;
 /// Largest encoded payload (an Opus packet).
@@ -252,6 +258,8 @@ pub(crate) struct Session {
     // returns to the pool.
     rtp: UdpSocket,
     rtcp: UdpSocket,
+    /// Batched receive on `rtp`.
+    udp: quinn_udp::UdpSocketState,
     _lease: PortLease,
     symmetric: bool,
     rtp_timeout: Duration,
@@ -299,12 +307,20 @@ impl Session {
         };
         nonblocking(&rtp)?;
         nonblocking(&rtcp)?;
+        let udp = quinn_udp::UdpSocketState::new((&rtp).into()).map_err(|source| Error::Socket {
+            what: "setting up batched receive on an RTP socket",
+            addr: rtp.local_addr().ok(),
+            source,
+        })?;
+        // Room for bursts; a failure (a kernel that refuses) leaves the default.
+        let _ = socket2::SockRef::from(&rtp).set_recv_buffer_size(RECV_BUFFER);
         let random = RandomState::new().hash_one((shared.id, Instant::now()));
         let now = Instant::now();
         Ok(Self {
             cmds,
             rtp: UdpSocket::from_std(rtp),
             rtcp: UdpSocket::from_std(rtcp),
+            udp,
             _lease: lease,
             symmetric: config.symmetric_rtp,
             rtp_timeout,
@@ -551,7 +567,9 @@ impl Session {
 
 /// The worker's reusable buffers: nothing is allocated per packet.
 struct Buffers {
-    pkt: Box<[u8; MAX_DATAGRAM]>,
+    /// [`BATCH`] receive slots of [`SLOT`] bytes.
+    batch: Box<[u8]>,
+    meta: [quinn_udp::RecvMeta; BATCH],
     out: Box<[u8; MAX_DATAGRAM]>,
     payload: Box<[u8; MAX_PAYLOAD]>,
     pcm: Box<[i16; MAX_PCM]>,
@@ -561,7 +579,8 @@ struct Buffers {
 impl Buffers {
     fn new() -> Self {
         Self {
-            pkt: Box::new([0; MAX_DATAGRAM]),
+            batch: vec![0; BATCH * SLOT].into_boxed_slice(),
+            meta: [quinn_udp::RecvMeta::default(); BATCH],
             out: Box::new([0; MAX_DATAGRAM]),
             payload: Box::new([0; MAX_PAYLOAD]),
             pcm: Box::new([0; MAX_PCM]),
@@ -701,7 +720,7 @@ impl Worker {
             return;
         };
         loop {
-            match s.rtcp.recv_from(&mut self.bufs.pkt[..]) {
+            match s.rtcp.recv_from(&mut self.bufs.batch[..]) {
                 Ok(_) => s.c.rtcp += 1,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => return,
@@ -709,31 +728,45 @@ impl Worker {
         }
     }
 
-    /// Reads the RTP socket of `slot` until it is empty (the poller is edge-triggered).
+    /// Reads the RTP socket of `slot` until it is empty (the poller is edge-triggered), up
+    /// to [`BATCH`] datagrams per system call (`recvmmsg`, and GRO bundles where the
+    /// kernel coalesced a flow's datagrams).
     fn read_rtp(&mut self, slot: usize) {
         loop {
             let Some(s) = self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
                 return;
             };
-            let (len, from) = match s.rtp.recv_from(&mut self.bufs.pkt[..]) {
+            let mut chunks = self.bufs.batch.chunks_mut(SLOT);
+            let mut iovs: [std::io::IoSliceMut<'_>; BATCH] =
+                std::array::from_fn(|_| std::io::IoSliceMut::new(chunks.next().unwrap_or_default()));
+            let got = match s.udp.recv((&s.rtp).into(), &mut iovs, &mut self.bufs.meta) {
                 Ok(got) => got,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 // WouldBlock: drained. ECONNREFUSED and the like (an ICMP error for an
                 // earlier send) say nothing about this socket's input: drained as well.
                 Err(_) => return,
             };
-            self.on_rtp(slot, from, len, Instant::now());
+            for i in 0..got.min(BATCH) {
+                let meta = self.bufs.meta[i];
+                let stride = meta.stride.max(1);
+                let mut offset = 0;
+                while offset < meta.len.min(SLOT) {
+                    let len = stride.min(meta.len - offset);
+                    self.on_rtp(slot, meta.addr, i * SLOT + offset, len, Instant::now());
+                    offset += stride;
+                }
+            }
         }
     }
 
     /// One datagram on a session's RTP port.
-    fn on_rtp(&mut self, slot: usize, from: SocketAddr, len: usize, now: Instant) {
+    fn on_rtp(&mut self, slot: usize, from: SocketAddr, start: usize, len: usize, now: Instant) {
         let route = self.route(slot);
         let Self { sessions, bufs, .. } = self;
         let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
             return;
         };
-        let data = bufs.pkt.get(..len).unwrap_or_default();
+        let data = bufs.batch.get(start..start + len).unwrap_or_default();
         // RTCP multiplexed on the RTP port (RFC 5761): packet types 200 to 204.
         if len >= 8 && data[0] >> 6 == 2 && (200..=204).contains(&data[1]) {
             s.c.rtcp += 1;
@@ -839,7 +872,7 @@ impl Worker {
                 pf.payload_type
             };
             let stamp = p.out.relay(ssrc, seq, ts, marker, now);
-            let data = bufs.pkt.get_mut(..len).unwrap_or_default();
+            let data = bufs.batch.get_mut(start..start + len).unwrap_or_default();
             if data.len() < 12 {
                 return;
             }
@@ -850,7 +883,7 @@ impl Worker {
             p.send(data);
             s.c.relayed += 1;
             if !is_event && let Some(rec) = p.recording.as_mut() {
-                let payload = bufs.pkt.get(payload_range).unwrap_or_default();
+                let payload = data.get(payload_range).unwrap_or_default();
                 if let Some(dec) = rec.out_decoder.as_mut()
                     && let Ok(n) = dec.decode(payload, &mut bufs.frame[..])
                 {
