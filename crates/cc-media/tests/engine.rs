@@ -314,9 +314,104 @@ fn pcmu_is_transcoded_to_opus_and_the_tone_survives() {
     // 20 dB above everything else the two codecs added.
     let share = tone_share(&pcm[48_000 / 5..], 1000.0, 48_000.0);
     assert!(share > 0.99, "1 kHz holds {share:.4} of the energy");
+    // And back: Opus at 48 kHz from the agent reaches the caller as PCMU.
+    let mut opus_out = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut payload = [0_u8; 1500];
+    for i in 0..50_usize {
+        let pcm: Vec<i16> = (i * 960..(i + 1) * 960)
+            .map(|n| (8000.0 * (std::f64::consts::TAU * 600.0 * n as f64 / 48_000.0).sin()) as i16)
+            .collect();
+        let len = opus_out.encode(&pcm, &mut payload).unwrap();
+        let packet = rtp(111, i as u16, 960 * i as u32, 99, i == 0, &payload[..len]);
+        agent.send_to(&packet, b.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let back = collect(&caller, 50, WAIT);
+    assert_eq!(back.len(), 50);
+    let mut pcmu = G711::new(Law::Mu);
+    let mut heard = Vec::new();
+    for packet in &back {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (0, 160));
+        let mut frame = [0_i16; 160];
+        pcmu.decode(p.payload(), &mut frame).unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    let share = tone_share(&heard[1600..], 600.0, 8000.0);
+    assert!(share > 0.99, "600 Hz holds {share:.4} of the energy");
+
     let stats = a.close().wait().unwrap();
     assert_eq!((stats.relayed, stats.transcoded), (0, 50));
-    assert_eq!(b.close().wait().unwrap().packets_sent, 50);
+    assert_eq!(stats.packets_sent, 50);
+    let stats = b.close().wait().unwrap();
+    assert_eq!((stats.packets_sent, stats.transcoded), (50, 50));
+}
+
+#[test]
+fn symmetric_rtp_learns_the_source_and_unbridge_stops_the_relay() {
+    let engine = engine(32_800, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    // The caller's SDP named an address it does not send from (NAT): learned from RTP.
+    let claimed: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    a.set_remote(claimed, PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let packets = pcmu_tone(1000.0, 10, 3);
+    caller.send_to(&packets[0].0, a.local_rtp_addr()).unwrap();
+    assert_eq!(
+        wait_event(&a, |e| matches!(e, SessionEvent::RemoteChanged { .. })),
+        Some(SessionEvent::RemoteChanged {
+            from: Some(claimed),
+            to: addr(&caller)
+        })
+    );
+    assert_eq!(collect(&agent, 1, WAIT).len(), 1);
+    // The agent's audio now reaches the caller at the learned address.
+    agent.send_to(&packets[1].0, b.local_rtp_addr()).unwrap();
+    assert_eq!(collect(&caller, 1, WAIT).len(), 1);
+
+    // A long prompt to the agent, stopped: PlayFinished says it was interrupted.
+    b.play([tone(&[440], 60_000)]).unwrap();
+    assert_eq!(collect(&agent, 3, WAIT).len(), 3);
+    b.stop_play().unwrap();
+    assert_eq!(
+        wait_event(&b, |e| matches!(e, SessionEvent::PlayFinished { .. })),
+        Some(SessionEvent::PlayFinished { interrupted: true })
+    );
+
+    // Unbridged: the caller's packets are no longer relayed.
+    engine.unbridge(&a).wait().unwrap();
+    for (packet, _) in &packets[2..] {
+        caller.send_to(packet, a.local_rtp_addr()).unwrap();
+    }
+    let stats = stats_until(&a, |s| s.packets_received >= 9);
+    assert_eq!(stats.packets_received, 9);
+    // Only the tail of the stopped prompt may still be in the agent's socket.
+    let stray = collect(&agent, 20, Duration::from_millis(300));
+    for packet in &stray {
+        let payload = RtpPacket::parse(packet).unwrap().payload().to_vec();
+        assert!(
+            packets.iter().all(|(_, p)| *p != payload),
+            "a caller packet was relayed after unbridge"
+        );
+    }
+    assert_eq!(stats.relayed, 1);
+    // Closing one leg of a bridge leaves the other working.
+    engine.bridge(&a, &b).wait().unwrap();
+    a.close().wait().unwrap();
+    assert!(matches!(
+        engine.bridge(&a, &b).wait(),
+        Err(Error::SessionClosed { .. })
+    ));
+    b.play([tone(&[440], 40)]).unwrap();
+    assert!(wait_event(&b, |e| matches!(e, SessionEvent::PlayFinished { .. })).is_some());
 }
 
 #[test]
