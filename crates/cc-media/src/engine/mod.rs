@@ -48,10 +48,12 @@
 //!
 //! # Timing
 //!
-//! Generated audio (the player, the recorder's clock) runs on absolute 20 ms deadlines from
-//! the moment playing started, so frames never drift however late a wake-up is; a worker
-//! that fell more than 100 ms behind skips ahead instead of bursting. Relayed and transcoded
-//! packets go out as they arrive.
+//! Generated audio (the player) and the recorders run on one 20 ms clock per worker: a
+//! grid of absolute deadlines (`t0 + k × 20 ms`), never `sleep(20 ms)` added up, so frames
+//! do not drift however late a wake-up is, and one wake-up serves every session of the
+//! worker. A worker that fell more than 100 ms behind skips ahead instead of bursting; an
+//! idle worker sleeps until its next RTP timeout and starts the clock afresh when something
+//! plays. Relayed and transcoded packets go out as they arrive.
 //!
 //! # Socket I/O
 //!

@@ -231,7 +231,6 @@ struct Recording {
     tx: PcmQueue,
     /// Decodes relayed packets (already in this session's codec) for the right channel.
     out_decoder: Option<Box<dyn Codec>>,
-    next_at: Instant,
 }
 
 #[derive(Default)]
@@ -272,7 +271,6 @@ pub(crate) struct Session {
     detector: Option<DtmfDetector>,
     player: Player,
     playing: bool,
-    next_frame_at: Instant,
     /// PCM waiting to be encoded into packets of this session's ptime.
     tx_fifo: PcmQueue,
     peer: Option<usize>,
@@ -338,7 +336,6 @@ impl Session {
             detector: config.inband_dtmf.then(DtmfDetector::new),
             player: Player::new(Arc::new(PromptSet::new("."))),
             playing: false,
-            next_frame_at: now,
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
             recording: None,
@@ -441,56 +438,35 @@ impl Session {
         }
     }
 
-    /// Plays the frames that are due.
-    fn play_due(&mut self, bufs: &mut Buffers, now: Instant) {
-        let mut made = 0;
-        while self.playing && self.next_frame_at <= now && made < 5 {
-            let mut frame = [0_i16; FRAME];
-            match self.player.next_frame(&mut frame) {
-                PlayState::Playing => {
-                    if self.remote.is_some() && self.format.is_some() {
-                        self.tx_fifo.push(&frame);
-                        self.flush_pcm(bufs, now);
-                    } else if let Some(rec) = self.recording.as_mut() {
-                        rec.tx.push(&frame);
-                    }
-                }
-                PlayState::Done => {
-                    self.playing = false;
-                    self.event(SessionEvent::PlayFinished { interrupted: false });
+    /// Plays one frame.
+    fn play_frame(&mut self, bufs: &mut Buffers, now: Instant) {
+        let mut frame = [0_i16; FRAME];
+        match self.player.next_frame(&mut frame) {
+            PlayState::Playing => {
+                if self.remote.is_some() && self.format.is_some() {
+                    self.tx_fifo.push(&frame);
+                    self.flush_pcm(bufs, now);
+                } else if let Some(rec) = self.recording.as_mut() {
+                    rec.tx.push(&frame);
                 }
             }
-            self.next_frame_at += TICK;
-            made += 1;
-        }
-        if self.playing && now > self.next_frame_at + MAX_LAG {
-            self.next_frame_at = now + TICK;
+            PlayState::Done => {
+                self.playing = false;
+                self.event(SessionEvent::PlayFinished { interrupted: false });
+            }
         }
     }
 
-    /// Writes the recording frames that are due.
-    fn record_due(&mut self, now: Instant) {
+    /// Writes one recording frame.
+    fn record_frame(&mut self) {
         let Some(rec) = self.recording.as_mut() else {
             return;
         };
         let mut left = [0_i16; FRAME];
         let mut right = [0_i16; FRAME];
-        let mut failed = None;
-        let mut made = 0;
-        while rec.next_at <= now && made < 5 {
-            rec.rx.pop_frame(&mut left);
-            rec.tx.pop_frame(&mut right);
-            if let Err(e) = rec.recorder.write_frame(&left, &right) {
-                failed = Some(e);
-                break;
-            }
-            rec.next_at += TICK;
-            made += 1;
-        }
-        if now > rec.next_at + MAX_LAG {
-            rec.next_at = now + TICK;
-        }
-        if let Some(e) = failed {
+        rec.rx.pop_frame(&mut left);
+        rec.tx.pop_frame(&mut right);
+        if let Err(e) = rec.recorder.write_frame(&left, &right) {
             self.recording = None;
             self.event(SessionEvent::RecordingFailed {
                 reason: e.to_string(),
@@ -523,12 +499,7 @@ impl Session {
         Ok(())
     }
 
-    fn start_recording(
-        &mut self,
-        store: Arc<dyn RecordingStore>,
-        request: RecordingRequest,
-        now: Instant,
-    ) -> Result<()> {
+    fn start_recording(&mut self, store: Arc<dyn RecordingStore>, request: RecordingRequest) -> Result<()> {
         if self.recording.is_some() {
             return Err(Error::SessionState {
                 session: self.shared.id.0,
@@ -549,7 +520,6 @@ impl Session {
             rx: PcmQueue::new(FRAME * 25),
             tx: PcmQueue::new(FRAME * 25),
             out_decoder,
-            next_at: now,
         });
         Ok(())
     }
@@ -610,6 +580,10 @@ pub(crate) struct Worker {
     by_id: HashMap<SessionId, usize>,
     bufs: Buffers,
     next_deadline: Instant,
+    /// The next tick of the 20 ms clock.
+    grid: Instant,
+    /// Whether some session played or recorded at the last tick.
+    active: bool,
 }
 
 impl Worker {
@@ -634,6 +608,8 @@ impl Worker {
                 by_id: HashMap::new(),
                 bufs: Buffers::new(),
                 next_deadline: Instant::now(),
+                grid: Instant::now(),
+                active: false,
             },
             WorkerLink {
                 tx,
@@ -686,22 +662,31 @@ impl Worker {
         self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut())
     }
 
-    /// Plays, records and checks timeouts of every session, and finds the next deadline.
+    /// Runs the worker's 20 ms clock: every session that plays gets a frame and every
+    /// recording a frame on each tick of one grid of absolute deadlines (so nothing drifts,
+    /// and waking once serves all sessions); RTP timeouts are checked. Behind by more than
+    /// [`MAX_LAG`], the grid skips ahead instead of bursting. With nothing playing or
+    /// recording, the worker sleeps until the next RTP timeout (at most [`MAX_SLEEP`]).
     fn tick(&mut self, now: Instant) {
-        let mut next = now + MAX_SLEEP;
-        for s in self.sessions.iter_mut().flatten() {
-            if s.playing {
-                s.play_due(&mut self.bufs, now);
+        // Idle until now, or too far behind: the clock starts afresh.
+        if (!self.active && self.grid < now) || now > self.grid + MAX_LAG {
+            self.grid = now;
+        }
+        while self.grid <= now {
+            for s in self.sessions.iter_mut().flatten() {
                 if s.playing {
-                    next = next.min(s.next_frame_at);
+                    s.play_frame(&mut self.bufs, now);
+                }
+                if s.recording.is_some() {
+                    s.record_frame();
                 }
             }
-            if s.recording.is_some() {
-                s.record_due(now);
-                if let Some(rec) = s.recording.as_ref() {
-                    next = next.min(rec.next_at);
-                }
-            }
+            self.grid += TICK;
+        }
+        let mut next = now + MAX_SLEEP;
+        let mut active = false;
+        for s in self.sessions.iter_mut().flatten() {
+            active |= s.playing || s.recording.is_some();
             if !s.timed_out {
                 let at = s.last_rtp_at + s.rtp_timeout;
                 if now >= at {
@@ -712,7 +697,8 @@ impl Worker {
                 }
             }
         }
-        self.next_deadline = next;
+        self.active = active;
+        self.next_deadline = if active { self.grid } else { next };
     }
 
     fn read_rtcp(&mut self, slot: usize) {
@@ -949,7 +935,6 @@ impl Worker {
             self.free.push(slot);
             return None;
         }
-        session.next_frame_at = Instant::now();
         self.by_id.insert(session.shared.id, slot);
         if slot == self.sessions.len() {
             self.sessions.push(Some(session));
@@ -1134,7 +1119,6 @@ impl Worker {
                     }
                     if !s.playing && !s.player.is_idle() {
                         s.playing = true;
-                        s.next_frame_at = now;
                     }
                     self.next_deadline = now;
                 }
@@ -1148,7 +1132,7 @@ impl Worker {
                     }
                 }
                 Command::StartRecording(store, request, reply) => {
-                    reply.send(s.start_recording(store, *request, now));
+                    reply.send(s.start_recording(store, *request));
                     self.next_deadline = now;
                 }
                 Command::PauseRecording => {
