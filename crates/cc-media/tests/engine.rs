@@ -270,9 +270,34 @@ fn relay_keeps_payloads_and_continues_the_stream_after_a_prompt() {
         assert_eq!(p.payload(), &payload[..]);
         assert_eq!(p.payload_type(), 0);
     }
+    // A burst with no pause (read in batches, sent in GSO batches): still every payload,
+    // in order, continuing the sequence.
+    let burst: Vec<(Vec<u8>, Vec<u8>)> = pcmu_tone(700.0, 100, 0xCAFE)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, payload))| {
+            let seq = 1050 + i as u16;
+            (
+                rtp(0, seq, 50_000 + 160 * (50 + i as u32), 0xCAFE, false, &payload),
+                payload,
+            )
+        })
+        .collect();
+    for (packet, _) in &burst {
+        caller.send_to(packet, a.local_rtp_addr()).unwrap();
+    }
+    let burst_out = collect(&agent, 100, WAIT);
+    assert_eq!(burst_out.len(), 100);
+    let mut last = all.last().map(RtpPacket::sequence).unwrap();
+    for (got, (_, payload)) in burst_out.iter().zip(&burst) {
+        let p = RtpPacket::parse(got).unwrap();
+        assert_eq!((p.ssrc(), p.sequence()), (ssrc, last.wrapping_add(1)));
+        assert_eq!(p.payload(), &payload[..]);
+        last = p.sequence();
+    }
     let stats = a.close().wait().unwrap();
-    assert_eq!((stats.relayed, stats.transcoded), (50, 0));
-    b.close().wait().unwrap();
+    assert_eq!((stats.relayed, stats.transcoded), (150, 0));
+    assert_eq!(b.close().wait().unwrap().packets_sent, 155);
 }
 
 #[test]

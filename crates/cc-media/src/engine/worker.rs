@@ -376,18 +376,6 @@ impl Session {
         }
     }
 
-    /// Sends one datagram to the remote, counting it.
-    fn send(&mut self, data: &[u8]) {
-        let Some(remote) = self.remote else { return };
-        match self.rtp.send_to(data, remote) {
-            Ok(n) => {
-                self.c.packets_sent += 1;
-                self.c.bytes_sent += n as u64;
-            }
-            Err(_) => self.c.send_errors += 1,
-        }
-    }
-
     /// Encodes and sends every whole packet of PCM waiting in the transmit queue.
     fn flush_pcm(&mut self, bufs: &mut Buffers, now: Instant) {
         let Some(format) = self.format.as_mut() else {
@@ -559,6 +547,106 @@ impl Buffers {
     }
 }
 
+/// Most bytes one GSO send carries (the kernel's limit for a UDP datagram it segments).
+const GSO_BYTES: usize = 65_000;
+/// Most datagrams one GSO send carries.
+const GSO_SEGMENTS: usize = 64;
+
+/// Relayed packets of one receive batch waiting to leave one session's socket for one
+/// address in a single `sendmsg` with UDP GSO (the kernel cuts it into datagrams of
+/// `segment` bytes; only the last may be shorter). Sent when the next packet does not fit
+/// (another socket, address or size) and at the end of every receive batch, so packets
+/// leave in the order they came.
+struct TxBatch {
+    buf: Box<[u8]>,
+    len: usize,
+    count: usize,
+    segment: usize,
+    slot: usize,
+    dest: SocketAddr,
+    /// The last packet was shorter than `segment`: nothing more may follow it.
+    closed: bool,
+}
+
+impl TxBatch {
+    fn new() -> Self {
+        Self {
+            buf: vec![0; GSO_BYTES].into_boxed_slice(),
+            len: 0,
+            count: 0,
+            segment: 0,
+            slot: 0,
+            dest: SocketAddr::from(([0, 0, 0, 0], 0)),
+            closed: false,
+        }
+    }
+
+    /// Queues `data` from session `slot` to `dest`, sending what was queued first if it
+    /// cannot go in the same `sendmsg`.
+    fn push(&mut self, sessions: &mut [Option<Box<Session>>], slot: usize, dest: SocketAddr, data: &[u8]) {
+        let max = sessions
+            .get(slot)
+            .and_then(|s| s.as_deref())
+            .map_or(1, |s| s.udp.max_gso_segments().min(GSO_SEGMENTS));
+        if self.count > 0
+            && (self.slot != slot
+                || self.dest != dest
+                || self.closed
+                || data.len() > self.segment
+                || self.len + data.len() > GSO_BYTES
+                || self.count >= max)
+        {
+            self.flush(sessions);
+        }
+        if self.count == 0 {
+            self.slot = slot;
+            self.dest = dest;
+            self.segment = data.len();
+        }
+        let Some(room) = self.buf.get_mut(self.len..self.len + data.len()) else {
+            return;
+        };
+        room.copy_from_slice(data);
+        self.len += data.len();
+        self.count += 1;
+        self.closed = data.len() < self.segment;
+    }
+
+    /// Sends what is queued: one GSO `sendmsg`, or one datagram at a time where GSO fails.
+    fn flush(&mut self, sessions: &mut [Option<Box<Session>>]) {
+        if self.count == 0 {
+            return;
+        }
+        let contents = self.buf.get(..self.len).unwrap_or_default();
+        if let Some(s) = sessions.get_mut(self.slot).and_then(|s| s.as_deref_mut()) {
+            let transmit = quinn_udp::Transmit {
+                destination: self.dest,
+                ecn: None,
+                contents,
+                segment_size: (self.count > 1).then_some(self.segment),
+                src_ip: None,
+            };
+            if s.udp.try_send((&s.rtp).into(), &transmit).is_ok() {
+                s.c.packets_sent += self.count as u64;
+                s.c.bytes_sent += self.len as u64;
+            } else {
+                for datagram in contents.chunks(self.segment.max(1)) {
+                    match s.rtp.send_to(datagram, self.dest) {
+                        Ok(n) => {
+                            s.c.packets_sent += 1;
+                            s.c.bytes_sent += n as u64;
+                        }
+                        Err(_) => s.c.send_errors += 1,
+                    }
+                }
+            }
+        }
+        self.len = 0;
+        self.count = 0;
+        self.closed = false;
+    }
+}
+
 /// What a received audio packet turns into at the bridge peer.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -579,6 +667,7 @@ pub(crate) struct Worker {
     free: Vec<usize>,
     by_id: HashMap<SessionId, usize>,
     bufs: Buffers,
+    tx: TxBatch,
     next_deadline: Instant,
     /// The next tick of the 20 ms clock.
     grid: Instant,
@@ -607,6 +696,7 @@ impl Worker {
                 free: Vec::new(),
                 by_id: HashMap::new(),
                 bufs: Buffers::new(),
+                tx: TxBatch::new(),
                 next_deadline: Instant::now(),
                 grid: Instant::now(),
                 active: false,
@@ -742,13 +832,16 @@ impl Worker {
                     offset += stride;
                 }
             }
+            self.tx.flush(&mut self.sessions);
         }
     }
 
     /// One datagram on a session's RTP port.
     fn on_rtp(&mut self, slot: usize, from: SocketAddr, start: usize, len: usize, now: Instant) {
         let route = self.route(slot);
-        let Self { sessions, bufs, .. } = self;
+        let Self {
+            sessions, bufs, tx, ..
+        } = self;
         let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
             return;
         };
@@ -866,8 +959,8 @@ impl Worker {
             data[2..4].copy_from_slice(&stamp.seq.to_be_bytes());
             data[4..8].copy_from_slice(&stamp.timestamp.to_be_bytes());
             data[8..12].copy_from_slice(&p.out.ssrc().to_be_bytes());
-            p.send(data);
             s.c.relayed += 1;
+            let Some(dest) = p.remote else { return };
             if !is_event && let Some(rec) = p.recording.as_mut() {
                 let payload = data.get(payload_range).unwrap_or_default();
                 if let Some(dec) = rec.out_decoder.as_mut()
@@ -876,6 +969,7 @@ impl Worker {
                     rec.tx.push(bufs.frame.get(..n).unwrap_or_default());
                 }
             }
+            tx.push(sessions, peer_slot, dest, data);
         } else if !is_event {
             // Transcode: the decoded audio joins the peer's transmit queue.
             p.tx_fifo.push(bufs.pcm.get(..decoded).unwrap_or_default());
