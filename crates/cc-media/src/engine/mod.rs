@@ -68,12 +68,14 @@
 //! socket's receive buffer to 1 MiB (within the kernel's `rmem_max`) to ride out bursts.
 //!
 //! Measured with the `rtp_relay` bench (one bridged PCMU pair on one worker, loopback, 64
-//! packets in flight, 2-core machine shared with other builds; medians of five rounds of
-//! 400,000 packets): `recvfrom` + `sendto` per packet kept the worker thread busy 1.18 s
-//! per 500,000 packets; `recvmmsg` + `sendto` relayed about 300,000 packets/s end to end;
-//! `recvmmsg` + GSO relayed about 460,000 packets/s end to end with the worker thread at
-//! one full core. At call rates (50 packets/s per leg) a socket seldom holds more than one
-//! datagram when read, and both batches degrade to single datagrams at no extra cost.
+//! packets in flight; medians of five rounds of 400,000 packets; each variant run twice,
+//! interleaved, on a 2-core machine other builds were loading): packets relayed per second
+//! of the worker thread's CPU time were 425k and 714k with `recvfrom` + `sendto` per
+//! packet, 455k and 727k with `recvmmsg` + `sendto`, and 800k both times with `recvmmsg` +
+//! GSO, which is therefore what the engine does. End to end the bench moved 250k to 460k
+//! packets/s whatever the variant: the sending and receiving test sockets, on the same two
+//! cores, were the limit. At call rates (50 packets/s per leg) a socket seldom holds more
+//! than one datagram when read, and both batches degrade to single datagrams.
 //!
 //! # Audio rate
 //!
