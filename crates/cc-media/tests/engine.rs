@@ -378,7 +378,7 @@ fn pcmu_is_transcoded_to_opus_and_the_tone_survives() {
 
 #[test]
 fn symmetric_rtp_learns_the_source_and_unbridge_stops_the_relay() {
-    let engine = engine(32_800, 1);
+    let engine = engine(30_800, 1);
     let caller = phone();
     let agent = phone();
     let a = engine.open_session(SessionConfig::default()).unwrap();
@@ -643,4 +643,40 @@ fn the_codec_kinds_say_which_legs_relay() {
     bad = PayloadFormat::pcmu();
     bad.ptime = Duration::from_millis(25);
     assert!(bad.validate().is_err());
+}
+
+#[test]
+fn a_paused_span_of_a_recording_is_silent_and_listed() {
+    let engine = engine(30_600, 1);
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    // No remote: the played tone is recorded (right channel) but sent nowhere.
+    s.start_recording(store, request("paused")).wait().unwrap();
+    assert!(matches!(
+        s.start_recording(Arc::new(LocalStore::new(dir.path())), request("again"))
+            .wait(),
+        Err(Error::SessionState { .. })
+    ));
+    s.play([tone(&[1000], 60_000)]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.pause_recording().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.resume_recording().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let stats = s.close().wait().unwrap();
+    let meta = stats
+        .recording
+        .expect("close stops the recording and returns its metadata");
+    assert_eq!(meta.paused.len(), 1);
+    let span = meta.paused[0];
+    assert!(span.end > span.start + Duration::from_millis(150), "{span:?}");
+    let (left, right) = read_stereo(&meta.location);
+    let at = |d: Duration| (d.as_millis() * 8) as usize;
+    // Inside the pause: silence; before it: the tone.
+    let quiet = &right[at(span.start) + 80..at(span.end) - 80];
+    assert!(quiet.iter().all(|&v| v == 0), "audio kept while paused");
+    let before = &right[..at(span.start)];
+    assert!(tone_share(audible(before, 500), 1000.0, 8000.0) > 0.9);
+    assert!(left.iter().all(|&v| v == 0), "nothing was received");
 }

@@ -397,7 +397,9 @@ pub enum SessionEvent {
         /// Whether it was stopped rather than played out.
         interrupted: bool,
     },
-    /// No RTP arrived for the RTP timeout (reported once until RTP comes again).
+    /// No RTP arrived for the RTP timeout, counted from the session's opening, its last
+    /// [`MediaSession::set_remote`] or its last accepted RTP packet, whichever is latest
+    /// (reported once until RTP comes again).
     RtpTimeout,
     /// Symmetric RTP learned a remote address from the first packet.
     RemoteChanged {
@@ -620,7 +622,7 @@ impl MediaEngine {
         })
     }
 
-    /// Bridges `a` and `b`: what each receives is sent to the other, relayed without
+    /// Bridges `a` and `b` (two sessions of this engine): what each receives is sent to the other, relayed without
     /// decoding when both speak the same codec, transcoded otherwise. A session's own
     /// playback takes precedence over its peer's audio while it plays. Any earlier bridge of
     /// either session ends first. Moves `b` to `a`'s worker when they differ.

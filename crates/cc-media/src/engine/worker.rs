@@ -470,9 +470,10 @@ impl Session {
             }
         } else {
             let codec = make_codec(&pf)?;
+            let clock_before = self.format.as_ref().map(|f| f.pf.codec.clock_rate());
             self.format = Some(Format { pf, codec });
             self.out.set_clock_rate(pf.codec.clock_rate());
-            if self.stats.as_ref().is_none() || !same_codec {
+            if self.stats.is_none() || clock_before != Some(pf.codec.clock_rate()) {
                 self.stats = Some(ReceiveStats::new(pf.codec.clock_rate()));
             }
             self.tx_fifo.clear();
