@@ -680,3 +680,74 @@ fn a_paused_span_of_a_recording_is_silent_and_listed() {
     assert!(tone_share(audible(before, 500), 1000.0, 8000.0) > 0.9);
     assert!(left.iter().all(|&v| v == 0), "nothing was received");
 }
+
+#[test]
+fn sessions_rebridged_across_workers_keep_their_commands_and_ports() {
+    // Four workers, twelve sessions: bridges pull sessions from worker to worker while
+    // their handles keep sending commands; every bridge ends up relaying, every port
+    // comes back.
+    let mut config = EngineConfig::new(LOCAL, 30_000, 30_099);
+    config.workers = 4;
+    let engine = MediaEngine::start(config).unwrap();
+    let free = engine.free_ports();
+    let sessions: Vec<MediaSession> = (0..12)
+        .map(|_| engine.open_session(SessionConfig::default()).unwrap())
+        .collect();
+    let phones: Vec<UdpSocket> = (0..12).map(|_| phone()).collect();
+    for (s, p) in sessions.iter().zip(&phones) {
+        s.set_remote(addr(p), PayloadFormat::pcmu()).unwrap();
+    }
+    // Round after round, pair the sessions differently; queue plays and stops meanwhile.
+    let mut replies = Vec::new();
+    for round in 0..5 {
+        for i in 0..6 {
+            let a = &sessions[(2 * i + round) % 12];
+            let b = &sessions[(2 * i + 1 + 3 * round) % 12];
+            if a.id() != b.id() {
+                replies.push(engine.bridge(a, b));
+            }
+            a.play([tone(&[440], 20)]).unwrap();
+            b.stop_play().unwrap();
+        }
+    }
+    for r in replies {
+        // A bridge may fail only because a later one took its session (never closed).
+        if let Err(e) = r.wait() {
+            panic!("bridge failed: {e}");
+        }
+    }
+    // A final, known pairing: 0-1, 2-3, ...
+    for i in 0..6 {
+        engine
+            .bridge(&sessions[2 * i], &sessions[2 * i + 1])
+            .wait()
+            .unwrap();
+    }
+    for s in &sessions {
+        s.stop_play().unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    for p in &phones {
+        while !collect(p, 1, Duration::from_millis(20)).is_empty() {}
+    }
+    // Each phone's packet reaches its partner's phone, payload intact.
+    for i in 0..12 {
+        let payload = [i as u8; 160];
+        phones[i]
+            .send_to(
+                &rtp(0, 7, 0, 100 + i as u32, false, &payload),
+                sessions[i].local_rtp_addr(),
+            )
+            .unwrap();
+        let partner = i ^ 1;
+        let got = collect(&phones[partner], 1, WAIT);
+        assert_eq!(got.len(), 1, "session {i} -> {partner}");
+        assert_eq!(RtpPacket::parse(&got[0]).unwrap().payload(), &payload[..]);
+    }
+    assert_eq!(engine.sessions(), 12);
+    for s in &sessions {
+        s.close().wait().unwrap();
+    }
+    assert_eq!(engine.sessions(), 0);
+    assert_eq!(engine.free_ports(), free);
+}

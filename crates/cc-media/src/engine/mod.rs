@@ -44,7 +44,9 @@
 //! Sessions are spread over the workers by load. The two sessions of a bridge must share a
 //! worker (a relayed packet is then one thread's work from socket to socket), so
 //! [`MediaEngine::bridge`] moves the second session to the first one's worker when they
-//! differ; commands sent meanwhile wait in the session's own queue and follow it.
+//! differ; commands sent meanwhile wait in the session's own queue and follow it. Bridge
+//! requests run one at a time engine-wide (each takes a few messages between workers), so
+//! two bridges never chase the same session around the workers.
 //!
 //! # Timing
 //!
@@ -93,7 +95,7 @@ mod worker;
 pub use events::{NextEvent, Reply, SessionEvents};
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -107,7 +109,7 @@ use crate::player::tones::ToneSpec;
 use crate::recorder::{RecordingMetadata, RecordingRequest, RecordingStore};
 use events::{EventQueue, lock, reply_pair};
 use ports::PortPool;
-use worker::{Command, WorkerLink, WorkerMsg};
+use worker::{BridgeQueue, BridgeTicket, Command, WorkerLink, WorkerMsg};
 
 /// How the engine runs.
 #[derive(Debug, Clone)]
@@ -468,6 +470,8 @@ pub(crate) struct SessionShared {
     /// the session moves (see [`MediaEngine::bridge`]).
     pub(crate) worker: Mutex<usize>,
     pub(crate) events: Arc<EventQueue>,
+    /// Set when the session is dropped by its worker (closed, or the engine stopped).
+    pub(crate) closed: AtomicBool,
 }
 
 struct EngineInner {
@@ -475,6 +479,7 @@ struct EngineInner {
     links: Arc<[WorkerLink]>,
     loads: Arc<[AtomicUsize]>,
     ports: Arc<PortPool>,
+    bridges: Arc<BridgeQueue>,
     next_id: AtomicU64,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -559,6 +564,7 @@ impl MediaEngine {
                 links,
                 loads,
                 ports,
+                bridges: Arc::new(BridgeQueue::default()),
                 next_id: AtomicU64::new(1),
                 threads: Mutex::new(threads),
             }),
@@ -606,6 +612,7 @@ impl MediaEngine {
             id,
             worker: Mutex::new(worker),
             events: Arc::new(EventQueue::default()),
+            closed: AtomicBool::new(false),
         });
         let (cmd_tx, cmd_rx) = mpsc::channel();
         let timeout = config.rtp_timeout.unwrap_or(inner.config.rtp_timeout);
@@ -636,15 +643,14 @@ impl MediaEngine {
             }));
             return reply;
         }
-        let worker = *lock(&a.handle.shared.worker);
+        let ticket = BridgeTicket::new(tx, Arc::clone(&self.inner.bridges), Arc::clone(&self.inner.links));
         let msg = WorkerMsg::Bridge {
             a: Arc::clone(&a.handle.shared),
             b: Arc::clone(&b.handle.shared),
-            reply: tx,
+            reply: ticket,
             hops: 0,
         };
-        // A failed send drops the responder: the reply reads as EngineStopped.
-        let _ = self.inner.send(worker, msg);
+        self.inner.bridges.submit(msg, &self.inner.links);
         reply
     }
 

@@ -7,7 +7,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use mio::net::UdpSocket;
@@ -52,6 +52,9 @@ const MAX_PCM: usize = 960;
 /// Largest encoded payload (an Opus packet).
 const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
 
+/// How often a message may be passed on after a moving session before it gives up.
+const MAX_HOPS: u8 = 32;
+
 /// A worker's inbox: the channel and the waker that interrupts its poll.
 #[derive(Clone)]
 pub(crate) struct WorkerLink {
@@ -60,6 +63,17 @@ pub(crate) struct WorkerLink {
 }
 
 impl WorkerLink {
+    /// Sends `msg`, or hands it back when the worker has stopped.
+    fn send_back(&self, msg: WorkerMsg) -> Option<WorkerMsg> {
+        match self.tx.send(msg) {
+            Ok(()) => {
+                let _ = self.waker.wake();
+                None
+            }
+            Err(mpsc::SendError(msg)) => Some(msg),
+        }
+    }
+
     pub(crate) fn send(&self, msg: WorkerMsg) -> Result<()> {
         self.tx.send(msg).map_err(|_| Error::EngineStopped)?;
         self.waker.wake().map_err(|source| Error::Socket {
@@ -80,7 +94,7 @@ pub(crate) enum WorkerMsg {
     Bridge {
         a: Arc<SessionShared>,
         b: Arc<SessionShared>,
-        reply: Responder<()>,
+        reply: BridgeTicket,
         hops: u8,
     },
     /// Hand `session` to worker `to`, then have `to` handle `then`.
@@ -104,10 +118,91 @@ impl WorkerMsg {
     /// Answers the request inside `self` with `err`, if it carries one.
     fn fail(self, err: Error) {
         match self {
-            WorkerMsg::Bridge { reply, .. } | WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Bridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
             WorkerMsg::Migrate { then, .. } | WorkerMsg::Adopt(_, Some(then)) => then.fail(err),
             _ => {}
         }
+    }
+}
+
+/// Bridge requests run one at a time, engine-wide: a bridge may move a session from one
+/// worker to another, and two bridges moving the same sessions at once could chase each
+/// other around the workers. Bridging is rare next to packets, so one at a time costs
+/// nothing that matters, and each request completes in at most a few messages.
+#[derive(Default)]
+pub(crate) struct BridgeQueue {
+    state: Mutex<(VecDeque<WorkerMsg>, bool)>,
+}
+
+impl BridgeQueue {
+    /// Runs `msg` (a [`WorkerMsg::Bridge`]) now, or after those before it.
+    pub(crate) fn submit(&self, msg: WorkerMsg, links: &[WorkerLink]) {
+        {
+            let mut state = lock(&self.state);
+            if state.1 {
+                state.0.push_back(msg);
+                return;
+            }
+            state.1 = true;
+        }
+        dispatch_bridge(msg, links);
+    }
+
+    /// The running request finished: starts the next.
+    fn done(&self, links: &[WorkerLink]) {
+        let next = {
+            let mut state = lock(&self.state);
+            let next = state.0.pop_front();
+            state.1 = next.is_some();
+            next
+        };
+        if let Some(msg) = next {
+            dispatch_bridge(msg, links);
+        }
+    }
+}
+
+/// Sends a bridge request to the worker of its first session.
+fn dispatch_bridge(msg: WorkerMsg, links: &[WorkerLink]) {
+    let WorkerMsg::Bridge { a, .. } = &msg else {
+        return;
+    };
+    let owner = *lock(&a.worker);
+    if let Some(link) = links.get(owner) {
+        // A failed send drops the message; its ticket then starts the next request.
+        let _ = link.send(msg);
+    }
+}
+
+/// The answer slot of a bridge request; answering it, or dropping it unanswered (the
+/// engine stopped), lets the next bridge request run.
+pub(crate) struct BridgeTicket {
+    reply: Option<Responder<()>>,
+    queue: Arc<BridgeQueue>,
+    links: Arc<[WorkerLink]>,
+}
+
+impl BridgeTicket {
+    pub(crate) fn new(reply: Responder<()>, queue: Arc<BridgeQueue>, links: Arc<[WorkerLink]>) -> Self {
+        Self {
+            reply: Some(reply),
+            queue,
+            links,
+        }
+    }
+
+    pub(crate) fn send(mut self, result: Result<()>) {
+        if let Some(r) = self.reply.take() {
+            r.send(result);
+        }
+    }
+}
+
+impl Drop for BridgeTicket {
+    fn drop(&mut self) {
+        drop(self.reply.take());
+        self.queue.done(&self.links);
     }
 }
 
@@ -282,6 +377,7 @@ pub(crate) struct Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
         self.shared.events.close();
     }
 }
@@ -1084,27 +1180,31 @@ impl Worker {
                     let Some(moving) = self.remove(slot, loads) else {
                         return;
                     };
-                    *lock(&session.worker) = to;
-                    if let Some(l) = loads.get(to) {
-                        l.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if let Some(link) = links.get(to) {
-                        let _ = link.send(WorkerMsg::Adopt(moving, Some(then)));
-                    }
+                    // The new owner is recorded and the session queued to it under one
+                    // lock: whoever reads the owner afterwards sends behind the Adopt.
+                    // A message that could not be sent (the engine is stopping) is dropped
+                    // only after the lock is released: dropping it may start the next
+                    // bridge request, which takes such locks.
+                    let unsent = {
+                        let mut owner = lock(&session.worker);
+                        *owner = to;
+                        if let Some(l) = loads.get(to) {
+                            l.fetch_add(1, Ordering::Relaxed);
+                        }
+                        links
+                            .get(to)
+                            .and_then(|link| link.send_back(WorkerMsg::Adopt(moving, Some(then))))
+                    };
+                    drop(unsent);
                 } else {
-                    let owner = *lock(&session.worker);
-                    if owner == self.index || hops > 8 {
-                        then.fail(Error::SessionClosed {
-                            session: session.id.0,
-                        });
-                    } else if let Some(link) = links.get(owner) {
-                        let _ = link.send(WorkerMsg::Migrate {
-                            session,
-                            to,
-                            then,
-                            hops: hops + 1,
-                        });
-                    }
+                    let shared = Arc::clone(&session);
+                    let msg = WorkerMsg::Migrate {
+                        session,
+                        to,
+                        then,
+                        hops: hops + 1,
+                    };
+                    forward(&shared, msg, hops, links);
                 }
             }
             WorkerMsg::Unbridge { a, reply, hops } => {
@@ -1112,7 +1212,7 @@ impl Worker {
                     self.unlink(slot);
                     reply.send(Ok(()));
                 } else {
-                    self.forward(
+                    forward(
                         &a,
                         WorkerMsg::Unbridge {
                             a: Arc::clone(&a),
@@ -1128,24 +1228,11 @@ impl Worker {
         }
     }
 
-    /// Sends `msg` on to the worker that owns `session` now, or fails it when the session
-    /// is gone.
-    fn forward(&self, session: &SessionShared, msg: WorkerMsg, hops: u8, links: &[WorkerLink]) {
-        let owner = *lock(&session.worker);
-        if owner == self.index || hops > 8 {
-            msg.fail(Error::SessionClosed {
-                session: session.id.0,
-            });
-        } else if let Some(link) = links.get(owner) {
-            let _ = link.send(msg);
-        }
-    }
-
     fn bridge(
         &mut self,
         a: Arc<SessionShared>,
         b: Arc<SessionShared>,
-        reply: Responder<()>,
+        reply: BridgeTicket,
         hops: u8,
         links: &[WorkerLink],
     ) {
@@ -1156,13 +1243,22 @@ impl Worker {
                 reply,
                 hops: hops + 1,
             };
-            self.forward(&a, msg, hops, links);
+            forward(&a, msg, hops, links);
             return;
         };
         let Some(sb) = self.slot_of(b.id) else {
             let owner = *lock(&b.worker);
-            if owner == self.index || hops > 8 {
+            if b.closed.load(Ordering::Acquire) || hops > MAX_HOPS {
                 reply.send(Err(Error::SessionClosed { session: b.id.0 }));
+            } else if owner == self.index {
+                // On its way here: try again behind its Adopt.
+                let msg = WorkerMsg::Bridge {
+                    a,
+                    b: Arc::clone(&b),
+                    reply,
+                    hops: hops + 1,
+                };
+                forward(&b, msg, hops, links);
             } else if let Some(link) = links.get(owner) {
                 let then = Box::new(WorkerMsg::Bridge {
                     a,
@@ -1257,5 +1353,22 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+/// Sends `msg` on to the worker that owns `session` now, or fails it when the session
+/// is gone.
+///
+/// A session that is not here, not closed, and recorded as ours is on its way here:
+/// its Adopt is already in our queue (see the move in `Migrate`), so the message is
+/// queued again behind it.
+fn forward(session: &SessionShared, msg: WorkerMsg, hops: u8, links: &[WorkerLink]) {
+    let owner = *lock(&session.worker);
+    if session.closed.load(Ordering::Acquire) || hops > MAX_HOPS {
+        msg.fail(Error::SessionClosed {
+            session: session.id.0,
+        });
+    } else if let Some(link) = links.get(owner) {
+        let _ = link.send(msg);
     }
 }
