@@ -149,10 +149,10 @@ fn main() {
         let cpu1 = thread_cpu("cc-media-0");
         assert_eq!(got, n, "packets lost in the relay");
         wall_rates.push(got as f64 / wall.as_secs_f64());
-        if let (Some(a), Some(b)) = (cpu0, cpu1)
-            && b > a
+        if let Some(cpu) = cpu0.zip(cpu1).and_then(|(a, b)| b.checked_sub(a))
+            && !cpu.is_zero()
         {
-            core_rates.push(got as f64 / (b - a).as_secs_f64());
+            core_rates.push(got as f64 / cpu.as_secs_f64());
         }
     }
     let median = |v: &mut Vec<f64>| {
