@@ -751,3 +751,59 @@ fn sessions_rebridged_across_workers_keep_their_commands_and_ports() {
     assert_eq!(engine.sessions(), 0);
     assert_eq!(engine.free_ports(), free);
 }
+
+#[test]
+fn dtmf_sent_as_telephone_events_is_heard_once_per_digit() {
+    let engine = engine(30_400, 2);
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    a.send_dtmf("12#", Duration::from_millis(100)).wait().unwrap();
+    let mut digits = Vec::new();
+    let events = b.events();
+    while let Some(e) = events.next_timeout(Duration::from_millis(1500)) {
+        if let SessionEvent::Dtmf { digit, source } = e {
+            assert_eq!(source, DtmfSource::Rfc4733);
+            digits.push(digit.as_char());
+        }
+    }
+    assert_eq!(digits, ['1', '2', '#']);
+
+    // On the wire: one event, its packets numbered in order, all stamped with its start.
+    let p = phone();
+    let c = engine.open_session(SessionConfig::default()).unwrap();
+    c.set_remote(addr(&p), PayloadFormat::pcma()).unwrap();
+    c.send_dtmf("9", Duration::from_millis(100)).wait().unwrap();
+    // 0, 50 ms updates, then three end packets.
+    let got = collect(&p, 5, WAIT);
+    assert_eq!(got.len(), 5);
+    let packets: Vec<RtpPacket<'_>> = got.iter().map(|g| RtpPacket::parse(g).unwrap()).collect();
+    let mut receiver = cc_media::dtmf::EventReceiver::new();
+    for (i, packet) in packets.iter().enumerate() {
+        assert_eq!(packet.payload_type(), 101);
+        assert_eq!(packet.timestamp(), packets[0].timestamp());
+        assert_eq!(packet.sequence(), packets[0].sequence().wrapping_add(i as u16));
+        assert_eq!(packet.marker(), i == 0);
+        receiver
+            .handle(packet.timestamp(), packet.marker(), packet.payload())
+            .unwrap();
+    }
+    let events: Vec<_> = std::iter::from_fn(|| receiver.poll_event()).collect();
+    assert!(matches!(
+        events[..],
+        [
+            cc_media::dtmf::DigitEvent::Began { digit, .. },
+            cc_media::dtmf::DigitEvent::Ended { duration: 800, end_seen: true, .. }
+        ] if digit.as_char() == '9'
+    ));
+    // Refused: a bad key, and a format with no telephone-event.
+    assert!(c.send_dtmf("x", Duration::from_millis(100)).wait().is_err());
+    let mut no_events = PayloadFormat::pcma();
+    no_events.telephone_event_pt = None;
+    c.set_remote(addr(&p), no_events).unwrap();
+    assert!(matches!(
+        c.send_dtmf("1", Duration::from_millis(100)).wait(),
+        Err(Error::SessionState { .. })
+    ));
+}

@@ -771,6 +771,34 @@ impl MediaSession {
         self.handle.command(Command::Play(resolved))
     }
 
+    /// Sends `digits` as RFC 4733 telephone-events, each held for `duration` (40 ms to
+    /// 8 s) with 100 ms between digits, after any digits still queued. The answer comes
+    /// when they are queued; it is an error when the format set with
+    /// [`set_remote`](Self::set_remote) has no telephone-event payload type. Audio played
+    /// meanwhile is not sent while an event is, nor is the bridge peer's.
+    pub fn send_dtmf(&self, digits: &str, duration: Duration) -> Reply<()> {
+        let (tx, reply) = reply_pair();
+        let parsed: std::result::Result<Vec<DtmfDigit>, _> =
+            digits.chars().map(DtmfDigit::from_char).collect();
+        let ms = duration.as_millis();
+        match parsed {
+            Err(_) => tx.send(Err(Error::InvalidSetting {
+                name: "DTMF digits",
+                value: digits.to_owned(),
+                expected: "keys 0-9, *, #, A-D",
+            })),
+            Ok(_) if !(40..=8000).contains(&ms) => tx.send(Err(Error::InvalidSetting {
+                name: "DTMF duration",
+                value: format!("{duration:?}"),
+                expected: "40 ms to 8 s",
+            })),
+            Ok(list) => {
+                let _ = self.handle.command(Command::SendDtmf(list, ms as u32, tx));
+            }
+        }
+        reply
+    }
+
     /// Empties the play queue at once (barge-in); the peer's audio, if bridged, is heard
     /// again.
     pub fn stop_play(&self) -> Result<()> {

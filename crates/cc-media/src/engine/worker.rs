@@ -21,7 +21,7 @@ use super::{
     SessionStats,
 };
 use crate::codec::{Codec, G711, Law, Opus, OpusConfig};
-use crate::dtmf::{DigitEvent, DtmfDetector, EventReceiver};
+use crate::dtmf::{DigitEvent, DtmfDetector, DtmfSender, EventReceiver};
 use crate::error::{Error, Result};
 use crate::player::prompt::{PromptAudio, PromptSet};
 use crate::player::tones::ToneSpec;
@@ -30,6 +30,7 @@ use crate::recorder::{Recorder, RecordingMetadata, RecordingRequest, RecordingSt
 use crate::rtp::{RtpErrorCounts, RtpHeader, RtpPacket};
 use crate::stats::ReceiveStats;
 use crate::stats::mos::{self, CodecImpairment};
+use cc_core::DtmfDigit;
 
 /// The token of the worker's waker; sessions use `2 * slot` (RTP) and `2 * slot + 1` (RTCP).
 const WAKER: Token = Token(usize::MAX);
@@ -216,6 +217,7 @@ pub(crate) enum Command {
     ResumeRecording,
     StopRecording(Responder<RecordingMetadata>),
     Stats(Responder<SessionStats>),
+    SendDtmf(Vec<DtmfDigit>, u32, Responder<()>),
     Close(Option<Responder<SessionStats>>),
 }
 
@@ -319,6 +321,19 @@ impl PcmQueue {
     }
 }
 
+/// Ticks of silence between two digits sent (100 ms).
+const DTMF_GAP_TICKS: u32 = 5;
+
+/// The digit being sent as telephone-events.
+struct DtmfOut {
+    packets: Vec<crate::dtmf::OutgoingEvent>,
+    next: usize,
+    /// The event's RTP timestamp.
+    start: u32,
+    /// Clock ticks since it started.
+    elapsed: u32,
+}
+
 /// A running recording: what was received (left) and sent (right), clocked every 20 ms.
 struct Recording {
     recorder: Recorder,
@@ -370,6 +385,11 @@ pub(crate) struct Session {
     tx_fifo: PcmQueue,
     peer: Option<usize>,
     recording: Option<Recording>,
+    /// Digits waiting to be sent, and how long each is held, in ms.
+    dtmf_queue: VecDeque<(DtmfDigit, u32)>,
+    dtmf_out: Option<DtmfOut>,
+    /// Ticks to wait before the next digit.
+    dtmf_gap: u32,
     last_rtp_at: Instant,
     timed_out: bool,
     c: Counters,
@@ -435,6 +455,9 @@ impl Session {
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
             recording: None,
+            dtmf_queue: VecDeque::new(),
+            dtmf_out: None,
+            dtmf_gap: 0,
             last_rtp_at: now,
             timed_out: false,
             c: Counters::default(),
@@ -522,12 +545,87 @@ impl Session {
         }
     }
 
+    /// Whether digits are being sent or wait to be.
+    fn dtmf_active(&self) -> bool {
+        self.dtmf_out.is_some() || !self.dtmf_queue.is_empty() || self.dtmf_gap > 0
+    }
+
+    /// Sends the telephone-event packets due at this tick of the worker's clock, starting
+    /// the next queued digit when the last one (and the gap after it) is over.
+    fn dtmf_tick(&mut self, now: Instant) {
+        let Some((te, clock, frame)) = self.format.as_ref().and_then(|f| {
+            Some((
+                f.pf.telephone_event_pt?,
+                f.pf.codec.clock_rate(),
+                f.pf.frame_ticks(),
+            ))
+        }) else {
+            self.dtmf_queue.clear();
+            self.dtmf_out = None;
+            self.dtmf_gap = 0;
+            return;
+        };
+        if self.dtmf_out.is_none() {
+            if self.dtmf_gap > 0 {
+                self.dtmf_gap -= 1;
+                return;
+            }
+            let Some((digit, ms)) = self.dtmf_queue.pop_front() else {
+                return;
+            };
+            let start = self.out.event_start(frame, now);
+            let Ok(packets) = DtmfSender::new(clock).and_then(|d| d.packets(digit, start, ms)) else {
+                return;
+            };
+            self.dtmf_out = Some(DtmfOut {
+                packets: packets.collect(),
+                next: 0,
+                start,
+                elapsed: 0,
+            });
+        }
+        let Some(out) = self.dtmf_out.as_mut() else { return };
+        let mut buf = [0_u8; 16];
+        while let Some(p) = out.packets.get(out.next).filter(|p| p.send_at <= out.elapsed) {
+            let Stamp {
+                seq,
+                timestamp,
+                marker,
+            } = self.out.next_event(out.start, p.send_at, p.marker, now);
+            let header = RtpHeader {
+                payload_type: te,
+                marker,
+                sequence: seq,
+                timestamp,
+                ssrc: self.out.ssrc(),
+            };
+            if let (Ok(len), Some(remote)) = (header.write(&[], &p.payload, &mut buf), self.remote) {
+                match self.rtp.send_to(buf.get(..len).unwrap_or_default(), remote) {
+                    Ok(n) => {
+                        self.c.packets_sent += 1;
+                        self.c.bytes_sent += n as u64;
+                    }
+                    Err(_) => self.c.send_errors += 1,
+                }
+            }
+            out.next += 1;
+        }
+        out.elapsed += clock / 50;
+        if out.next >= out.packets.len() {
+            self.dtmf_out = None;
+            self.dtmf_gap = DTMF_GAP_TICKS;
+        }
+    }
+
     /// Plays one frame.
     fn play_frame(&mut self, bufs: &mut Buffers, now: Instant) {
         let mut frame = [0_i16; FRAME];
         match self.player.next_frame(&mut frame) {
             PlayState::Playing => {
-                if self.remote.is_some() && self.format.is_some() {
+                // While a telephone-event goes out, the audio under it is not sent
+                // (RFC 4733 §2.5.1.1 leaves it to the sender; receivers then need not
+                // decide which to believe).
+                if self.remote.is_some() && self.format.is_some() && self.dtmf_out.is_none() {
                     self.tx_fifo.push(&frame);
                     self.flush_pcm(bufs, now);
                 } else if let Some(rec) = self.recording.as_mut() {
@@ -861,6 +959,9 @@ impl Worker {
         }
         while self.grid <= now {
             for s in self.sessions.iter_mut().flatten() {
+                if s.dtmf_active() {
+                    s.dtmf_tick(now);
+                }
                 if s.playing {
                     s.play_frame(&mut self.bufs, now);
                 }
@@ -873,7 +974,7 @@ impl Worker {
         let mut next = now + MAX_SLEEP;
         let mut active = false;
         for s in self.sessions.iter_mut().flatten() {
-            active |= s.playing || s.recording.is_some();
+            active |= s.playing || s.recording.is_some() || s.dtmf_active();
             if !s.timed_out {
                 let at = s.last_rtp_at + s.rtp_timeout;
                 if now >= at {
@@ -1088,7 +1189,7 @@ impl Worker {
             return Route::Drop;
         };
         match (s.format.as_ref(), p.format.as_ref()) {
-            (Some(a), Some(b)) if p.remote.is_some() && !p.playing => {
+            (Some(a), Some(b)) if p.remote.is_some() && !p.playing && !p.dtmf_active() => {
                 if a.pf.codec.relays_to(b.pf.codec) {
                     Route::Relay
                 } else {
@@ -1338,6 +1439,18 @@ impl Worker {
                 }
                 Command::StopRecording(reply) => reply.send(s.stop_recording()),
                 Command::Stats(reply) => reply.send(Ok(s.snapshot())),
+                Command::SendDtmf(digits, ms, reply) => {
+                    if s.format.as_ref().and_then(|f| f.pf.telephone_event_pt).is_none() {
+                        reply.send(Err(Error::SessionState {
+                            session: s.shared.id.0,
+                            what: "no telephone-event payload type was negotiated (set_remote)",
+                        }));
+                    } else {
+                        s.dtmf_queue.extend(digits.into_iter().map(|d| (d, ms)));
+                        reply.send(Ok(()));
+                        self.next_deadline = now;
+                    }
+                }
                 Command::Close(reply) => {
                     if let Some(mut session) = self.remove(slot, loads) {
                         let mut stats = session.snapshot();
