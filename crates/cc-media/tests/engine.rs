@@ -807,3 +807,38 @@ fn dtmf_sent_as_telephone_events_is_heard_once_per_digit() {
         Err(Error::SessionState { .. })
     ));
 }
+
+#[test]
+fn rtcp_reports_flow_both_ways_and_give_the_round_trip_time() {
+    let mut config = EngineConfig::new(LOCAL, 30_200, 30_299);
+    config.workers = 2;
+    config.rtcp_interval = Duration::from_millis(200);
+    let engine = MediaEngine::start(config).unwrap();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    a.play([tone(&[440], 60_000)]).unwrap();
+    b.play([tone(&[620], 60_000)]).unwrap();
+    let enough = |s: &SessionStats| s.rtt.is_some() && s.rtcp_packets >= 3 && s.rtcp_sent >= 3;
+    let a_stats = stats_until(&a, enough);
+    let b_stats = stats_until(&b, enough);
+    for s in [&a_stats, &b_stats] {
+        assert!(s.rtcp_sent >= 3 && s.rtcp_packets >= 3, "{s:?}");
+        assert_eq!(s.bad_rtcp, 0);
+        // Loopback: the round trip is far below a second.
+        assert!(s.rtt.is_some_and(|r| r < Duration::from_secs(1)), "{:?}", s.rtt);
+    }
+    // Garbage on the RTCP port is counted, not fatal, and does not draw our reports away.
+    let p = phone();
+    let rtcp_port = SocketAddr::new(LOCAL, a.local_rtp_addr().port() + 1);
+    p.send_to(&[0x80, 201, 0, 9, 1, 2], rtcp_port).unwrap();
+    let a_stats = stats_until(&a, |s| s.bad_rtcp >= 1);
+    assert_eq!(a_stats.bad_rtcp, 1);
+    // Closing sends a BYE: the peer hears one more RTCP packet.
+    let before = b.stats().wait().unwrap().rtcp_packets;
+    let final_a = a.close().wait().unwrap();
+    assert!(final_a.rtcp_sent > a_stats.rtcp_sent);
+    let after = stats_until(&b, |s| s.rtcp_packets > before);
+    assert!(after.rtcp_packets > before);
+}

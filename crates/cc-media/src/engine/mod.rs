@@ -126,6 +126,10 @@ pub struct EngineConfig {
     /// How long a session may receive no RTP before [`SessionEvent::RtpTimeout`]; a
     /// session may set its own in [`SessionConfig::rtp_timeout`].
     pub rtp_timeout: Duration,
+    /// Mean time between the RTCP reports each session sends (SR or RR, with SDES CNAME,
+    /// to the remote's port + 1 or where the peer's RTCP comes from; BYE at close); zero
+    /// sends none. Received reports give the round-trip time.
+    pub rtcp_interval: Duration,
     /// Where [`PlayItem::Prompt`] and the spoken items find their prompts; `None` allows
     /// only tones, silence and audio given as samples.
     pub prompts: Option<Arc<PromptSet>>,
@@ -133,7 +137,7 @@ pub struct EngineConfig {
 
 impl EngineConfig {
     /// Sessions on `bind_ip` with ports from `port_min` to `port_max`, one worker per CPU,
-    /// an RTP timeout of 30 s and no prompt set.
+    /// an RTP timeout of 30 s, RTCP every 5 s and no prompt set.
     pub fn new(bind_ip: IpAddr, port_min: u16, port_max: u16) -> Self {
         Self {
             bind_ip,
@@ -141,6 +145,7 @@ impl EngineConfig {
             port_max,
             workers: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             rtp_timeout: Duration::from_secs(30),
+            rtcp_interval: Duration::from_secs(5),
             prompts: None,
         }
     }
@@ -439,8 +444,14 @@ pub struct SessionStats {
     pub send_errors: u64,
     /// Packets that could not be decoded (corrupt Opus, for example).
     pub decode_errors: u64,
-    /// Datagrams received on the RTCP port, or RTCP multiplexed on the RTP port.
+    /// RTCP compound packets received on the RTCP port, or multiplexed on the RTP port.
     pub rtcp_packets: u64,
+    /// Of those, the malformed ones.
+    pub bad_rtcp: u64,
+    /// RTCP compound packets sent.
+    pub rtcp_sent: u64,
+    /// The round-trip time from the last report block on our stream (RFC 3550 §6.4.1).
+    pub rtt: Option<Duration>,
     /// Packets of this session relayed untouched to its bridge peer.
     pub relayed: u64,
     /// Packets of this session decoded and re-encoded for its bridge peer.
@@ -590,8 +601,8 @@ impl MediaEngine {
     /// loaded worker. Fails with [`Error::PortsExhausted`] when the range is used up.
     pub fn open_session(&self, config: SessionConfig) -> Result<MediaSession> {
         let inner = &self.inner;
-        let (rtp, rtcp, lease) = inner.ports.bind(inner.config.bind_ip)?;
-        let local = rtp.local_addr().map_err(|source| Error::Socket {
+        let sockets = inner.ports.bind(inner.config.bind_ip)?;
+        let local = sockets.0.local_addr().map_err(|source| Error::Socket {
             what: "reading the RTP socket's address",
             addr: None,
             source,
@@ -616,7 +627,14 @@ impl MediaEngine {
         });
         let (cmd_tx, cmd_rx) = mpsc::channel();
         let timeout = config.rtp_timeout.unwrap_or(inner.config.rtp_timeout);
-        let session = worker::Session::new(Arc::clone(&shared), cmd_rx, rtp, rtcp, lease, &config, timeout)?;
+        let session = worker::Session::new(
+            Arc::clone(&shared),
+            cmd_rx,
+            sockets,
+            &config,
+            timeout,
+            inner.config.rtcp_interval,
+        )?;
         inner.send(worker, WorkerMsg::Adopt(Box::new(session), None))?;
         Ok(MediaSession {
             handle: Arc::new(Handle {

@@ -118,6 +118,11 @@ impl OutStream {
         )
     }
 
+    /// The stream's RTP timestamp for the instant `now` (for sender reports).
+    pub(crate) fn rtp_time(&self, now: Instant) -> u32 {
+        self.continued_ts(now, 0)
+    }
+
     /// The RTP timestamp of a telephone-event that starts now: where the next audio frame
     /// of `samples` ticks would have been.
     pub(crate) fn event_start(&self, samples: u32, now: Instant) -> u32 {

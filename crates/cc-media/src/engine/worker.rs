@@ -8,7 +8,7 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -27,9 +27,10 @@ use crate::player::prompt::{PromptAudio, PromptSet};
 use crate::player::tones::ToneSpec;
 use crate::player::{FRAME, PlayState, Player};
 use crate::recorder::{Recorder, RecordingMetadata, RecordingRequest, RecordingStore};
+use crate::rtcp::{Bye, Compound, ReceiverReport, ReportBlocks, RtcpPacket, Sdes, SenderInfo, SenderReport};
 use crate::rtp::{RtpErrorCounts, RtpHeader, RtpPacket};
-use crate::stats::ReceiveStats;
 use crate::stats::mos::{self, CodecImpairment};
+use crate::stats::{ReceiveStats, ntp_time};
 use cc_core::DtmfDigit;
 
 /// The token of the worker's waker; sessions use `2 * slot` (RTP) and `2 * slot + 1` (RTCP).
@@ -355,6 +356,7 @@ struct Counters {
     foreign: u64,
     decode_errors: u64,
     rtcp: u64,
+    bad_rtcp: u64,
     relayed: u64,
     transcoded: u64,
 }
@@ -372,6 +374,16 @@ pub(crate) struct Session {
     _lease: PortLease,
     symmetric: bool,
     rtp_timeout: Duration,
+    /// Mean time between RTCP reports; zero for none.
+    rtcp_interval: Duration,
+    next_rtcp: Instant,
+    /// Where RTCP goes: learned from the peer's RTCP, else the remote's port + 1.
+    rtcp_remote: Option<SocketAddr>,
+    rtcp_sent: u64,
+    /// Packets sent as of the last report (a sender report is due when this moved).
+    reported_packets: u64,
+    rtt: Option<Duration>,
+    cname: String,
     remote: Option<SocketAddr>,
     latched: bool,
     format: Option<Format>,
@@ -406,11 +418,10 @@ impl Session {
     pub(crate) fn new(
         shared: Arc<SessionShared>,
         cmds: mpsc::Receiver<Command>,
-        rtp: std::net::UdpSocket,
-        rtcp: std::net::UdpSocket,
-        lease: PortLease,
+        (rtp, rtcp, lease): (std::net::UdpSocket, std::net::UdpSocket, PortLease),
         config: &SessionConfig,
         rtp_timeout: Duration,
+        rtcp_interval: Duration,
     ) -> Result<Self> {
         let nonblocking = |s: &std::net::UdpSocket| {
             s.set_nonblocking(true).map_err(|source| Error::Socket {
@@ -429,6 +440,11 @@ impl Session {
         // Room for bursts; a failure (a kernel that refuses) leaves the default.
         let _ = socket2::SockRef::from(&rtp).set_recv_buffer_size(RECV_BUFFER);
         let random = RandomState::new().hash_one((shared.id, Instant::now()));
+        let local = rtp.local_addr().map_err(|source| Error::Socket {
+            what: "reading an RTP socket's address",
+            addr: None,
+            source,
+        })?;
         let now = Instant::now();
         Ok(Self {
             cmds,
@@ -438,6 +454,13 @@ impl Session {
             _lease: lease,
             symmetric: config.symmetric_rtp,
             rtp_timeout,
+            rtcp_interval,
+            next_rtcp: now + rtcp_interval / 2,
+            rtcp_remote: None,
+            rtcp_sent: 0,
+            reported_packets: 0,
+            rtt: None,
+            cname: format!("cc-media-{}@{}", shared.id, local.ip()),
             remote: None,
             latched: false,
             format: None,
@@ -488,8 +511,11 @@ impl Session {
             foreign_packets: self.c.foreign,
             decode_errors: self.c.decode_errors,
             rtcp_packets: self.c.rtcp,
+            bad_rtcp: self.c.bad_rtcp,
             relayed: self.c.relayed,
             transcoded: self.c.transcoded,
+            rtcp_sent: self.rtcp_sent,
+            rtt: self.rtt,
             quality,
             recording: None,
         }
@@ -542,6 +568,89 @@ impl Session {
                     Err(_) => self.c.send_errors += 1,
                 }
             }
+        }
+    }
+
+    /// Reads an RTCP compound packet from `from`: sender reports for LSR/DLSR, report
+    /// blocks on our stream for the round-trip time. Malformed packets are counted (what
+    /// came before the malformed part is used).
+    fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) {
+        self.c.rtcp += 1;
+        let ours = self.out.ssrc();
+        let blocks_on_us =
+            |stats: &mut Option<ReceiveStats>, rtt: &mut Option<Duration>, blocks: ReportBlocks<'_>| {
+                for block in blocks.iter().filter(|b| b.ssrc == ours) {
+                    if let Some(st) = stats.as_mut()
+                        && let Some(r) = st.on_report_block(&block, ntp_time(SystemTime::now()))
+                    {
+                        *rtt = Some(r);
+                    }
+                }
+            };
+        for packet in Compound::new(data) {
+            match packet {
+                Ok(RtcpPacket::Sr(sr)) => {
+                    if let Some(st) = self.stats.as_mut() {
+                        st.on_sender_report(&sr.info, now);
+                    }
+                    blocks_on_us(&mut self.stats, &mut self.rtt, sr.blocks);
+                }
+                Ok(RtcpPacket::Rr(rr)) => blocks_on_us(&mut self.stats, &mut self.rtt, rr.blocks),
+                Ok(_) => {}
+                Err(_) => {
+                    self.c.bad_rtcp += 1;
+                    return;
+                }
+            }
+        }
+        // Symmetric RTCP: a well-formed report from the remote's host says where its RTCP
+        // port really is.
+        if self.symmetric && self.remote.is_some_and(|r| r.ip() == from.ip()) {
+            self.rtcp_remote = Some(from);
+        }
+    }
+
+    /// Sends a report (SR when we sent RTP since the last one, else RR; with a report
+    /// block when we receive) and our CNAME, then `bye` if asked; schedules the next report
+    /// at a random 0.5 to 1.5 intervals (RFC 3550 §6.3.1).
+    fn send_rtcp(&mut self, now: Instant, buf: &mut [u8], bye: bool) {
+        let jitter = RandomState::new().hash_one((self.shared.id, now)) % 1000;
+        self.next_rtcp = now + self.rtcp_interval / 2 + self.rtcp_interval.mul_f64(jitter as f64 / 1000.0);
+        let Some(dest) = self.rtcp_remote.or_else(|| {
+            self.remote
+                .map(|r| SocketAddr::new(r.ip(), r.port().wrapping_add(1)))
+        }) else {
+            return;
+        };
+        let ssrc = self.out.ssrc();
+        let block = self.stats.as_mut().and_then(|s| s.report_block(now));
+        let blocks = block.as_slice();
+        let report = if self.c.packets_sent > self.reported_packets {
+            let info = SenderInfo {
+                ssrc,
+                ntp_time: ntp_time(SystemTime::now()),
+                rtp_time: self.out.rtp_time(now),
+                packet_count: self.c.packets_sent as u32,
+                octet_count: self.c.bytes_sent.saturating_sub(12 * self.c.packets_sent) as u32,
+            };
+            SenderReport::write(&info, blocks, buf)
+        } else {
+            ReceiverReport::write(ssrc, blocks, buf)
+        };
+        self.reported_packets = self.c.packets_sent;
+        let Ok(mut len) = report else { return };
+        if let Ok(n) = Sdes::write_cname(ssrc, &self.cname, buf.get_mut(len..).unwrap_or_default()) {
+            len += n;
+        }
+        if bye && let Ok(n) = Bye::write(&[ssrc], None, buf.get_mut(len..).unwrap_or_default()) {
+            len += n;
+        }
+        if self
+            .rtcp
+            .send_to(buf.get(..len).unwrap_or_default(), dest)
+            .is_ok()
+        {
+            self.rtcp_sent += 1;
         }
     }
 
@@ -975,6 +1084,12 @@ impl Worker {
         let mut active = false;
         for s in self.sessions.iter_mut().flatten() {
             active |= s.playing || s.recording.is_some() || s.dtmf_active();
+            if !s.rtcp_interval.is_zero() && s.remote.is_some() {
+                if now >= s.next_rtcp {
+                    s.send_rtcp(now, &mut self.bufs.out[..], false);
+                }
+                next = next.min(s.next_rtcp);
+            }
             if !s.timed_out {
                 let at = s.last_rtp_at + s.rtp_timeout;
                 if now >= at {
@@ -995,7 +1110,10 @@ impl Worker {
         };
         loop {
             match s.rtcp.recv_from(&mut self.bufs.batch[..]) {
-                Ok(_) => s.c.rtcp += 1,
+                Ok((len, from)) => {
+                    let data = self.bufs.batch.get(..len).unwrap_or_default();
+                    s.on_rtcp(data, from, Instant::now());
+                }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => return,
             }
@@ -1046,7 +1164,7 @@ impl Worker {
         let data = bufs.batch.get(start..start + len).unwrap_or_default();
         // RTCP multiplexed on the RTP port (RFC 5761): packet types 200 to 204.
         if len >= 8 && data[0] >> 6 == 2 && (200..=204).contains(&data[1]) {
-            s.c.rtcp += 1;
+            s.on_rtcp(data, from, now);
             return;
         }
         let (pt, marker, seq, ts, ssrc, payload_start, payload_len) = match RtpPacket::parse(data) {
@@ -1453,6 +1571,9 @@ impl Worker {
                 }
                 Command::Close(reply) => {
                     if let Some(mut session) = self.remove(slot, loads) {
+                        if !session.rtcp_interval.is_zero() && session.remote.is_some() {
+                            session.send_rtcp(now, &mut self.bufs.out[..], true);
+                        }
                         let mut stats = session.snapshot();
                         if session.recording.is_some() {
                             stats.recording = session.stop_recording().ok();
