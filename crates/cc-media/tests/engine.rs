@@ -842,3 +842,19 @@ fn rtcp_reports_flow_both_ways_and_give_the_round_trip_time() {
     let after = stats_until(&b, |s| s.rtcp_packets > before);
     assert!(after.rtcp_packets > before);
 }
+
+#[test]
+fn handles_can_be_shared_across_threads_and_tasks() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<MediaEngine>();
+    send_sync::<MediaSession>();
+    send_sync::<cc_media::engine::SessionEvents>();
+    send_sync::<cc_media::engine::Reply<SessionStats>>();
+    // And the futures can move between threads of a multi-threaded runtime.
+    fn send<T: Send>(_: &T) {}
+    let engine = engine(30_100, 1);
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    let events = s.events();
+    send(&events.next());
+    send(&s.stats());
+}

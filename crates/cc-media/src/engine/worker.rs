@@ -816,14 +816,15 @@ impl Session {
         Ok(())
     }
 
-    fn stop_recording(&mut self) -> Result<RecordingMetadata> {
-        let Some(rec) = self.recording.take() else {
-            return Err(Error::SessionState {
+    /// Takes the running recording out of the session.
+    fn take_recording(&mut self) -> Result<Recorder> {
+        self.recording
+            .take()
+            .map(|r| r.recorder)
+            .ok_or(Error::SessionState {
                 session: self.shared.id.0,
                 what: "no recording is running",
-            });
-        };
-        rec.recorder.stop()
+            })
     }
 }
 
@@ -1555,7 +1556,10 @@ impl Worker {
                         r.recorder.resume();
                     }
                 }
-                Command::StopRecording(reply) => reply.send(s.stop_recording()),
+                Command::StopRecording(reply) => match s.take_recording() {
+                    Ok(recorder) => finish_recording(recorder, move |meta| reply.send(meta)),
+                    Err(e) => reply.send(Err(e)),
+                },
                 Command::Stats(reply) => reply.send(Ok(s.snapshot())),
                 Command::SendDtmf(digits, ms, reply) => {
                     if s.format.as_ref().and_then(|f| f.pf.telephone_event_pt).is_none() {
@@ -1575,12 +1579,20 @@ impl Worker {
                             session.send_rtcp(now, &mut self.bufs.out[..], true);
                         }
                         let mut stats = session.snapshot();
-                        if session.recording.is_some() {
-                            stats.recording = session.stop_recording().ok();
-                        }
+                        let recording = session.take_recording().ok();
                         drop(session);
-                        if let Some(r) = reply {
-                            r.send(Ok(stats));
+                        match recording {
+                            Some(recorder) => finish_recording(recorder, move |meta| {
+                                stats.recording = meta.ok();
+                                if let Some(r) = reply {
+                                    r.send(Ok(stats));
+                                }
+                            }),
+                            None => {
+                                if let Some(r) = reply {
+                                    r.send(Ok(stats));
+                                }
+                            }
                         }
                     }
                     return;
@@ -1604,5 +1616,29 @@ fn forward(session: &SessionShared, msg: WorkerMsg, hops: u8, links: &[WorkerLin
         });
     } else if let Some(link) = links.get(owner) {
         let _ = link.send(msg);
+    }
+}
+
+/// Stops `recorder` off the worker thread (it writes the rest, hashes the whole file and
+/// has the store finish it: for an hour of call, over 100 MB read back), then hands the
+/// result to `done`. Should no thread be available, the worker does it itself.
+fn finish_recording<F>(recorder: Recorder, done: F)
+where
+    F: FnOnce(Result<RecordingMetadata>) + Send + 'static,
+{
+    let job = Arc::new(Mutex::new(Some((recorder, done))));
+    let theirs = Arc::clone(&job);
+    let spawned = std::thread::Builder::new()
+        .name("cc-media-recording".into())
+        .spawn(move || run_recording_job(&theirs));
+    if spawned.is_err() {
+        run_recording_job(&job);
+    }
+}
+
+fn run_recording_job<F: FnOnce(Result<RecordingMetadata>)>(job: &Mutex<Option<(Recorder, F)>>) {
+    let taken = lock(job).take();
+    if let Some((recorder, done)) = taken {
+        done(recorder.stop());
     }
 }
