@@ -858,3 +858,51 @@ fn handles_can_be_shared_across_threads_and_tasks() {
     send(&events.next());
     send(&s.stats());
 }
+
+/// A minimal executor: polls `fut` on this thread, parking until its waker is called.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "future not woken in time");
+        // Long enough that a future that forgets to wake its task fails the callers' checks.
+        std::thread::park_timeout(Duration::from_secs(5));
+    }
+}
+
+#[test]
+fn replies_and_events_can_be_awaited() {
+    let mut config = EngineConfig::new(LOCAL, 30_900, 30_999);
+    config.workers = 1;
+    config.rtp_timeout = Duration::from_millis(200);
+    let engine = MediaEngine::start(config).unwrap();
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    let p = phone();
+    s.set_remote(addr(&p), PayloadFormat::pcmu()).unwrap();
+    let events = s.events();
+    // The event comes 200 ms after the poll parked for up to 5 s: only the waker can end
+    // the wait well before 4 s.
+    let start = Instant::now();
+    let event = block_on(async { events.next().await });
+    assert_eq!(event, Some(SessionEvent::RtpTimeout));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "the event did not wake the task"
+    );
+    let stats = block_on(s.stats()).unwrap();
+    assert_eq!(stats.packets_received, 0);
+    let closed = block_on(s.close()).unwrap();
+    assert_eq!(closed.packets_sent, 0);
+    assert_eq!(block_on(async { events.next().await }), None);
+}
