@@ -906,3 +906,67 @@ fn replies_and_events_can_be_awaited() {
     assert_eq!(closed.packets_sent, 0);
     assert_eq!(block_on(async { events.next().await }), None);
 }
+
+#[test]
+fn packets_lost_before_a_transcode_are_concealed_and_time_is_kept() {
+    let engine = engine(32_700, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::opus(111)).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    // PCMU with packets 20 and 30 lost: the Opus leg still gets 50 packets (two of
+    // concealment, silence for G.711).
+    for (i, (packet, _)) in pcmu_tone(1000.0, 50, 7).iter().enumerate() {
+        if i != 20 && i != 30 {
+            caller.send_to(packet, a.local_rtp_addr()).unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    assert_eq!(collect(&agent, 50, WAIT).len(), 50);
+    assert!(collect(&agent, 1, Duration::from_millis(200)).is_empty());
+
+    // Opus with packet 25 lost: FEC from packet 26 rebuilds it; the PCMU leg gets 50
+    // packets and the tone goes on through the gap.
+    let mut opus_out = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut payload = [0_u8; 1500];
+    for i in 0..50_usize {
+        let pcm: Vec<i16> = (i * 960..(i + 1) * 960)
+            .map(|n| (8000.0 * (std::f64::consts::TAU * 600.0 * n as f64 / 48_000.0).sin()) as i16)
+            .collect();
+        let len = opus_out.encode(&pcm, &mut payload).unwrap();
+        if i != 25 {
+            let packet = rtp(111, i as u16, 960 * i as u32, 99, i == 0, &payload[..len]);
+            agent.send_to(&packet, b.local_rtp_addr()).unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let back = collect(&caller, 50, WAIT);
+    assert_eq!(back.len(), 50);
+    let mut pcmu = G711::new(Law::Mu);
+    let mut heard = Vec::new();
+    for packet in &back {
+        let mut frame = [0_i16; 160];
+        pcmu.decode(RtpPacket::parse(packet).unwrap().payload(), &mut frame)
+            .unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    // Packets 20 to 30, the lost one in the middle.
+    let around = &heard[20 * 160..31 * 160];
+    let share = tone_share(around, 600.0, 8000.0);
+    assert!(
+        share > 0.9,
+        "600 Hz holds {share:.3} of the energy around the loss"
+    );
+    let min_rms = around
+        .chunks(160)
+        .map(|f| (f.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0).sqrt())
+        .fold(f64::MAX, f64::min);
+    assert!(min_rms > 2000.0, "a frame near the loss fell to rms {min_rms:.0}");
+}

@@ -227,7 +227,8 @@ pub struct PayloadFormat {
     /// The payload type of `telephone-event` (RFC 4733), if negotiated; at the codec's
     /// clock rate.
     pub telephone_event_pt: Option<u8>,
-    /// Audio per packet sent: 10 to 60 ms in steps of 10 for G.711; 20, 40 or 60 ms for Opus.
+    /// Audio per packet sent: 10 to 60 ms in steps of 10 for G.711; 20 ms for Opus.
+    /// Received packets may be of any length.
     pub ptime: Duration,
 }
 
@@ -295,8 +296,12 @@ impl PayloadFormat {
                         "a dynamic payload type, 96 to 127",
                     );
                 }
-                if !matches!(ms, 20 | 40 | 60) || !self.ptime.as_nanos().is_multiple_of(1_000_000) {
-                    return bad("Opus ptime", format!("{:?}", self.ptime), "20, 40 or 60 ms");
+                if self.ptime != Duration::from_millis(20) {
+                    return bad(
+                        "Opus ptime",
+                        format!("{:?}", self.ptime),
+                        "20 ms (packets of any length are received)",
+                    );
                 }
             }
         }

@@ -51,6 +51,10 @@ const SLOT: usize = 1 << 16;
 const RECV_BUFFER: usize = 1 << 20;
 /// Most 8 kHz samples one packet decodes to (120 ms).
 const MAX_PCM: usize = 960;
+/// Most lost packets in a row that are concealed; a longer gap is a silence or a restart.
+const MAX_CONCEALED: u16 = 4;
+/// Room for the concealed packets and the packet after them.
+const PCM_BUF: usize = MAX_PCM * (MAX_CONCEALED as usize + 1);
 /// Largest encoded payload (an Opus packet).
 const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
 
@@ -397,6 +401,11 @@ pub(crate) struct Session {
     tx_fifo: PcmQueue,
     peer: Option<usize>,
     recording: Option<Recording>,
+    /// The stream received and the sequence number expected next, for loss concealment.
+    rx_ssrc: Option<u32>,
+    rx_expected: Option<u16>,
+    /// Samples the last received packet decoded to (the size of a concealed packet).
+    rx_frame: usize,
     /// Digits waiting to be sent, and how long each is held, in ms.
     dtmf_queue: VecDeque<(DtmfDigit, u32)>,
     dtmf_out: Option<DtmfOut>,
@@ -478,6 +487,9 @@ impl Session {
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
             recording: None,
+            rx_ssrc: None,
+            rx_expected: None,
+            rx_frame: FRAME,
             dtmf_queue: VecDeque::new(),
             dtmf_out: None,
             dtmf_gap: 0,
@@ -835,7 +847,7 @@ struct Buffers {
     meta: [quinn_udp::RecvMeta; BATCH],
     out: Box<[u8; MAX_DATAGRAM]>,
     payload: Box<[u8; MAX_PAYLOAD]>,
-    pcm: Box<[i16; MAX_PCM]>,
+    pcm: Box<[i16; PCM_BUF]>,
     frame: Box<[i16; MAX_PCM]>,
 }
 
@@ -846,7 +858,7 @@ impl Buffers {
             meta: [quinn_udp::RecvMeta::default(); BATCH],
             out: Box::new([0; MAX_DATAGRAM]),
             payload: Box::new([0; MAX_PAYLOAD]),
-            pcm: Box::new([0; MAX_PCM]),
+            pcm: Box::new([0; PCM_BUF]),
             frame: Box::new([0; MAX_PCM]),
         }
     }
@@ -1214,6 +1226,21 @@ impl Worker {
         if let Some(stats) = s.stats.as_mut() {
             stats.on_rtp(ssrc, seq, ts, now);
         }
+        // Packets missing just before this one (0 for a new stream, in order or late).
+        let mut lost = 0;
+        match s.rx_expected {
+            Some(e) if s.rx_ssrc == Some(ssrc) => {
+                let ahead = seq.wrapping_sub(e);
+                if ahead < 0x8000 {
+                    lost = ahead;
+                    s.rx_expected = Some(seq.wrapping_add(1));
+                }
+            }
+            _ => {
+                s.rx_ssrc = Some(ssrc);
+                s.rx_expected = Some(seq.wrapping_add(1));
+            }
+        }
         let payload_range = payload_start..payload_start + payload_len;
         let payload = data.get(payload_range.clone()).unwrap_or_default();
         let mut decoded = 0;
@@ -1230,8 +1257,27 @@ impl Worker {
                 }
             }
         } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
-            match format.codec.decode(payload, &mut bufs.pcm[..]) {
-                Ok(n) => decoded = n,
+            // A small forward gap in the sequence (a lost packet or a few) is filled with
+            // the codec's concealment (Opus: FEC from this packet, else PLC; G.711:
+            // silence), so that the recording and the transcoded stream keep their time.
+            if (1..=MAX_CONCEALED).contains(&lost) {
+                let each = s.rx_frame.clamp(1, MAX_PCM);
+                for k in 0..lost {
+                    let next = (k + 1 == lost).then_some(payload);
+                    let Some(out) = bufs.pcm.get_mut(decoded..decoded + each) else {
+                        break;
+                    };
+                    match format.codec.conceal(next, out) {
+                        Ok(n) => decoded += n,
+                        Err(_) => s.c.decode_errors += 1,
+                    }
+                }
+            }
+            match format.codec.decode(payload, &mut bufs.pcm[decoded..]) {
+                Ok(n) => {
+                    decoded += n;
+                    s.rx_frame = n;
+                }
                 Err(_) => s.c.decode_errors += 1,
             }
             let pcm = bufs.pcm.get(..decoded).unwrap_or_default();
