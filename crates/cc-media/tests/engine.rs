@@ -970,3 +970,51 @@ fn packets_lost_before_a_transcode_are_concealed_and_time_is_kept() {
         .fold(f64::MAX, f64::min);
     assert!(min_rms > 2000.0, "a frame near the loss fell to rms {min_rms:.0}");
 }
+
+#[test]
+fn digits_cross_a_transcoding_bridge_as_new_telephone_events() {
+    let engine = engine(30_500, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    let mut opus = PayloadFormat::opus(111);
+    opus.telephone_event_pt = Some(110);
+    b.set_remote(addr(&agent), opus).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let sender = DtmfSender::new(8000).unwrap();
+    let mut seq = 0_u16;
+    for (k, c) in ['4', '8'].into_iter().enumerate() {
+        for p in sender
+            .packets(DtmfDigit::from_char(c).unwrap(), 8000 * k as u32, 100)
+            .unwrap()
+        {
+            caller
+                .send_to(
+                    &rtp(101, seq, p.timestamp, 42, p.marker, &p.payload),
+                    a.local_rtp_addr(),
+                )
+                .unwrap();
+            seq = seq.wrapping_add(1);
+        }
+    }
+    // Two digits of 100 ms on a 48 kHz clock: 5 packets each.
+    let got = collect(&agent, 10, WAIT);
+    assert_eq!(got.len(), 10);
+    let mut receiver = cc_media::dtmf::EventReceiver::new();
+    for g in &got {
+        let p = RtpPacket::parse(g).unwrap();
+        assert_eq!(p.payload_type(), 110);
+        receiver.handle(p.timestamp(), p.marker(), p.payload()).unwrap();
+    }
+    let digits: Vec<(char, u32)> = std::iter::from_fn(|| receiver.poll_event())
+        .filter_map(|e| match e {
+            cc_media::dtmf::DigitEvent::Ended { digit, duration, .. } => Some((digit.as_char(), duration)),
+            cc_media::dtmf::DigitEvent::Began { .. } => None,
+        })
+        .collect();
+    assert_eq!(digits, [('4', 4800), ('8', 4800)]);
+    let events: Vec<SessionEvent> = std::iter::from_fn(|| a.events().try_next()).collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+}

@@ -1169,7 +1169,11 @@ impl Worker {
     fn on_rtp(&mut self, slot: usize, from: SocketAddr, start: usize, len: usize, now: Instant) {
         let route = self.route(slot);
         let Self {
-            sessions, bufs, tx, ..
+            sessions,
+            bufs,
+            tx,
+            next_deadline,
+            ..
         } = self;
         let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
             return;
@@ -1244,16 +1248,22 @@ impl Worker {
         let payload_range = payload_start..payload_start + payload_len;
         let payload = data.get(payload_range.clone()).unwrap_or_default();
         let mut decoded = 0;
+        let mut ended = None;
         if is_event {
             if s.dtmf.handle(ts, marker, payload).is_err() {
                 s.c.decode_errors += 1;
             }
             while let Some(e) = s.dtmf.poll_event() {
-                if let DigitEvent::Began { digit, .. } = e {
-                    s.shared.events.push(SessionEvent::Dtmf {
+                match e {
+                    DigitEvent::Began { digit, .. } => s.shared.events.push(SessionEvent::Dtmf {
                         digit,
                         source: DtmfSource::Rfc4733,
-                    });
+                    }),
+                    DigitEvent::Ended { digit, duration, .. } => {
+                        let clock = u64::from(format.pf.codec.clock_rate().max(1));
+                        let ms = (u64::from(duration) * 1000 / clock).clamp(40, 8000) as u32;
+                        ended = Some((digit, ms));
+                    }
                 }
             }
         } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
@@ -1304,7 +1314,9 @@ impl Worker {
         let Some(pf) = p.format.as_ref().map(|f| f.pf) else {
             return;
         };
-        if route == Route::Relay {
+        // While the peer sends digits of its own, nothing else goes out on its stream.
+        let peer_busy = p.dtmf_active();
+        if route == Route::Relay && !peer_busy {
             let out_pt = if is_event {
                 match pf.telephone_event_pt {
                     Some(te) => te,
@@ -1333,7 +1345,16 @@ impl Worker {
                 }
             }
             tx.push(sessions, peer_slot, dest, data);
-        } else if !is_event {
+        } else if route == Route::Transcode && is_event {
+            // Telephone-events cannot be relayed onto another clock: each digit is sent
+            // anew on the peer's stream once it has ended here (its length known).
+            if let Some(digit) = ended
+                && pf.telephone_event_pt.is_some()
+            {
+                p.dtmf_queue.push_back(digit);
+                *next_deadline = (*next_deadline).min(now);
+            }
+        } else if route == Route::Transcode && !peer_busy {
             // Transcode: the decoded audio joins the peer's transmit queue.
             p.tx_fifo.push(bufs.pcm.get(..decoded).unwrap_or_default());
             p.flush_pcm(bufs, now);
@@ -1354,7 +1375,7 @@ impl Worker {
             return Route::Drop;
         };
         match (s.format.as_ref(), p.format.as_ref()) {
-            (Some(a), Some(b)) if p.remote.is_some() && !p.playing && !p.dtmf_active() => {
+            (Some(a), Some(b)) if p.remote.is_some() && !p.playing => {
                 if a.pf.codec.relays_to(b.pf.codec) {
                     Route::Relay
                 } else {
