@@ -1018,3 +1018,36 @@ fn digits_cross_a_transcoding_bridge_as_new_telephone_events() {
     let events: Vec<SessionEvent> = std::iter::from_fn(|| a.events().try_next()).collect();
     assert_eq!(events.len(), 2, "{events:?}");
 }
+
+#[test]
+fn an_engine_on_ipv6_relays_too() {
+    let v6 = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+    let Ok(caller) = UdpSocket::bind((v6, 0)) else {
+        return; // no IPv6 loopback on this machine
+    };
+    let agent = UdpSocket::bind((v6, 0)).unwrap();
+    agent.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let mut config = EngineConfig::new(v6, 32_500, 32_599);
+    config.workers = 1;
+    let engine = MediaEngine::start(config).unwrap();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    assert!(a.local_rtp_addr().is_ipv6());
+    a.set_remote(addr(&caller), PayloadFormat::pcma()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcma()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    for i in 0..5_u16 {
+        let payload = [i as u8; 160];
+        caller
+            .send_to(
+                &rtp(8, i, 160 * u32::from(i), 1, false, &payload),
+                a.local_rtp_addr(),
+            )
+            .unwrap();
+    }
+    let got = collect(&agent, 5, WAIT);
+    assert_eq!(got.len(), 5);
+    for (i, g) in got.iter().enumerate() {
+        assert_eq!(RtpPacket::parse(g).unwrap().payload(), &[i as u8; 160][..]);
+    }
+}
