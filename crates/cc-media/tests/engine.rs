@@ -1051,3 +1051,74 @@ fn an_engine_on_ipv6_relays_too() {
         assert_eq!(RtpPacket::parse(g).unwrap().payload(), &[i as u8; 160][..]);
     }
 }
+
+#[test]
+fn thousands_of_random_datagrams_do_not_stop_a_worker() {
+    // Random bytes, and RTP headers with random versions, flags, payload types and
+    // lengths (telephone-event and audio among them), into both sessions of a bridge that
+    // transcodes and records, with in-band detection on: afterwards the worker still
+    // answers and still relays.
+    let engine = engine(32_900, 1);
+    let phone_a = phone();
+    let phone_b = phone();
+    let config = SessionConfig {
+        inband_dtmf: true,
+        symmetric_rtp: false,
+        ..SessionConfig::default()
+    };
+    let a = engine.open_session(config.clone()).unwrap();
+    let b = engine.open_session(config).unwrap();
+    a.set_remote(addr(&phone_a), PayloadFormat::pcmu()).unwrap();
+    let mut opus = PayloadFormat::opus(111);
+    opus.telephone_event_pt = Some(101);
+    b.set_remote(addr(&phone_b), opus).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    a.start_recording(Arc::new(LocalStore::new(dir.path())), request("fuzz"))
+        .wait()
+        .unwrap();
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut buf = [0_u8; 400];
+    for i in 0..4000 {
+        let len = (next() % 400) as usize;
+        for byte in &mut buf[..len] {
+            *byte = next() as u8;
+        }
+        if i % 2 == 0 && len >= 12 {
+            // Mostly well-formed headers: version 2, a payload type the session knows.
+            buf[0] = 0x80 | (buf[0] & 0x3F);
+            buf[1] = [0, 101, 111, 13, 0x80][(next() % 5) as usize] | (buf[1] & 0x80);
+        }
+        let (from, to) = if i % 3 == 0 {
+            (&phone_b, &b)
+        } else {
+            (&phone_a, &a)
+        };
+        from.send_to(&buf[..len], to.local_rtp_addr()).unwrap();
+        if i % 200 == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let stats = a.stats().wait().unwrap();
+    assert!(stats.bad_packets > 0, "{stats:?}");
+    // Still alive: a good packet is transcoded to the Opus leg.
+    while !collect(&phone_b, 1, Duration::from_millis(100)).is_empty() {}
+    for (packet, _) in pcmu_tone(1000.0, 3, 0xABCD) {
+        phone_a.send_to(&packet, a.local_rtp_addr()).unwrap();
+    }
+    let got = collect(&phone_b, 3, WAIT);
+    assert!(!got.is_empty());
+    assert!(
+        got.iter()
+            .all(|g| RtpPacket::parse(g).unwrap().payload_type() == 111)
+    );
+    a.stop_recording().wait().unwrap();
+    a.close().wait().unwrap();
+    b.close().wait().unwrap();
+}
