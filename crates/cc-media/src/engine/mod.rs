@@ -87,6 +87,22 @@
 //! bridged to another Opus leg (the wideband case) is relayed untouched and never
 //! narrowed, and an Opus leg bridged to G.711 loses nothing G.711 could carry.
 
+//! # Limits
+//!
+//! - The two sessions of a bridge must belong to the same engine.
+//! - RFC 4733 events are relayed as they are across a bridge of one codec, and re-sent as
+//!   new events (once each digit ended) across a transcoding bridge; comfort noise (PT 13)
+//!   and other payload types not negotiated are dropped and counted.
+//! - Received audio is decoded in arrival order, without a jitter buffer: up to four lost
+//!   packets are concealed (Opus FEC/PLC, G.711 silence); a reordered packet is decoded
+//!   late. Relayed packets are not touched, so the far end's jitter buffer sees the truth.
+//! - RTCP goes to the remote's port + 1 (or where the peer's RTCP comes from); RTCP
+//!   multiplexed on the RTP port is read, never sent. Each leg of a bridge terminates its
+//!   own RTCP.
+//! - Recordings are 8 kHz; their file writes (a header update every 500 ms) happen on the
+//!   worker, their final hashing on a thread of its own.
+//! - Session events queue without a bound; an owner that never reads them keeps them.
+
 mod events;
 mod ports;
 mod stream;
