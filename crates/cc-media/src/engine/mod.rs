@@ -179,7 +179,10 @@ pub struct SessionConfig {
     /// afresh. Off: the remote is what `set_remote` said and packets are taken from
     /// anywhere.
     pub symmetric_rtp: bool,
-    /// Look for DTMF keyed in the received audio (Goertzel), besides RFC 4733 events.
+    /// Look for DTMF keyed in the received audio (Goertzel, on the decoded 8 kHz audio of
+    /// any codec), besides RFC 4733 events. A far end that sends a key both ways is
+    /// reported twice, once per [`DtmfSource`]; turn this on for legs that do not
+    /// negotiate telephone-event.
     pub inband_dtmf: bool,
     /// This session's RTP timeout, instead of [`EngineConfig::rtp_timeout`].
     pub rtp_timeout: Option<Duration>,
