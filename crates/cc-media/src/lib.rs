@@ -40,6 +40,7 @@ pub mod stats;
 pub mod wav;
 
 pub use codec::{Codec, G711, Law, Opus, OpusConfig};
+pub use engine::{MediaEngine, MediaSession};
 pub use error::{Error, Result};
 pub use mixer::{Mixer, NPartyMixer};
 pub use rtp::{RtpError, RtpHeader, RtpPacket};

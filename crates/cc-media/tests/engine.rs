@@ -270,9 +270,34 @@ fn relay_keeps_payloads_and_continues_the_stream_after_a_prompt() {
         assert_eq!(p.payload(), &payload[..]);
         assert_eq!(p.payload_type(), 0);
     }
+    // A burst with no pause (read in batches, sent in GSO batches): still every payload,
+    // in order, continuing the sequence.
+    let burst: Vec<(Vec<u8>, Vec<u8>)> = pcmu_tone(700.0, 100, 0xCAFE)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, payload))| {
+            let seq = 1050 + i as u16;
+            (
+                rtp(0, seq, 50_000 + 160 * (50 + i as u32), 0xCAFE, false, &payload),
+                payload,
+            )
+        })
+        .collect();
+    for (packet, _) in &burst {
+        caller.send_to(packet, a.local_rtp_addr()).unwrap();
+    }
+    let burst_out = collect(&agent, 100, WAIT);
+    assert_eq!(burst_out.len(), 100);
+    let mut last = all.last().map(RtpPacket::sequence).unwrap();
+    for (got, (_, payload)) in burst_out.iter().zip(&burst) {
+        let p = RtpPacket::parse(got).unwrap();
+        assert_eq!((p.ssrc(), p.sequence()), (ssrc, last.wrapping_add(1)));
+        assert_eq!(p.payload(), &payload[..]);
+        last = p.sequence();
+    }
     let stats = a.close().wait().unwrap();
-    assert_eq!((stats.relayed, stats.transcoded), (50, 0));
-    b.close().wait().unwrap();
+    assert_eq!((stats.relayed, stats.transcoded), (150, 0));
+    assert_eq!(b.close().wait().unwrap().packets_sent, 155);
 }
 
 #[test]
@@ -314,9 +339,104 @@ fn pcmu_is_transcoded_to_opus_and_the_tone_survives() {
     // 20 dB above everything else the two codecs added.
     let share = tone_share(&pcm[48_000 / 5..], 1000.0, 48_000.0);
     assert!(share > 0.99, "1 kHz holds {share:.4} of the energy");
+    // And back: Opus at 48 kHz from the agent reaches the caller as PCMU.
+    let mut opus_out = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut payload = [0_u8; 1500];
+    for i in 0..50_usize {
+        let pcm: Vec<i16> = (i * 960..(i + 1) * 960)
+            .map(|n| (8000.0 * (std::f64::consts::TAU * 600.0 * n as f64 / 48_000.0).sin()) as i16)
+            .collect();
+        let len = opus_out.encode(&pcm, &mut payload).unwrap();
+        let packet = rtp(111, i as u16, 960 * i as u32, 99, i == 0, &payload[..len]);
+        agent.send_to(&packet, b.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let back = collect(&caller, 50, WAIT);
+    assert_eq!(back.len(), 50);
+    let mut pcmu = G711::new(Law::Mu);
+    let mut heard = Vec::new();
+    for packet in &back {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (0, 160));
+        let mut frame = [0_i16; 160];
+        pcmu.decode(p.payload(), &mut frame).unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    let share = tone_share(&heard[1600..], 600.0, 8000.0);
+    assert!(share > 0.99, "600 Hz holds {share:.4} of the energy");
+
     let stats = a.close().wait().unwrap();
     assert_eq!((stats.relayed, stats.transcoded), (0, 50));
-    assert_eq!(b.close().wait().unwrap().packets_sent, 50);
+    assert_eq!(stats.packets_sent, 50);
+    let stats = b.close().wait().unwrap();
+    assert_eq!((stats.packets_sent, stats.transcoded), (50, 50));
+}
+
+#[test]
+fn symmetric_rtp_learns_the_source_and_unbridge_stops_the_relay() {
+    let engine = engine(30_800, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    // The caller's SDP named an address it does not send from (NAT): learned from RTP.
+    let claimed: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    a.set_remote(claimed, PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let packets = pcmu_tone(1000.0, 10, 3);
+    caller.send_to(&packets[0].0, a.local_rtp_addr()).unwrap();
+    assert_eq!(
+        wait_event(&a, |e| matches!(e, SessionEvent::RemoteChanged { .. })),
+        Some(SessionEvent::RemoteChanged {
+            from: Some(claimed),
+            to: addr(&caller)
+        })
+    );
+    assert_eq!(collect(&agent, 1, WAIT).len(), 1);
+    // The agent's audio now reaches the caller at the learned address.
+    agent.send_to(&packets[1].0, b.local_rtp_addr()).unwrap();
+    assert_eq!(collect(&caller, 1, WAIT).len(), 1);
+
+    // A long prompt to the agent, stopped: PlayFinished says it was interrupted.
+    b.play([tone(&[440], 60_000)]).unwrap();
+    assert_eq!(collect(&agent, 3, WAIT).len(), 3);
+    b.stop_play().unwrap();
+    assert_eq!(
+        wait_event(&b, |e| matches!(e, SessionEvent::PlayFinished { .. })),
+        Some(SessionEvent::PlayFinished { interrupted: true })
+    );
+
+    // Unbridged: the caller's packets are no longer relayed.
+    engine.unbridge(&a).wait().unwrap();
+    for (packet, _) in &packets[2..] {
+        caller.send_to(packet, a.local_rtp_addr()).unwrap();
+    }
+    let stats = stats_until(&a, |s| s.packets_received >= 9);
+    assert_eq!(stats.packets_received, 9);
+    // Only the tail of the stopped prompt may still be in the agent's socket.
+    let stray = collect(&agent, 20, Duration::from_millis(300));
+    for packet in &stray {
+        let payload = RtpPacket::parse(packet).unwrap().payload().to_vec();
+        assert!(
+            packets.iter().all(|(_, p)| *p != payload),
+            "a caller packet was relayed after unbridge"
+        );
+    }
+    assert_eq!(stats.relayed, 1);
+    // Closing one leg of a bridge leaves the other working.
+    engine.bridge(&a, &b).wait().unwrap();
+    a.close().wait().unwrap();
+    assert!(matches!(
+        engine.bridge(&a, &b).wait(),
+        Err(Error::SessionClosed { .. })
+    ));
+    b.play([tone(&[440], 40)]).unwrap();
+    assert!(wait_event(&b, |e| matches!(e, SessionEvent::PlayFinished { .. })).is_some());
 }
 
 #[test]
@@ -523,4 +643,482 @@ fn the_codec_kinds_say_which_legs_relay() {
     bad = PayloadFormat::pcmu();
     bad.ptime = Duration::from_millis(25);
     assert!(bad.validate().is_err());
+}
+
+#[test]
+fn a_paused_span_of_a_recording_is_silent_and_listed() {
+    let engine = engine(30_600, 1);
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    // No remote: the played tone is recorded (right channel) but sent nowhere.
+    s.start_recording(store, request("paused")).wait().unwrap();
+    assert!(matches!(
+        s.start_recording(Arc::new(LocalStore::new(dir.path())), request("again"))
+            .wait(),
+        Err(Error::SessionState { .. })
+    ));
+    s.play([tone(&[1000], 60_000)]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.pause_recording().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.resume_recording().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let stats = s.close().wait().unwrap();
+    let meta = stats
+        .recording
+        .expect("close stops the recording and returns its metadata");
+    assert_eq!(meta.paused.len(), 1);
+    let span = meta.paused[0];
+    assert!(span.end > span.start + Duration::from_millis(150), "{span:?}");
+    let (left, right) = read_stereo(&meta.location);
+    let at = |d: Duration| (d.as_millis() * 8) as usize;
+    // Inside the pause: silence; before it: the tone.
+    let quiet = &right[at(span.start) + 80..at(span.end) - 80];
+    assert!(quiet.iter().all(|&v| v == 0), "audio kept while paused");
+    let before = &right[..at(span.start)];
+    assert!(tone_share(audible(before, 500), 1000.0, 8000.0) > 0.9);
+    assert!(left.iter().all(|&v| v == 0), "nothing was received");
+}
+
+#[test]
+fn sessions_rebridged_across_workers_keep_their_commands_and_ports() {
+    // Four workers, twelve sessions: bridges pull sessions from worker to worker while
+    // their handles keep sending commands; every bridge ends up relaying, every port
+    // comes back.
+    let mut config = EngineConfig::new(LOCAL, 30_000, 30_099);
+    config.workers = 4;
+    let engine = MediaEngine::start(config).unwrap();
+    let free = engine.free_ports();
+    let sessions: Vec<MediaSession> = (0..12)
+        .map(|_| engine.open_session(SessionConfig::default()).unwrap())
+        .collect();
+    let phones: Vec<UdpSocket> = (0..12).map(|_| phone()).collect();
+    for (s, p) in sessions.iter().zip(&phones) {
+        s.set_remote(addr(p), PayloadFormat::pcmu()).unwrap();
+    }
+    // Round after round, pair the sessions differently; queue plays and stops meanwhile.
+    let mut replies = Vec::new();
+    for round in 0..5 {
+        for i in 0..6 {
+            let a = &sessions[(2 * i + round) % 12];
+            let b = &sessions[(2 * i + 1 + 3 * round) % 12];
+            if a.id() != b.id() {
+                replies.push(engine.bridge(a, b));
+            }
+            a.play([tone(&[440], 20)]).unwrap();
+            b.stop_play().unwrap();
+        }
+    }
+    for r in replies {
+        // A bridge may fail only because a later one took its session (never closed).
+        if let Err(e) = r.wait() {
+            panic!("bridge failed: {e}");
+        }
+    }
+    // A final, known pairing: 0-1, 2-3, ...
+    for i in 0..6 {
+        engine
+            .bridge(&sessions[2 * i], &sessions[2 * i + 1])
+            .wait()
+            .unwrap();
+    }
+    for s in &sessions {
+        s.stop_play().unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    for p in &phones {
+        while !collect(p, 1, Duration::from_millis(20)).is_empty() {}
+    }
+    // Each phone's packet reaches its partner's phone, payload intact.
+    for i in 0..12 {
+        let payload = [i as u8; 160];
+        phones[i]
+            .send_to(
+                &rtp(0, 7, 0, 100 + i as u32, false, &payload),
+                sessions[i].local_rtp_addr(),
+            )
+            .unwrap();
+        let partner = i ^ 1;
+        let got = collect(&phones[partner], 1, WAIT);
+        assert_eq!(got.len(), 1, "session {i} -> {partner}");
+        assert_eq!(RtpPacket::parse(&got[0]).unwrap().payload(), &payload[..]);
+    }
+    assert_eq!(engine.sessions(), 12);
+    for s in &sessions {
+        s.close().wait().unwrap();
+    }
+    assert_eq!(engine.sessions(), 0);
+    assert_eq!(engine.free_ports(), free);
+}
+
+#[test]
+fn dtmf_sent_as_telephone_events_is_heard_once_per_digit() {
+    let engine = engine(30_400, 2);
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    a.send_dtmf("12#", Duration::from_millis(100)).wait().unwrap();
+    let mut digits = Vec::new();
+    let events = b.events();
+    while let Some(e) = events.next_timeout(Duration::from_millis(1500)) {
+        if let SessionEvent::Dtmf { digit, source } = e {
+            assert_eq!(source, DtmfSource::Rfc4733);
+            digits.push(digit.as_char());
+        }
+    }
+    assert_eq!(digits, ['1', '2', '#']);
+
+    // On the wire: one event, its packets numbered in order, all stamped with its start.
+    let p = phone();
+    let c = engine.open_session(SessionConfig::default()).unwrap();
+    c.set_remote(addr(&p), PayloadFormat::pcma()).unwrap();
+    c.send_dtmf("9", Duration::from_millis(100)).wait().unwrap();
+    // 0, 50 ms updates, then three end packets.
+    let got = collect(&p, 5, WAIT);
+    assert_eq!(got.len(), 5);
+    let packets: Vec<RtpPacket<'_>> = got.iter().map(|g| RtpPacket::parse(g).unwrap()).collect();
+    let mut receiver = cc_media::dtmf::EventReceiver::new();
+    for (i, packet) in packets.iter().enumerate() {
+        assert_eq!(packet.payload_type(), 101);
+        assert_eq!(packet.timestamp(), packets[0].timestamp());
+        assert_eq!(packet.sequence(), packets[0].sequence().wrapping_add(i as u16));
+        assert_eq!(packet.marker(), i == 0);
+        receiver
+            .handle(packet.timestamp(), packet.marker(), packet.payload())
+            .unwrap();
+    }
+    let events: Vec<_> = std::iter::from_fn(|| receiver.poll_event()).collect();
+    assert!(matches!(
+        events[..],
+        [
+            cc_media::dtmf::DigitEvent::Began { digit, .. },
+            cc_media::dtmf::DigitEvent::Ended { duration: 800, end_seen: true, .. }
+        ] if digit.as_char() == '9'
+    ));
+    // Refused: a bad key, and a format with no telephone-event.
+    assert!(c.send_dtmf("x", Duration::from_millis(100)).wait().is_err());
+    let mut no_events = PayloadFormat::pcma();
+    no_events.telephone_event_pt = None;
+    c.set_remote(addr(&p), no_events).unwrap();
+    assert!(matches!(
+        c.send_dtmf("1", Duration::from_millis(100)).wait(),
+        Err(Error::SessionState { .. })
+    ));
+}
+
+#[test]
+fn rtcp_reports_flow_both_ways_and_give_the_round_trip_time() {
+    let mut config = EngineConfig::new(LOCAL, 30_200, 30_299);
+    config.workers = 2;
+    config.rtcp_interval = Duration::from_millis(200);
+    let engine = MediaEngine::start(config).unwrap();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcmu()).unwrap();
+    a.play([tone(&[440], 60_000)]).unwrap();
+    b.play([tone(&[620], 60_000)]).unwrap();
+    let enough = |s: &SessionStats| s.rtt.is_some() && s.rtcp_packets >= 3 && s.rtcp_sent >= 3;
+    let a_stats = stats_until(&a, enough);
+    let b_stats = stats_until(&b, enough);
+    for s in [&a_stats, &b_stats] {
+        assert!(s.rtcp_sent >= 3 && s.rtcp_packets >= 3, "{s:?}");
+        assert_eq!(s.bad_rtcp, 0);
+        // Loopback: the round trip is far below a second.
+        assert!(s.rtt.is_some_and(|r| r < Duration::from_secs(1)), "{:?}", s.rtt);
+    }
+    // Garbage on the RTCP port is counted, not fatal, and does not draw our reports away.
+    let p = phone();
+    let rtcp_port = SocketAddr::new(LOCAL, a.local_rtp_addr().port() + 1);
+    p.send_to(&[0x80, 201, 0, 9, 1, 2], rtcp_port).unwrap();
+    let a_stats = stats_until(&a, |s| s.bad_rtcp >= 1);
+    assert_eq!(a_stats.bad_rtcp, 1);
+    // Closing sends a BYE: the peer hears one more RTCP packet.
+    let before = b.stats().wait().unwrap().rtcp_packets;
+    let final_a = a.close().wait().unwrap();
+    assert!(final_a.rtcp_sent > a_stats.rtcp_sent);
+    let after = stats_until(&b, |s| s.rtcp_packets > before);
+    assert!(after.rtcp_packets > before);
+}
+
+#[test]
+fn handles_can_be_shared_across_threads_and_tasks() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<MediaEngine>();
+    send_sync::<MediaSession>();
+    send_sync::<cc_media::engine::SessionEvents>();
+    send_sync::<cc_media::engine::Reply<SessionStats>>();
+    // And the futures can move between threads of a multi-threaded runtime.
+    fn send<T: Send>(_: &T) {}
+    let engine = engine(30_100, 1);
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    let events = s.events();
+    send(&events.next());
+    send(&s.stats());
+}
+
+/// A minimal executor: polls `fut` on this thread, parking until its waker is called.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "future not woken in time");
+        // Long enough that a future that forgets to wake its task fails the callers' checks.
+        std::thread::park_timeout(Duration::from_secs(5));
+    }
+}
+
+#[test]
+fn replies_and_events_can_be_awaited() {
+    let mut config = EngineConfig::new(LOCAL, 30_900, 30_999);
+    config.workers = 1;
+    config.rtp_timeout = Duration::from_millis(200);
+    let engine = MediaEngine::start(config).unwrap();
+    let s = engine.open_session(SessionConfig::default()).unwrap();
+    let p = phone();
+    s.set_remote(addr(&p), PayloadFormat::pcmu()).unwrap();
+    let events = s.events();
+    // The event comes 200 ms after the poll parked for up to 5 s: only the waker can end
+    // the wait well before 4 s.
+    let start = Instant::now();
+    let event = block_on(async { events.next().await });
+    assert_eq!(event, Some(SessionEvent::RtpTimeout));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "the event did not wake the task"
+    );
+    let stats = block_on(s.stats()).unwrap();
+    assert_eq!(stats.packets_received, 0);
+    let closed = block_on(s.close()).unwrap();
+    assert_eq!(closed.packets_sent, 0);
+    assert_eq!(block_on(async { events.next().await }), None);
+}
+
+#[test]
+fn packets_lost_before_a_transcode_are_concealed_and_time_is_kept() {
+    let engine = engine(32_700, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::opus(111)).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    // PCMU with packets 20 and 30 lost: the Opus leg still gets 50 packets (two of
+    // concealment, silence for G.711).
+    for (i, (packet, _)) in pcmu_tone(1000.0, 50, 7).iter().enumerate() {
+        if i != 20 && i != 30 {
+            caller.send_to(packet, a.local_rtp_addr()).unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    assert_eq!(collect(&agent, 50, WAIT).len(), 50);
+    assert!(collect(&agent, 1, Duration::from_millis(200)).is_empty());
+
+    // Opus with packet 25 lost: FEC from packet 26 rebuilds it; the PCMU leg gets 50
+    // packets and the tone goes on through the gap.
+    let mut opus_out = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut payload = [0_u8; 1500];
+    for i in 0..50_usize {
+        let pcm: Vec<i16> = (i * 960..(i + 1) * 960)
+            .map(|n| (8000.0 * (std::f64::consts::TAU * 600.0 * n as f64 / 48_000.0).sin()) as i16)
+            .collect();
+        let len = opus_out.encode(&pcm, &mut payload).unwrap();
+        if i != 25 {
+            let packet = rtp(111, i as u16, 960 * i as u32, 99, i == 0, &payload[..len]);
+            agent.send_to(&packet, b.local_rtp_addr()).unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let back = collect(&caller, 50, WAIT);
+    assert_eq!(back.len(), 50);
+    let mut pcmu = G711::new(Law::Mu);
+    let mut heard = Vec::new();
+    for packet in &back {
+        let mut frame = [0_i16; 160];
+        pcmu.decode(RtpPacket::parse(packet).unwrap().payload(), &mut frame)
+            .unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    // Packets 20 to 30, the lost one in the middle.
+    let around = &heard[20 * 160..31 * 160];
+    let share = tone_share(around, 600.0, 8000.0);
+    assert!(
+        share > 0.9,
+        "600 Hz holds {share:.3} of the energy around the loss"
+    );
+    let min_rms = around
+        .chunks(160)
+        .map(|f| (f.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0).sqrt())
+        .fold(f64::MAX, f64::min);
+    assert!(min_rms > 2000.0, "a frame near the loss fell to rms {min_rms:.0}");
+}
+
+#[test]
+fn digits_cross_a_transcoding_bridge_as_new_telephone_events() {
+    let engine = engine(30_500, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    let mut opus = PayloadFormat::opus(111);
+    opus.telephone_event_pt = Some(110);
+    b.set_remote(addr(&agent), opus).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let sender = DtmfSender::new(8000).unwrap();
+    let mut seq = 0_u16;
+    for (k, c) in ['4', '8'].into_iter().enumerate() {
+        for p in sender
+            .packets(DtmfDigit::from_char(c).unwrap(), 8000 * k as u32, 100)
+            .unwrap()
+        {
+            caller
+                .send_to(
+                    &rtp(101, seq, p.timestamp, 42, p.marker, &p.payload),
+                    a.local_rtp_addr(),
+                )
+                .unwrap();
+            seq = seq.wrapping_add(1);
+        }
+    }
+    // Two digits of 100 ms on a 48 kHz clock: 5 packets each.
+    let got = collect(&agent, 10, WAIT);
+    assert_eq!(got.len(), 10);
+    let mut receiver = cc_media::dtmf::EventReceiver::new();
+    for g in &got {
+        let p = RtpPacket::parse(g).unwrap();
+        assert_eq!(p.payload_type(), 110);
+        receiver.handle(p.timestamp(), p.marker(), p.payload()).unwrap();
+    }
+    let digits: Vec<(char, u32)> = std::iter::from_fn(|| receiver.poll_event())
+        .filter_map(|e| match e {
+            cc_media::dtmf::DigitEvent::Ended { digit, duration, .. } => Some((digit.as_char(), duration)),
+            cc_media::dtmf::DigitEvent::Began { .. } => None,
+        })
+        .collect();
+    assert_eq!(digits, [('4', 4800), ('8', 4800)]);
+    let events: Vec<SessionEvent> = std::iter::from_fn(|| a.events().try_next()).collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+}
+
+#[test]
+fn an_engine_on_ipv6_relays_too() {
+    let v6 = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+    let Ok(caller) = UdpSocket::bind((v6, 0)) else {
+        return; // no IPv6 loopback on this machine
+    };
+    let agent = UdpSocket::bind((v6, 0)).unwrap();
+    agent.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let mut config = EngineConfig::new(v6, 32_500, 32_599);
+    config.workers = 1;
+    let engine = MediaEngine::start(config).unwrap();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    assert!(a.local_rtp_addr().is_ipv6());
+    a.set_remote(addr(&caller), PayloadFormat::pcma()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcma()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    for i in 0..5_u16 {
+        let payload = [i as u8; 160];
+        caller
+            .send_to(
+                &rtp(8, i, 160 * u32::from(i), 1, false, &payload),
+                a.local_rtp_addr(),
+            )
+            .unwrap();
+    }
+    let got = collect(&agent, 5, WAIT);
+    assert_eq!(got.len(), 5);
+    for (i, g) in got.iter().enumerate() {
+        assert_eq!(RtpPacket::parse(g).unwrap().payload(), &[i as u8; 160][..]);
+    }
+}
+
+#[test]
+fn thousands_of_random_datagrams_do_not_stop_a_worker() {
+    // Random bytes, and RTP headers with random versions, flags, payload types and
+    // lengths (telephone-event and audio among them), into both sessions of a bridge that
+    // transcodes and records, with in-band detection on: afterwards the worker still
+    // answers and still relays.
+    let engine = engine(32_900, 1);
+    let phone_a = phone();
+    let phone_b = phone();
+    let config = SessionConfig {
+        inband_dtmf: true,
+        symmetric_rtp: false,
+        ..SessionConfig::default()
+    };
+    let a = engine.open_session(config.clone()).unwrap();
+    let b = engine.open_session(config).unwrap();
+    a.set_remote(addr(&phone_a), PayloadFormat::pcmu()).unwrap();
+    let mut opus = PayloadFormat::opus(111);
+    opus.telephone_event_pt = Some(101);
+    b.set_remote(addr(&phone_b), opus).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    a.start_recording(Arc::new(LocalStore::new(dir.path())), request("fuzz"))
+        .wait()
+        .unwrap();
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut buf = [0_u8; 400];
+    for i in 0..4000 {
+        let len = (next() % 400) as usize;
+        for byte in &mut buf[..len] {
+            *byte = next() as u8;
+        }
+        if i % 2 == 0 && len >= 12 {
+            // Mostly well-formed headers: version 2, a payload type the session knows.
+            buf[0] = 0x80 | (buf[0] & 0x3F);
+            buf[1] = [0, 101, 111, 13, 0x80][(next() % 5) as usize] | (buf[1] & 0x80);
+        }
+        let (from, to) = if i % 3 == 0 {
+            (&phone_b, &b)
+        } else {
+            (&phone_a, &a)
+        };
+        from.send_to(&buf[..len], to.local_rtp_addr()).unwrap();
+        if i % 200 == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let stats = a.stats().wait().unwrap();
+    assert!(stats.bad_packets > 0, "{stats:?}");
+    // Still alive: a good packet is transcoded to the Opus leg.
+    while !collect(&phone_b, 1, Duration::from_millis(100)).is_empty() {}
+    for (packet, _) in pcmu_tone(1000.0, 3, 0xABCD) {
+        phone_a.send_to(&packet, a.local_rtp_addr()).unwrap();
+    }
+    let got = collect(&phone_b, 3, WAIT);
+    assert!(!got.is_empty());
+    assert!(
+        got.iter()
+            .all(|g| RtpPacket::parse(g).unwrap().payload_type() == 111)
+    );
+    a.stop_recording().wait().unwrap();
+    a.close().wait().unwrap();
+    b.close().wait().unwrap();
 }

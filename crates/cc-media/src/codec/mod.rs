@@ -61,4 +61,17 @@ pub trait Codec: Send {
     /// Fails with [`Error::BufferTooSmall`](crate::Error::BufferTooSmall) when `out` cannot
     /// hold the samples; nothing is written then.
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize>;
+
+    /// Fills `out` with audio standing in for one lost packet and returns how many samples
+    /// were written. `next` is the packet after the loss when the caller has it, for codecs
+    /// that carry a redundant copy of the previous frame (Opus FEC); it must still be
+    /// decoded with [`decode`](Self::decode) afterwards.
+    ///
+    /// The default writes silence over all of `out` (G.711 has no concealment of its own;
+    /// the caller sizes `out` as the lost packet).
+    fn conceal(&mut self, next: Option<&[u8]>, out: &mut [i16]) -> Result<usize> {
+        let _ = next;
+        out.fill(0);
+        Ok(out.len())
+    }
 }

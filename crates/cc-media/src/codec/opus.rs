@@ -291,6 +291,12 @@ impl Codec for Opus {
     ///
     /// Fails with [`Error::Opus`] when the packet is empty or malformed, and with
     /// [`Error::BufferTooSmall`] when `out` cannot hold the packet's samples.
+    /// One 20 ms frame from the FEC copy in `next`, or from libopus' concealment
+    /// (see [`Opus::decode_missing`]).
+    fn conceal(&mut self, next: Option<&[u8]>, out: &mut [i16]) -> Result<usize> {
+        self.decode_missing(next, out)
+    }
+
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize> {
         let needed = audiopus::packet::nb_samples(payload, self.rate).map_err(opus_err("decode"))?;
         if needed > out.len() {

@@ -192,7 +192,8 @@ impl<T> Drop for Responder<T> {
 
 /// One answer from a media worker: [`wait`](Self::wait) for it from blocking code, or
 /// `.await` it from async code (it never blocks the runtime's thread). Workers answer within
-/// microseconds unless they do file I/O (stopping a recording hashes its file).
+/// microseconds; stopping a recording (which hashes its file) is finished on a thread of
+/// its own, so the answer may take longer but the worker's calls do not wait for it.
 #[derive(Debug)]
 #[must_use = "the answer carries the result of the request"]
 pub struct Reply<T> {

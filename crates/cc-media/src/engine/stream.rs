@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 enum Source {
     /// Nothing was sent yet.
     None,
-    /// Frames made here (player, transcoder, DTMF): numbered consecutively.
+    /// Frames made here (player, transcoder): numbered consecutively.
     Local,
+    /// Telephone-event packets (RFC 4733) sent from here.
+    Event,
     /// Packets relayed from a peer stream with this SSRC, shifted by the offsets.
     Relay {
         ssrc: u32,
@@ -92,14 +94,19 @@ impl OutStream {
         stamp
     }
 
-    /// The header of a locally made frame of `samples` clock ticks. The first frame after
-    /// another source continues the stream's timeline from the last packet.
-    pub(crate) fn next_local(&mut self, samples: u32, now: Instant) -> Stamp {
-        let (timestamp, marker) = match self.source {
+    /// The timestamp and marker of a locally made frame of `samples` clock ticks sent now.
+    fn local_ts(&self, samples: u32, now: Instant) -> (u32, bool) {
+        match self.source {
             Source::Local => (self.last_ts.wrapping_add(samples), false),
             Source::None if self.last_at.is_none() => (self.last_ts, true),
             _ => (self.continued_ts(now, samples), true),
-        };
+        }
+    }
+
+    /// The header of a locally made frame of `samples` clock ticks. The first frame after
+    /// another source continues the stream's timeline from the last packet.
+    pub(crate) fn next_local(&mut self, samples: u32, now: Instant) -> Stamp {
+        let (timestamp, marker) = self.local_ts(samples, now);
         self.source = Source::Local;
         self.record(
             Stamp {
@@ -109,6 +116,34 @@ impl OutStream {
             },
             now,
         )
+    }
+
+    /// The stream's RTP timestamp for the instant `now` (for sender reports).
+    pub(crate) fn rtp_time(&self, now: Instant) -> u32 {
+        self.continued_ts(now, 0)
+    }
+
+    /// The RTP timestamp of a telephone-event that starts now: where the next audio frame
+    /// of `samples` ticks would have been.
+    pub(crate) fn event_start(&self, samples: u32, now: Instant) -> u32 {
+        self.local_ts(samples, now).0
+    }
+
+    /// The header of a telephone-event packet of the event that started at `start`, sent
+    /// `elapsed` ticks into it. Every packet of an event carries its start as timestamp;
+    /// the stream's timeline moves on with `elapsed`, so audio after the event continues
+    /// from its end.
+    pub(crate) fn next_event(&mut self, start: u32, elapsed: u32, marker: bool, now: Instant) -> Stamp {
+        let stamp = Stamp {
+            seq: self.last_seq.wrapping_add(1),
+            timestamp: start,
+            marker,
+        };
+        self.source = Source::Event;
+        self.last_seq = stamp.seq;
+        self.last_ts = start.wrapping_add(elapsed);
+        self.last_at = Some(now);
+        stamp
     }
 
     /// The header of a relayed packet from stream `ssrc` with `seq` and `timestamp`.
@@ -177,6 +212,28 @@ mod tests {
         let l = s.next_local(160, t0 + Duration::from_millis(140));
         assert_eq!((l.seq, l.marker), (105, true));
         assert_eq!(l.timestamp, 960 + 160);
+    }
+
+    #[test]
+    fn telephone_events_share_their_start_and_audio_resumes_after_them() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut s = OutStream::new(9, 10, 1000, 8000);
+        s.next_local(160, t0);
+        let start = s.event_start(160, ms(20));
+        assert_eq!(start, 1160);
+        let a = s.next_event(start, 0, true, ms(20));
+        let b = s.next_event(start, 400, false, ms(70));
+        let end = s.next_event(start, 800, false, ms(120));
+        assert_eq!((a.seq, b.seq, end.seq), (11, 12, 13));
+        assert!(a.marker && !b.marker);
+        assert!([a, b, end].iter().all(|p| p.timestamp == 1160));
+        // Audio 20 ms after the last event packet: a new talkspurt at the event's end + 20 ms.
+        let next = s.next_local(160, ms(140));
+        assert_eq!(
+            (next.seq, next.timestamp, next.marker),
+            (14, 1160 + 800 + 160, true)
+        );
     }
 
     #[test]

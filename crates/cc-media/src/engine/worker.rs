@@ -7,8 +7,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -21,15 +21,17 @@ use super::{
     SessionStats,
 };
 use crate::codec::{Codec, G711, Law, Opus, OpusConfig};
-use crate::dtmf::{DigitEvent, DtmfDetector, EventReceiver};
+use crate::dtmf::{DigitEvent, DtmfDetector, DtmfSender, EventReceiver};
 use crate::error::{Error, Result};
 use crate::player::prompt::{PromptAudio, PromptSet};
 use crate::player::tones::ToneSpec;
 use crate::player::{FRAME, PlayState, Player};
 use crate::recorder::{Recorder, RecordingMetadata, RecordingRequest, RecordingStore};
+use crate::rtcp::{Bye, Compound, ReceiverReport, ReportBlocks, RtcpPacket, Sdes, SenderInfo, SenderReport};
 use crate::rtp::{RtpErrorCounts, RtpHeader, RtpPacket};
-use crate::stats::ReceiveStats;
 use crate::stats::mos::{self, CodecImpairment};
+use crate::stats::{ReceiveStats, ntp_time};
+use cc_core::DtmfDigit;
 
 /// The token of the worker's waker; sessions use `2 * slot` (RTP) and `2 * slot + 1` (RTCP).
 const WAKER: Token = Token(usize::MAX);
@@ -39,12 +41,25 @@ const TICK: Duration = Duration::from_millis(20);
 const MAX_LAG: Duration = Duration::from_millis(100);
 /// The longest a worker sleeps without looking at its timers.
 const MAX_SLEEP: Duration = Duration::from_millis(250);
-/// Largest datagram handled (bigger ones are truncated by the kernel and counted bad).
+/// Largest datagram sent.
 const MAX_DATAGRAM: usize = 2048;
+/// Datagrams (or GRO bundles) read by one `recvmmsg`.
+const BATCH: usize = quinn_udp::BATCH_SIZE;
+/// Room for one received GRO bundle: the kernel coalesces at most 64 KiB.
+const SLOT: usize = 1 << 16;
+/// Receive buffer asked of the kernel for each RTP socket (it caps it at `rmem_max`).
+const RECV_BUFFER: usize = 1 << 20;
 /// Most 8 kHz samples one packet decodes to (120 ms).
 const MAX_PCM: usize = 960;
+/// Most lost packets in a row that are concealed; a longer gap is a silence or a restart.
+const MAX_CONCEALED: u16 = 4;
+/// Room for the concealed packets and the packet after them.
+const PCM_BUF: usize = MAX_PCM * (MAX_CONCEALED as usize + 1);
 /// Largest encoded payload (an Opus packet).
 const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
+
+/// How often a message may be passed on after a moving session before it gives up.
+const MAX_HOPS: u8 = 32;
 
 /// A worker's inbox: the channel and the waker that interrupts its poll.
 #[derive(Clone)]
@@ -54,6 +69,17 @@ pub(crate) struct WorkerLink {
 }
 
 impl WorkerLink {
+    /// Sends `msg`, or hands it back when the worker has stopped.
+    fn send_back(&self, msg: WorkerMsg) -> Option<WorkerMsg> {
+        match self.tx.send(msg) {
+            Ok(()) => {
+                let _ = self.waker.wake();
+                None
+            }
+            Err(mpsc::SendError(msg)) => Some(msg),
+        }
+    }
+
     pub(crate) fn send(&self, msg: WorkerMsg) -> Result<()> {
         self.tx.send(msg).map_err(|_| Error::EngineStopped)?;
         self.waker.wake().map_err(|source| Error::Socket {
@@ -74,7 +100,7 @@ pub(crate) enum WorkerMsg {
     Bridge {
         a: Arc<SessionShared>,
         b: Arc<SessionShared>,
-        reply: Responder<()>,
+        reply: BridgeTicket,
         hops: u8,
     },
     /// Hand `session` to worker `to`, then have `to` handle `then`.
@@ -98,10 +124,91 @@ impl WorkerMsg {
     /// Answers the request inside `self` with `err`, if it carries one.
     fn fail(self, err: Error) {
         match self {
-            WorkerMsg::Bridge { reply, .. } | WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Bridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
             WorkerMsg::Migrate { then, .. } | WorkerMsg::Adopt(_, Some(then)) => then.fail(err),
             _ => {}
         }
+    }
+}
+
+/// Bridge requests run one at a time, engine-wide: a bridge may move a session from one
+/// worker to another, and two bridges moving the same sessions at once could chase each
+/// other around the workers. Bridging is rare next to packets, so one at a time costs
+/// nothing that matters, and each request completes in at most a few messages.
+#[derive(Default)]
+pub(crate) struct BridgeQueue {
+    state: Mutex<(VecDeque<WorkerMsg>, bool)>,
+}
+
+impl BridgeQueue {
+    /// Runs `msg` (a [`WorkerMsg::Bridge`]) now, or after those before it.
+    pub(crate) fn submit(&self, msg: WorkerMsg, links: &[WorkerLink]) {
+        {
+            let mut state = lock(&self.state);
+            if state.1 {
+                state.0.push_back(msg);
+                return;
+            }
+            state.1 = true;
+        }
+        dispatch_bridge(msg, links);
+    }
+
+    /// The running request finished: starts the next.
+    fn done(&self, links: &[WorkerLink]) {
+        let next = {
+            let mut state = lock(&self.state);
+            let next = state.0.pop_front();
+            state.1 = next.is_some();
+            next
+        };
+        if let Some(msg) = next {
+            dispatch_bridge(msg, links);
+        }
+    }
+}
+
+/// Sends a bridge request to the worker of its first session.
+fn dispatch_bridge(msg: WorkerMsg, links: &[WorkerLink]) {
+    let WorkerMsg::Bridge { a, .. } = &msg else {
+        return;
+    };
+    let owner = *lock(&a.worker);
+    if let Some(link) = links.get(owner) {
+        // A failed send drops the message; its ticket then starts the next request.
+        let _ = link.send(msg);
+    }
+}
+
+/// The answer slot of a bridge request; answering it, or dropping it unanswered (the
+/// engine stopped), lets the next bridge request run.
+pub(crate) struct BridgeTicket {
+    reply: Option<Responder<()>>,
+    queue: Arc<BridgeQueue>,
+    links: Arc<[WorkerLink]>,
+}
+
+impl BridgeTicket {
+    pub(crate) fn new(reply: Responder<()>, queue: Arc<BridgeQueue>, links: Arc<[WorkerLink]>) -> Self {
+        Self {
+            reply: Some(reply),
+            queue,
+            links,
+        }
+    }
+
+    pub(crate) fn send(mut self, result: Result<()>) {
+        if let Some(r) = self.reply.take() {
+            r.send(result);
+        }
+    }
+}
+
+impl Drop for BridgeTicket {
+    fn drop(&mut self) {
+        drop(self.reply.take());
+        self.queue.done(&self.links);
     }
 }
 
@@ -115,6 +222,7 @@ pub(crate) enum Command {
     ResumeRecording,
     StopRecording(Responder<RecordingMetadata>),
     Stats(Responder<SessionStats>),
+    SendDtmf(Vec<DtmfDigit>, u32, Responder<()>),
     Close(Option<Responder<SessionStats>>),
 }
 
@@ -218,6 +326,19 @@ impl PcmQueue {
     }
 }
 
+/// Ticks of silence between two digits sent (100 ms).
+const DTMF_GAP_TICKS: u32 = 5;
+
+/// The digit being sent as telephone-events.
+struct DtmfOut {
+    packets: Vec<crate::dtmf::OutgoingEvent>,
+    next: usize,
+    /// The event's RTP timestamp.
+    start: u32,
+    /// Clock ticks since it started.
+    elapsed: u32,
+}
+
 /// A running recording: what was received (left) and sent (right), clocked every 20 ms.
 struct Recording {
     recorder: Recorder,
@@ -225,7 +346,6 @@ struct Recording {
     tx: PcmQueue,
     /// Decodes relayed packets (already in this session's codec) for the right channel.
     out_decoder: Option<Box<dyn Codec>>,
-    next_at: Instant,
 }
 
 #[derive(Default)]
@@ -240,6 +360,7 @@ struct Counters {
     foreign: u64,
     decode_errors: u64,
     rtcp: u64,
+    bad_rtcp: u64,
     relayed: u64,
     transcoded: u64,
 }
@@ -252,9 +373,21 @@ pub(crate) struct Session {
     // returns to the pool.
     rtp: UdpSocket,
     rtcp: UdpSocket,
+    /// Batched receive on `rtp`.
+    udp: quinn_udp::UdpSocketState,
     _lease: PortLease,
     symmetric: bool,
     rtp_timeout: Duration,
+    /// Mean time between RTCP reports; zero for none.
+    rtcp_interval: Duration,
+    next_rtcp: Instant,
+    /// Where RTCP goes: learned from the peer's RTCP, else the remote's port + 1.
+    rtcp_remote: Option<SocketAddr>,
+    rtcp_sent: u64,
+    /// Packets sent as of the last report (a sender report is due when this moved).
+    reported_packets: u64,
+    rtt: Option<Duration>,
+    cname: String,
     remote: Option<SocketAddr>,
     latched: bool,
     format: Option<Format>,
@@ -264,11 +397,20 @@ pub(crate) struct Session {
     detector: Option<DtmfDetector>,
     player: Player,
     playing: bool,
-    next_frame_at: Instant,
     /// PCM waiting to be encoded into packets of this session's ptime.
     tx_fifo: PcmQueue,
     peer: Option<usize>,
     recording: Option<Recording>,
+    /// The stream received and the sequence number expected next, for loss concealment.
+    rx_ssrc: Option<u32>,
+    rx_expected: Option<u16>,
+    /// Samples the last received packet decoded to (the size of a concealed packet).
+    rx_frame: usize,
+    /// Digits waiting to be sent, and how long each is held, in ms.
+    dtmf_queue: VecDeque<(DtmfDigit, u32)>,
+    dtmf_out: Option<DtmfOut>,
+    /// Ticks to wait before the next digit.
+    dtmf_gap: u32,
     last_rtp_at: Instant,
     timed_out: bool,
     c: Counters,
@@ -276,6 +418,7 @@ pub(crate) struct Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
         self.shared.events.close();
     }
 }
@@ -284,11 +427,10 @@ impl Session {
     pub(crate) fn new(
         shared: Arc<SessionShared>,
         cmds: mpsc::Receiver<Command>,
-        rtp: std::net::UdpSocket,
-        rtcp: std::net::UdpSocket,
-        lease: PortLease,
+        (rtp, rtcp, lease): (std::net::UdpSocket, std::net::UdpSocket, PortLease),
         config: &SessionConfig,
         rtp_timeout: Duration,
+        rtcp_interval: Duration,
     ) -> Result<Self> {
         let nonblocking = |s: &std::net::UdpSocket| {
             s.set_nonblocking(true).map_err(|source| Error::Socket {
@@ -299,15 +441,35 @@ impl Session {
         };
         nonblocking(&rtp)?;
         nonblocking(&rtcp)?;
+        let udp = quinn_udp::UdpSocketState::new((&rtp).into()).map_err(|source| Error::Socket {
+            what: "setting up batched receive on an RTP socket",
+            addr: rtp.local_addr().ok(),
+            source,
+        })?;
+        // Room for bursts; a failure (a kernel that refuses) leaves the default.
+        let _ = socket2::SockRef::from(&rtp).set_recv_buffer_size(RECV_BUFFER);
         let random = RandomState::new().hash_one((shared.id, Instant::now()));
+        let local = rtp.local_addr().map_err(|source| Error::Socket {
+            what: "reading an RTP socket's address",
+            addr: None,
+            source,
+        })?;
         let now = Instant::now();
         Ok(Self {
             cmds,
             rtp: UdpSocket::from_std(rtp),
             rtcp: UdpSocket::from_std(rtcp),
+            udp,
             _lease: lease,
             symmetric: config.symmetric_rtp,
             rtp_timeout,
+            rtcp_interval,
+            next_rtcp: now + rtcp_interval / 2,
+            rtcp_remote: None,
+            rtcp_sent: 0,
+            reported_packets: 0,
+            rtt: None,
+            cname: format!("cc-media-{}@{}", shared.id, local.ip()),
             remote: None,
             latched: false,
             format: None,
@@ -322,10 +484,15 @@ impl Session {
             detector: config.inband_dtmf.then(DtmfDetector::new),
             player: Player::new(Arc::new(PromptSet::new("."))),
             playing: false,
-            next_frame_at: now,
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
             recording: None,
+            rx_ssrc: None,
+            rx_expected: None,
+            rx_frame: FRAME,
+            dtmf_queue: VecDeque::new(),
+            dtmf_out: None,
+            dtmf_gap: 0,
             last_rtp_at: now,
             timed_out: false,
             c: Counters::default(),
@@ -356,22 +523,13 @@ impl Session {
             foreign_packets: self.c.foreign,
             decode_errors: self.c.decode_errors,
             rtcp_packets: self.c.rtcp,
+            bad_rtcp: self.c.bad_rtcp,
             relayed: self.c.relayed,
             transcoded: self.c.transcoded,
+            rtcp_sent: self.rtcp_sent,
+            rtt: self.rtt,
             quality,
             recording: None,
-        }
-    }
-
-    /// Sends one datagram to the remote, counting it.
-    fn send(&mut self, data: &[u8]) {
-        let Some(remote) = self.remote else { return };
-        match self.rtp.send_to(data, remote) {
-            Ok(n) => {
-                self.c.packets_sent += 1;
-                self.c.bytes_sent += n as u64;
-            }
-            Err(_) => self.c.send_errors += 1,
         }
     }
 
@@ -425,56 +583,193 @@ impl Session {
         }
     }
 
-    /// Plays the frames that are due.
-    fn play_due(&mut self, bufs: &mut Buffers, now: Instant) {
-        let mut made = 0;
-        while self.playing && self.next_frame_at <= now && made < 5 {
-            let mut frame = [0_i16; FRAME];
-            match self.player.next_frame(&mut frame) {
-                PlayState::Playing => {
-                    if self.remote.is_some() && self.format.is_some() {
-                        self.tx_fifo.push(&frame);
-                        self.flush_pcm(bufs, now);
-                    } else if let Some(rec) = self.recording.as_mut() {
-                        rec.tx.push(&frame);
+    /// Reads an RTCP compound packet from `from`: sender reports for LSR/DLSR, report
+    /// blocks on our stream for the round-trip time. Malformed packets are counted (what
+    /// came before the malformed part is used).
+    fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) {
+        self.c.rtcp += 1;
+        let ours = self.out.ssrc();
+        let blocks_on_us =
+            |stats: &mut Option<ReceiveStats>, rtt: &mut Option<Duration>, blocks: ReportBlocks<'_>| {
+                for block in blocks.iter().filter(|b| b.ssrc == ours) {
+                    if let Some(st) = stats.as_mut()
+                        && let Some(r) = st.on_report_block(&block, ntp_time(SystemTime::now()))
+                    {
+                        *rtt = Some(r);
                     }
                 }
-                PlayState::Done => {
-                    self.playing = false;
-                    self.event(SessionEvent::PlayFinished { interrupted: false });
+            };
+        for packet in Compound::new(data) {
+            match packet {
+                Ok(RtcpPacket::Sr(sr)) => {
+                    if let Some(st) = self.stats.as_mut() {
+                        st.on_sender_report(&sr.info, now);
+                    }
+                    blocks_on_us(&mut self.stats, &mut self.rtt, sr.blocks);
+                }
+                Ok(RtcpPacket::Rr(rr)) => blocks_on_us(&mut self.stats, &mut self.rtt, rr.blocks),
+                Ok(_) => {}
+                Err(_) => {
+                    self.c.bad_rtcp += 1;
+                    return;
                 }
             }
-            self.next_frame_at += TICK;
-            made += 1;
         }
-        if self.playing && now > self.next_frame_at + MAX_LAG {
-            self.next_frame_at = now + TICK;
+        // Symmetric RTCP: a well-formed report from the remote's host says where its RTCP
+        // port really is.
+        if self.symmetric && self.remote.is_some_and(|r| r.ip() == from.ip()) {
+            self.rtcp_remote = Some(from);
         }
     }
 
-    /// Writes the recording frames that are due.
-    fn record_due(&mut self, now: Instant) {
+    /// Sends a report (SR when we sent RTP since the last one, else RR; with a report
+    /// block when we receive) and our CNAME, then `bye` if asked; schedules the next report
+    /// at a random 0.5 to 1.5 intervals (RFC 3550 §6.3.1).
+    fn send_rtcp(&mut self, now: Instant, buf: &mut [u8], bye: bool) {
+        let jitter = RandomState::new().hash_one((self.shared.id, now)) % 1000;
+        self.next_rtcp = now + self.rtcp_interval / 2 + self.rtcp_interval.mul_f64(jitter as f64 / 1000.0);
+        let Some(dest) = self.rtcp_remote.or_else(|| {
+            self.remote
+                .map(|r| SocketAddr::new(r.ip(), r.port().wrapping_add(1)))
+        }) else {
+            return;
+        };
+        let ssrc = self.out.ssrc();
+        let block = self.stats.as_mut().and_then(|s| s.report_block(now));
+        let blocks = block.as_slice();
+        let report = if self.c.packets_sent > self.reported_packets {
+            let info = SenderInfo {
+                ssrc,
+                ntp_time: ntp_time(SystemTime::now()),
+                rtp_time: self.out.rtp_time(now),
+                packet_count: self.c.packets_sent as u32,
+                octet_count: self.c.bytes_sent.saturating_sub(12 * self.c.packets_sent) as u32,
+            };
+            SenderReport::write(&info, blocks, buf)
+        } else {
+            ReceiverReport::write(ssrc, blocks, buf)
+        };
+        self.reported_packets = self.c.packets_sent;
+        let Ok(mut len) = report else { return };
+        if let Ok(n) = Sdes::write_cname(ssrc, &self.cname, buf.get_mut(len..).unwrap_or_default()) {
+            len += n;
+        }
+        if bye && let Ok(n) = Bye::write(&[ssrc], None, buf.get_mut(len..).unwrap_or_default()) {
+            len += n;
+        }
+        if self
+            .rtcp
+            .send_to(buf.get(..len).unwrap_or_default(), dest)
+            .is_ok()
+        {
+            self.rtcp_sent += 1;
+        }
+    }
+
+    /// Whether digits are being sent or wait to be.
+    fn dtmf_active(&self) -> bool {
+        self.dtmf_out.is_some() || !self.dtmf_queue.is_empty() || self.dtmf_gap > 0
+    }
+
+    /// Sends the telephone-event packets due at this tick of the worker's clock, starting
+    /// the next queued digit when the last one (and the gap after it) is over.
+    fn dtmf_tick(&mut self, now: Instant) {
+        let Some((te, clock, frame)) = self.format.as_ref().and_then(|f| {
+            Some((
+                f.pf.telephone_event_pt?,
+                f.pf.codec.clock_rate(),
+                f.pf.frame_ticks(),
+            ))
+        }) else {
+            self.dtmf_queue.clear();
+            self.dtmf_out = None;
+            self.dtmf_gap = 0;
+            return;
+        };
+        if self.dtmf_out.is_none() {
+            if self.dtmf_gap > 0 {
+                self.dtmf_gap -= 1;
+                return;
+            }
+            let Some((digit, ms)) = self.dtmf_queue.pop_front() else {
+                return;
+            };
+            let start = self.out.event_start(frame, now);
+            let Ok(packets) = DtmfSender::new(clock).and_then(|d| d.packets(digit, start, ms)) else {
+                return;
+            };
+            self.dtmf_out = Some(DtmfOut {
+                packets: packets.collect(),
+                next: 0,
+                start,
+                elapsed: 0,
+            });
+        }
+        let Some(out) = self.dtmf_out.as_mut() else { return };
+        let mut buf = [0_u8; 16];
+        while let Some(p) = out.packets.get(out.next).filter(|p| p.send_at <= out.elapsed) {
+            let Stamp {
+                seq,
+                timestamp,
+                marker,
+            } = self.out.next_event(out.start, p.send_at, p.marker, now);
+            let header = RtpHeader {
+                payload_type: te,
+                marker,
+                sequence: seq,
+                timestamp,
+                ssrc: self.out.ssrc(),
+            };
+            if let (Ok(len), Some(remote)) = (header.write(&[], &p.payload, &mut buf), self.remote) {
+                match self.rtp.send_to(buf.get(..len).unwrap_or_default(), remote) {
+                    Ok(n) => {
+                        self.c.packets_sent += 1;
+                        self.c.bytes_sent += n as u64;
+                    }
+                    Err(_) => self.c.send_errors += 1,
+                }
+            }
+            out.next += 1;
+        }
+        out.elapsed += clock / 50;
+        if out.next >= out.packets.len() {
+            self.dtmf_out = None;
+            self.dtmf_gap = DTMF_GAP_TICKS;
+        }
+    }
+
+    /// Plays one frame.
+    fn play_frame(&mut self, bufs: &mut Buffers, now: Instant) {
+        let mut frame = [0_i16; FRAME];
+        match self.player.next_frame(&mut frame) {
+            PlayState::Playing => {
+                // While a telephone-event goes out, the audio under it is not sent
+                // (RFC 4733 §2.5.1.1 leaves it to the sender; receivers then need not
+                // decide which to believe).
+                if self.remote.is_some() && self.format.is_some() && self.dtmf_out.is_none() {
+                    self.tx_fifo.push(&frame);
+                    self.flush_pcm(bufs, now);
+                } else if let Some(rec) = self.recording.as_mut() {
+                    rec.tx.push(&frame);
+                }
+            }
+            PlayState::Done => {
+                self.playing = false;
+                self.event(SessionEvent::PlayFinished { interrupted: false });
+            }
+        }
+    }
+
+    /// Writes one recording frame.
+    fn record_frame(&mut self) {
         let Some(rec) = self.recording.as_mut() else {
             return;
         };
         let mut left = [0_i16; FRAME];
         let mut right = [0_i16; FRAME];
-        let mut failed = None;
-        let mut made = 0;
-        while rec.next_at <= now && made < 5 {
-            rec.rx.pop_frame(&mut left);
-            rec.tx.pop_frame(&mut right);
-            if let Err(e) = rec.recorder.write_frame(&left, &right) {
-                failed = Some(e);
-                break;
-            }
-            rec.next_at += TICK;
-            made += 1;
-        }
-        if now > rec.next_at + MAX_LAG {
-            rec.next_at = now + TICK;
-        }
-        if let Some(e) = failed {
+        rec.rx.pop_frame(&mut left);
+        rec.tx.pop_frame(&mut right);
+        if let Err(e) = rec.recorder.write_frame(&left, &right) {
             self.recording = None;
             self.event(SessionEvent::RecordingFailed {
                 reason: e.to_string(),
@@ -490,9 +785,10 @@ impl Session {
             }
         } else {
             let codec = make_codec(&pf)?;
+            let clock_before = self.format.as_ref().map(|f| f.pf.codec.clock_rate());
             self.format = Some(Format { pf, codec });
             self.out.set_clock_rate(pf.codec.clock_rate());
-            if self.stats.as_ref().is_none() || !same_codec {
+            if self.stats.is_none() || clock_before != Some(pf.codec.clock_rate()) {
                 self.stats = Some(ReceiveStats::new(pf.codec.clock_rate()));
             }
             self.tx_fifo.clear();
@@ -507,12 +803,7 @@ impl Session {
         Ok(())
     }
 
-    fn start_recording(
-        &mut self,
-        store: Arc<dyn RecordingStore>,
-        request: RecordingRequest,
-        now: Instant,
-    ) -> Result<()> {
+    fn start_recording(&mut self, store: Arc<dyn RecordingStore>, request: RecordingRequest) -> Result<()> {
         if self.recording.is_some() {
             return Err(Error::SessionState {
                 session: self.shared.id.0,
@@ -533,40 +824,143 @@ impl Session {
             rx: PcmQueue::new(FRAME * 25),
             tx: PcmQueue::new(FRAME * 25),
             out_decoder,
-            next_at: now,
         });
         Ok(())
     }
 
-    fn stop_recording(&mut self) -> Result<RecordingMetadata> {
-        let Some(rec) = self.recording.take() else {
-            return Err(Error::SessionState {
+    /// Takes the running recording out of the session.
+    fn take_recording(&mut self) -> Result<Recorder> {
+        self.recording
+            .take()
+            .map(|r| r.recorder)
+            .ok_or(Error::SessionState {
                 session: self.shared.id.0,
                 what: "no recording is running",
-            });
-        };
-        rec.recorder.stop()
+            })
     }
 }
 
 /// The worker's reusable buffers: nothing is allocated per packet.
 struct Buffers {
-    pkt: Box<[u8; MAX_DATAGRAM]>,
+    /// [`BATCH`] receive slots of [`SLOT`] bytes.
+    batch: Box<[u8]>,
+    meta: [quinn_udp::RecvMeta; BATCH],
     out: Box<[u8; MAX_DATAGRAM]>,
     payload: Box<[u8; MAX_PAYLOAD]>,
-    pcm: Box<[i16; MAX_PCM]>,
+    pcm: Box<[i16; PCM_BUF]>,
     frame: Box<[i16; MAX_PCM]>,
 }
 
 impl Buffers {
     fn new() -> Self {
         Self {
-            pkt: Box::new([0; MAX_DATAGRAM]),
+            batch: vec![0; BATCH * SLOT].into_boxed_slice(),
+            meta: [quinn_udp::RecvMeta::default(); BATCH],
             out: Box::new([0; MAX_DATAGRAM]),
             payload: Box::new([0; MAX_PAYLOAD]),
-            pcm: Box::new([0; MAX_PCM]),
+            pcm: Box::new([0; PCM_BUF]),
             frame: Box::new([0; MAX_PCM]),
         }
+    }
+}
+
+/// Most bytes one GSO send carries (the kernel's limit for a UDP datagram it segments).
+const GSO_BYTES: usize = 65_000;
+/// Most datagrams one GSO send carries.
+const GSO_SEGMENTS: usize = 64;
+
+/// Relayed packets of one receive batch waiting to leave one session's socket for one
+/// address in a single `sendmsg` with UDP GSO (the kernel cuts it into datagrams of
+/// `segment` bytes; only the last may be shorter). Sent when the next packet does not fit
+/// (another socket, address or size) and at the end of every receive batch, so packets
+/// leave in the order they came.
+struct TxBatch {
+    buf: Box<[u8]>,
+    len: usize,
+    count: usize,
+    segment: usize,
+    slot: usize,
+    dest: SocketAddr,
+    /// The last packet was shorter than `segment`: nothing more may follow it.
+    closed: bool,
+}
+
+impl TxBatch {
+    fn new() -> Self {
+        Self {
+            buf: vec![0; GSO_BYTES].into_boxed_slice(),
+            len: 0,
+            count: 0,
+            segment: 0,
+            slot: 0,
+            dest: SocketAddr::from(([0, 0, 0, 0], 0)),
+            closed: false,
+        }
+    }
+
+    /// Queues `data` from session `slot` to `dest`, sending what was queued first if it
+    /// cannot go in the same `sendmsg`.
+    fn push(&mut self, sessions: &mut [Option<Box<Session>>], slot: usize, dest: SocketAddr, data: &[u8]) {
+        let max = sessions
+            .get(slot)
+            .and_then(|s| s.as_deref())
+            .map_or(1, |s| s.udp.max_gso_segments().min(GSO_SEGMENTS));
+        if self.count > 0
+            && (self.slot != slot
+                || self.dest != dest
+                || self.closed
+                || data.len() > self.segment
+                || self.len + data.len() > GSO_BYTES
+                || self.count >= max)
+        {
+            self.flush(sessions);
+        }
+        if self.count == 0 {
+            self.slot = slot;
+            self.dest = dest;
+            self.segment = data.len();
+        }
+        let Some(room) = self.buf.get_mut(self.len..self.len + data.len()) else {
+            return;
+        };
+        room.copy_from_slice(data);
+        self.len += data.len();
+        self.count += 1;
+        self.closed = data.len() < self.segment;
+    }
+
+    /// Sends what is queued: one GSO `sendmsg`, or one datagram at a time where GSO fails.
+    fn flush(&mut self, sessions: &mut [Option<Box<Session>>]) {
+        if self.count == 0 {
+            return;
+        }
+        let contents = self.buf.get(..self.len).unwrap_or_default();
+        if let Some(s) = sessions.get_mut(self.slot).and_then(|s| s.as_deref_mut()) {
+            let transmit = quinn_udp::Transmit {
+                destination: self.dest,
+                ecn: None,
+                contents,
+                segment_size: (self.count > 1).then_some(self.segment),
+                src_ip: None,
+            };
+            if s.udp.try_send((&s.rtp).into(), &transmit).is_ok() {
+                s.c.packets_sent += self.count as u64;
+                s.c.bytes_sent += self.len as u64;
+            } else {
+                for datagram in contents.chunks(self.segment.max(1)) {
+                    match s.rtp.send_to(datagram, self.dest) {
+                        Ok(n) => {
+                            s.c.packets_sent += 1;
+                            s.c.bytes_sent += n as u64;
+                        }
+                        Err(_) => s.c.send_errors += 1,
+                    }
+                }
+            }
+        }
+        self.len = 0;
+        self.count = 0;
+        self.closed = false;
     }
 }
 
@@ -590,7 +984,12 @@ pub(crate) struct Worker {
     free: Vec<usize>,
     by_id: HashMap<SessionId, usize>,
     bufs: Buffers,
+    tx: TxBatch,
     next_deadline: Instant,
+    /// The next tick of the 20 ms clock.
+    grid: Instant,
+    /// Whether some session played or recorded at the last tick.
+    active: bool,
 }
 
 impl Worker {
@@ -614,7 +1013,10 @@ impl Worker {
                 free: Vec::new(),
                 by_id: HashMap::new(),
                 bufs: Buffers::new(),
+                tx: TxBatch::new(),
                 next_deadline: Instant::now(),
+                grid: Instant::now(),
+                active: false,
             },
             WorkerLink {
                 tx,
@@ -667,21 +1069,39 @@ impl Worker {
         self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut())
     }
 
-    /// Plays, records and checks timeouts of every session, and finds the next deadline.
+    /// Runs the worker's 20 ms clock: every session that plays gets a frame and every
+    /// recording a frame on each tick of one grid of absolute deadlines (so nothing drifts,
+    /// and waking once serves all sessions); RTP timeouts are checked. Behind by more than
+    /// [`MAX_LAG`], the grid skips ahead instead of bursting. With nothing playing or
+    /// recording, the worker sleeps until the next RTP timeout (at most [`MAX_SLEEP`]).
     fn tick(&mut self, now: Instant) {
-        let mut next = now + MAX_SLEEP;
-        for s in self.sessions.iter_mut().flatten() {
-            if s.playing {
-                s.play_due(&mut self.bufs, now);
+        // Idle until now, or too far behind: the clock starts afresh.
+        if (!self.active && self.grid < now) || now > self.grid + MAX_LAG {
+            self.grid = now;
+        }
+        while self.grid <= now {
+            for s in self.sessions.iter_mut().flatten() {
+                if s.dtmf_active() {
+                    s.dtmf_tick(now);
+                }
                 if s.playing {
-                    next = next.min(s.next_frame_at);
+                    s.play_frame(&mut self.bufs, now);
+                }
+                if s.recording.is_some() {
+                    s.record_frame();
                 }
             }
-            if s.recording.is_some() {
-                s.record_due(now);
-                if let Some(rec) = s.recording.as_ref() {
-                    next = next.min(rec.next_at);
+            self.grid += TICK;
+        }
+        let mut next = now + MAX_SLEEP;
+        let mut active = false;
+        for s in self.sessions.iter_mut().flatten() {
+            active |= s.playing || s.recording.is_some() || s.dtmf_active();
+            if !s.rtcp_interval.is_zero() && s.remote.is_some() {
+                if now >= s.next_rtcp {
+                    s.send_rtcp(now, &mut self.bufs.out[..], false);
                 }
+                next = next.min(s.next_rtcp);
             }
             if !s.timed_out {
                 let at = s.last_rtp_at + s.rtp_timeout;
@@ -693,7 +1113,8 @@ impl Worker {
                 }
             }
         }
-        self.next_deadline = next;
+        self.active = active;
+        self.next_deadline = if active { self.grid } else { next };
     }
 
     fn read_rtcp(&mut self, slot: usize) {
@@ -701,42 +1122,66 @@ impl Worker {
             return;
         };
         loop {
-            match s.rtcp.recv_from(&mut self.bufs.pkt[..]) {
-                Ok(_) => s.c.rtcp += 1,
+            match s.rtcp.recv_from(&mut self.bufs.batch[..]) {
+                Ok((len, from)) => {
+                    let data = self.bufs.batch.get(..len).unwrap_or_default();
+                    s.on_rtcp(data, from, Instant::now());
+                }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => return,
             }
         }
     }
 
-    /// Reads the RTP socket of `slot` until it is empty (the poller is edge-triggered).
+    /// Reads the RTP socket of `slot` until it is empty (the poller is edge-triggered), up
+    /// to [`BATCH`] datagrams per system call (`recvmmsg`, and GRO bundles where the
+    /// kernel coalesced a flow's datagrams).
     fn read_rtp(&mut self, slot: usize) {
         loop {
             let Some(s) = self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
                 return;
             };
-            let (len, from) = match s.rtp.recv_from(&mut self.bufs.pkt[..]) {
+            let mut chunks = self.bufs.batch.chunks_mut(SLOT);
+            let mut iovs: [std::io::IoSliceMut<'_>; BATCH] =
+                std::array::from_fn(|_| std::io::IoSliceMut::new(chunks.next().unwrap_or_default()));
+            let got = match s.udp.recv((&s.rtp).into(), &mut iovs, &mut self.bufs.meta) {
                 Ok(got) => got,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 // WouldBlock: drained. ECONNREFUSED and the like (an ICMP error for an
                 // earlier send) say nothing about this socket's input: drained as well.
                 Err(_) => return,
             };
-            self.on_rtp(slot, from, len, Instant::now());
+            for i in 0..got.min(BATCH) {
+                let meta = self.bufs.meta[i];
+                let stride = meta.stride.max(1);
+                let mut offset = 0;
+                while offset < meta.len.min(SLOT) {
+                    let len = stride.min(meta.len - offset);
+                    self.on_rtp(slot, meta.addr, i * SLOT + offset, len, Instant::now());
+                    offset += stride;
+                }
+            }
+            self.tx.flush(&mut self.sessions);
         }
     }
 
     /// One datagram on a session's RTP port.
-    fn on_rtp(&mut self, slot: usize, from: SocketAddr, len: usize, now: Instant) {
+    fn on_rtp(&mut self, slot: usize, from: SocketAddr, start: usize, len: usize, now: Instant) {
         let route = self.route(slot);
-        let Self { sessions, bufs, .. } = self;
+        let Self {
+            sessions,
+            bufs,
+            tx,
+            next_deadline,
+            ..
+        } = self;
         let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
             return;
         };
-        let data = bufs.pkt.get(..len).unwrap_or_default();
+        let data = bufs.batch.get(start..start + len).unwrap_or_default();
         // RTCP multiplexed on the RTP port (RFC 5761): packet types 200 to 204.
         if len >= 8 && data[0] >> 6 == 2 && (200..=204).contains(&data[1]) {
-            s.c.rtcp += 1;
+            s.on_rtcp(data, from, now);
             return;
         }
         let (pt, marker, seq, ts, ssrc, payload_start, payload_len) = match RtpPacket::parse(data) {
@@ -785,24 +1230,64 @@ impl Worker {
         if let Some(stats) = s.stats.as_mut() {
             stats.on_rtp(ssrc, seq, ts, now);
         }
+        // Packets missing just before this one (0 for a new stream, in order or late).
+        let mut lost = 0;
+        match s.rx_expected {
+            Some(e) if s.rx_ssrc == Some(ssrc) => {
+                let ahead = seq.wrapping_sub(e);
+                if ahead < 0x8000 {
+                    lost = ahead;
+                    s.rx_expected = Some(seq.wrapping_add(1));
+                }
+            }
+            _ => {
+                s.rx_ssrc = Some(ssrc);
+                s.rx_expected = Some(seq.wrapping_add(1));
+            }
+        }
         let payload_range = payload_start..payload_start + payload_len;
         let payload = data.get(payload_range.clone()).unwrap_or_default();
         let mut decoded = 0;
+        let mut ended = None;
         if is_event {
             if s.dtmf.handle(ts, marker, payload).is_err() {
                 s.c.decode_errors += 1;
             }
             while let Some(e) = s.dtmf.poll_event() {
-                if let DigitEvent::Began { digit, .. } = e {
-                    s.shared.events.push(SessionEvent::Dtmf {
+                match e {
+                    DigitEvent::Began { digit, .. } => s.shared.events.push(SessionEvent::Dtmf {
                         digit,
                         source: DtmfSource::Rfc4733,
-                    });
+                    }),
+                    DigitEvent::Ended { digit, duration, .. } => {
+                        let clock = u64::from(format.pf.codec.clock_rate().max(1));
+                        let ms = (u64::from(duration) * 1000 / clock).clamp(40, 8000) as u32;
+                        ended = Some((digit, ms));
+                    }
                 }
             }
         } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
-            match format.codec.decode(payload, &mut bufs.pcm[..]) {
-                Ok(n) => decoded = n,
+            // A small forward gap in the sequence (a lost packet or a few) is filled with
+            // the codec's concealment (Opus: FEC from this packet, else PLC; G.711:
+            // silence), so that the recording and the transcoded stream keep their time.
+            if (1..=MAX_CONCEALED).contains(&lost) {
+                let each = s.rx_frame.clamp(1, MAX_PCM);
+                for k in 0..lost {
+                    let next = (k + 1 == lost).then_some(payload);
+                    let Some(out) = bufs.pcm.get_mut(decoded..decoded + each) else {
+                        break;
+                    };
+                    match format.codec.conceal(next, out) {
+                        Ok(n) => decoded += n,
+                        Err(_) => s.c.decode_errors += 1,
+                    }
+                }
+            }
+            match format.codec.decode(payload, &mut bufs.pcm[decoded..]) {
+                Ok(n) => {
+                    decoded += n;
+                    s.rx_frame = n;
+                }
                 Err(_) => s.c.decode_errors += 1,
             }
             let pcm = bufs.pcm.get(..decoded).unwrap_or_default();
@@ -829,7 +1314,9 @@ impl Worker {
         let Some(pf) = p.format.as_ref().map(|f| f.pf) else {
             return;
         };
-        if route == Route::Relay {
+        // While the peer sends digits of its own, nothing else goes out on its stream.
+        let peer_busy = p.dtmf_active();
+        if route == Route::Relay && !peer_busy {
             let out_pt = if is_event {
                 match pf.telephone_event_pt {
                     Some(te) => te,
@@ -839,7 +1326,7 @@ impl Worker {
                 pf.payload_type
             };
             let stamp = p.out.relay(ssrc, seq, ts, marker, now);
-            let data = bufs.pkt.get_mut(..len).unwrap_or_default();
+            let data = bufs.batch.get_mut(start..start + len).unwrap_or_default();
             if data.len() < 12 {
                 return;
             }
@@ -847,17 +1334,27 @@ impl Worker {
             data[2..4].copy_from_slice(&stamp.seq.to_be_bytes());
             data[4..8].copy_from_slice(&stamp.timestamp.to_be_bytes());
             data[8..12].copy_from_slice(&p.out.ssrc().to_be_bytes());
-            p.send(data);
             s.c.relayed += 1;
+            let Some(dest) = p.remote else { return };
             if !is_event && let Some(rec) = p.recording.as_mut() {
-                let payload = bufs.pkt.get(payload_range).unwrap_or_default();
+                let payload = data.get(payload_range).unwrap_or_default();
                 if let Some(dec) = rec.out_decoder.as_mut()
                     && let Ok(n) = dec.decode(payload, &mut bufs.frame[..])
                 {
                     rec.tx.push(bufs.frame.get(..n).unwrap_or_default());
                 }
             }
-        } else if !is_event {
+            tx.push(sessions, peer_slot, dest, data);
+        } else if route == Route::Transcode && is_event {
+            // Telephone-events cannot be relayed onto another clock: each digit is sent
+            // anew on the peer's stream once it has ended here (its length known).
+            if let Some(digit) = ended
+                && pf.telephone_event_pt.is_some()
+            {
+                p.dtmf_queue.push_back(digit);
+                *next_deadline = (*next_deadline).min(now);
+            }
+        } else if route == Route::Transcode && !peer_busy {
             // Transcode: the decoded audio joins the peer's transmit queue.
             p.tx_fifo.push(bufs.pcm.get(..decoded).unwrap_or_default());
             p.flush_pcm(bufs, now);
@@ -916,7 +1413,6 @@ impl Worker {
             self.free.push(slot);
             return None;
         }
-        session.next_frame_at = Instant::now();
         self.by_id.insert(session.shared.id, slot);
         if slot == self.sessions.len() {
             self.sessions.push(Some(session));
@@ -971,27 +1467,31 @@ impl Worker {
                     let Some(moving) = self.remove(slot, loads) else {
                         return;
                     };
-                    *lock(&session.worker) = to;
-                    if let Some(l) = loads.get(to) {
-                        l.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if let Some(link) = links.get(to) {
-                        let _ = link.send(WorkerMsg::Adopt(moving, Some(then)));
-                    }
+                    // The new owner is recorded and the session queued to it under one
+                    // lock: whoever reads the owner afterwards sends behind the Adopt.
+                    // A message that could not be sent (the engine is stopping) is dropped
+                    // only after the lock is released: dropping it may start the next
+                    // bridge request, which takes such locks.
+                    let unsent = {
+                        let mut owner = lock(&session.worker);
+                        *owner = to;
+                        if let Some(l) = loads.get(to) {
+                            l.fetch_add(1, Ordering::Relaxed);
+                        }
+                        links
+                            .get(to)
+                            .and_then(|link| link.send_back(WorkerMsg::Adopt(moving, Some(then))))
+                    };
+                    drop(unsent);
                 } else {
-                    let owner = *lock(&session.worker);
-                    if owner == self.index || hops > 8 {
-                        then.fail(Error::SessionClosed {
-                            session: session.id.0,
-                        });
-                    } else if let Some(link) = links.get(owner) {
-                        let _ = link.send(WorkerMsg::Migrate {
-                            session,
-                            to,
-                            then,
-                            hops: hops + 1,
-                        });
-                    }
+                    let shared = Arc::clone(&session);
+                    let msg = WorkerMsg::Migrate {
+                        session,
+                        to,
+                        then,
+                        hops: hops + 1,
+                    };
+                    forward(&shared, msg, hops, links);
                 }
             }
             WorkerMsg::Unbridge { a, reply, hops } => {
@@ -999,7 +1499,7 @@ impl Worker {
                     self.unlink(slot);
                     reply.send(Ok(()));
                 } else {
-                    self.forward(
+                    forward(
                         &a,
                         WorkerMsg::Unbridge {
                             a: Arc::clone(&a),
@@ -1015,24 +1515,11 @@ impl Worker {
         }
     }
 
-    /// Sends `msg` on to the worker that owns `session` now, or fails it when the session
-    /// is gone.
-    fn forward(&self, session: &SessionShared, msg: WorkerMsg, hops: u8, links: &[WorkerLink]) {
-        let owner = *lock(&session.worker);
-        if owner == self.index || hops > 8 {
-            msg.fail(Error::SessionClosed {
-                session: session.id.0,
-            });
-        } else if let Some(link) = links.get(owner) {
-            let _ = link.send(msg);
-        }
-    }
-
     fn bridge(
         &mut self,
         a: Arc<SessionShared>,
         b: Arc<SessionShared>,
-        reply: Responder<()>,
+        reply: BridgeTicket,
         hops: u8,
         links: &[WorkerLink],
     ) {
@@ -1043,13 +1530,22 @@ impl Worker {
                 reply,
                 hops: hops + 1,
             };
-            self.forward(&a, msg, hops, links);
+            forward(&a, msg, hops, links);
             return;
         };
         let Some(sb) = self.slot_of(b.id) else {
             let owner = *lock(&b.worker);
-            if owner == self.index || hops > 8 {
+            if b.closed.load(Ordering::Acquire) || hops > MAX_HOPS {
                 reply.send(Err(Error::SessionClosed { session: b.id.0 }));
+            } else if owner == self.index {
+                // On its way here: try again behind its Adopt.
+                let msg = WorkerMsg::Bridge {
+                    a,
+                    b: Arc::clone(&b),
+                    reply,
+                    hops: hops + 1,
+                };
+                forward(&b, msg, hops, links);
             } else if let Some(link) = links.get(owner) {
                 let then = Box::new(WorkerMsg::Bridge {
                     a,
@@ -1101,7 +1597,6 @@ impl Worker {
                     }
                     if !s.playing && !s.player.is_idle() {
                         s.playing = true;
-                        s.next_frame_at = now;
                     }
                     self.next_deadline = now;
                 }
@@ -1115,7 +1610,7 @@ impl Worker {
                     }
                 }
                 Command::StartRecording(store, request, reply) => {
-                    reply.send(s.start_recording(store, *request, now));
+                    reply.send(s.start_recording(store, *request));
                     self.next_deadline = now;
                 }
                 Command::PauseRecording => {
@@ -1128,22 +1623,89 @@ impl Worker {
                         r.recorder.resume();
                     }
                 }
-                Command::StopRecording(reply) => reply.send(s.stop_recording()),
+                Command::StopRecording(reply) => match s.take_recording() {
+                    Ok(recorder) => finish_recording(recorder, move |meta| reply.send(meta)),
+                    Err(e) => reply.send(Err(e)),
+                },
                 Command::Stats(reply) => reply.send(Ok(s.snapshot())),
+                Command::SendDtmf(digits, ms, reply) => {
+                    if s.format.as_ref().and_then(|f| f.pf.telephone_event_pt).is_none() {
+                        reply.send(Err(Error::SessionState {
+                            session: s.shared.id.0,
+                            what: "no telephone-event payload type was negotiated (set_remote)",
+                        }));
+                    } else {
+                        s.dtmf_queue.extend(digits.into_iter().map(|d| (d, ms)));
+                        reply.send(Ok(()));
+                        self.next_deadline = now;
+                    }
+                }
                 Command::Close(reply) => {
                     if let Some(mut session) = self.remove(slot, loads) {
-                        let mut stats = session.snapshot();
-                        if session.recording.is_some() {
-                            stats.recording = session.stop_recording().ok();
+                        if !session.rtcp_interval.is_zero() && session.remote.is_some() {
+                            session.send_rtcp(now, &mut self.bufs.out[..], true);
                         }
+                        let mut stats = session.snapshot();
+                        let recording = session.take_recording().ok();
                         drop(session);
-                        if let Some(r) = reply {
-                            r.send(Ok(stats));
+                        match recording {
+                            Some(recorder) => finish_recording(recorder, move |meta| {
+                                stats.recording = meta.ok();
+                                if let Some(r) = reply {
+                                    r.send(Ok(stats));
+                                }
+                            }),
+                            None => {
+                                if let Some(r) = reply {
+                                    r.send(Ok(stats));
+                                }
+                            }
                         }
                     }
                     return;
                 }
             }
         }
+    }
+}
+
+/// Sends `msg` on to the worker that owns `session` now, or fails it when the session
+/// is gone.
+///
+/// A session that is not here, not closed, and recorded as ours is on its way here:
+/// its Adopt is already in our queue (see the move in `Migrate`), so the message is
+/// queued again behind it.
+fn forward(session: &SessionShared, msg: WorkerMsg, hops: u8, links: &[WorkerLink]) {
+    let owner = *lock(&session.worker);
+    if session.closed.load(Ordering::Acquire) || hops > MAX_HOPS {
+        msg.fail(Error::SessionClosed {
+            session: session.id.0,
+        });
+    } else if let Some(link) = links.get(owner) {
+        let _ = link.send(msg);
+    }
+}
+
+/// Stops `recorder` off the worker thread (it writes the rest, hashes the whole file and
+/// has the store finish it: for an hour of call, over 100 MB read back), then hands the
+/// result to `done`. Should no thread be available, the worker does it itself.
+fn finish_recording<F>(recorder: Recorder, done: F)
+where
+    F: FnOnce(Result<RecordingMetadata>) + Send + 'static,
+{
+    let job = Arc::new(Mutex::new(Some((recorder, done))));
+    let theirs = Arc::clone(&job);
+    let spawned = std::thread::Builder::new()
+        .name("cc-media-recording".into())
+        .spawn(move || run_recording_job(&theirs));
+    if spawned.is_err() {
+        run_recording_job(&job);
+    }
+}
+
+fn run_recording_job<F: FnOnce(Result<RecordingMetadata>)>(job: &Mutex<Option<(Recorder, F)>>) {
+    let taken = lock(job).take();
+    if let Some((recorder, done)) = taken {
+        done(recorder.stop());
     }
 }
