@@ -67,6 +67,9 @@ pub struct EndpointConfig {
     pub contact_user: String,
     /// How many events wait in the channel before they queue inside the task.
     pub event_capacity: usize,
+    /// The UDP socket's receive and send buffer size in bytes (the kernel caps it at
+    /// `net.core.rmem_max` / `wmem_max`); large buffers absorb bursts at high call rates.
+    pub socket_buffer: usize,
     /// The registrar, with its password directory.
     registrar: Option<(Registrar, Box<dyn UserDirectory + Send>)>,
 }
@@ -79,6 +82,7 @@ impl fmt::Debug for EndpointConfig {
             .field("transaction", &self.transaction)
             .field("contact_user", &self.contact_user)
             .field("event_capacity", &self.event_capacity)
+            .field("socket_buffer", &self.socket_buffer)
             .field("registrar", &self.registrar.as_ref().map(|r| &r.0))
             .finish()
     }
@@ -93,6 +97,7 @@ impl EndpointConfig {
             transaction: transaction::Config::default(),
             contact_user: "cc".to_owned(),
             event_capacity: 4096,
+            socket_buffer: 4 << 20,
             registrar: None,
         }
     }
@@ -156,12 +161,26 @@ fn io_error(what: &str, addr: SocketAddr, e: &std::io::Error) -> Error {
     }
 }
 
+/// A non-blocking UDP socket bound to `addr` with `buffer` bytes of receive and send
+/// buffer (as much as the kernel grants).
+fn udp_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if buffer > 0 {
+        // Best effort: a smaller buffer than asked for is not an error.
+        let _ = socket.set_recv_buffer_size(buffer);
+        let _ = socket.set_send_buffer_size(buffer);
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
+}
+
 impl Endpoint {
     /// Binds the sockets, starts the endpoint task on the current tokio runtime, and
     /// returns its handle and its events.
     pub async fn bind(config: EndpointConfig) -> Result<(EndpointHandle, mpsc::Receiver<UaEvent>), Error> {
-        let udp = UdpSocket::bind(config.listen)
-            .await
+        let udp = udp_socket(config.listen, config.socket_buffer)
             .map_err(|e| io_error("bind UDP on", config.listen, &e))?;
         let local_addr = udp
             .local_addr()

@@ -1836,7 +1836,12 @@ impl UserAgent {
                 }
             }
             Purpose::Invite => {
-                // Our non-2xx to an incoming INVITE got no ACK; nothing more to do.
+                // Timer C: the application never answered the INVITE, and the layer has
+                // answered 408. (Timer H, a non-2xx never acknowledged, finds the leg
+                // ended already.)
+                if matches!(leg.state, LegState::Calling | LegState::Early) {
+                    self.end_remote(now, id, EndCause::Timeout);
+                }
             }
             Purpose::ReInvite => {
                 leg.reinvite_tx = None;

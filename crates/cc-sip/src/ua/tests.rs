@@ -497,6 +497,26 @@ fn an_unanswered_incoming_leg_hung_up_gets_487() {
 }
 
 #[test]
+fn an_incoming_call_never_answered_ends_with_timer_c() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.call();
+    net.b.ringing(net.now, b_leg).unwrap();
+    net.pump();
+    net.run(Duration::from_secs(181));
+    assert!(net.b_events.contains(&UaEvent::Ended {
+        leg: b_leg,
+        cause: EndCause::Timeout
+    }));
+    assert!(net.a_events.contains(&UaEvent::Failed {
+        leg: a_leg,
+        code: 408,
+        reason: "Request Timeout".into()
+    }));
+    net.run(Duration::from_secs(40));
+    assert_eq!(net.b.stats().legs, 0, "the unanswered leg is forgotten");
+}
+
+#[test]
 fn an_unreachable_callee_times_out_with_408() {
     let mut net = Net::new();
     net.drop = Box::new(|from, _| from.port() == 5060);
