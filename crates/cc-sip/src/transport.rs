@@ -645,7 +645,16 @@ pub async fn relay(
     while let Some(event) = events.recv().await {
         if b2b.handle_event(&event) {
             while let Some(command) = b2b.poll_command() {
-                handle.dispatch(command).await?;
+                if matches!(command, Command::ReInvite { .. }) {
+                    // The one command whose failure the pairing must hear about.
+                    match handle.execute(command.clone()).await {
+                        Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
+                        Err(_) => b2b.command_failed(&command),
+                        Ok(()) => {}
+                    }
+                } else {
+                    handle.dispatch(command).await?;
+                }
             }
             continue;
         }

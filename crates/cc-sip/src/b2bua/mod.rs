@@ -44,7 +44,9 @@
 //! // Events of either leg now turn into commands for the other.
 //! b2b.handle_event(&UaEvent::Ringing { leg: outbound });
 //! while let Some(command) = b2b.poll_command() {
-//!     ua.execute(now, command)?;
+//!     if ua.execute(now, command.clone()).is_err() {
+//!         b2b.command_failed(&command);
+//!     }
 //! }
 //! # Ok::<(), cc_sip::Error>(())
 //! ```
@@ -227,6 +229,26 @@ impl B2bua {
     pub fn unbridge(&mut self, leg: LegId) {
         if let Some(p) = self.peers.remove(&leg) {
             self.peers.remove(&p.other);
+        }
+    }
+
+    /// Tells the pairing that `command` could not be carried out. A re-INVITE that the
+    /// other leg cannot take (one of its own is in progress, RFC 3261 §14.1) is refused
+    /// on the leg that sent it with 491 Request Pending; other failures need nothing.
+    pub fn command_failed(&mut self, command: &Command) {
+        let Command::ReInvite { leg, .. } = command else {
+            return;
+        };
+        let Some(peer) = self.peers.get(leg).copied() else {
+            return;
+        };
+        if let Some(p) = self.peers.get_mut(&peer.other).filter(|p| p.reinvite_waiting) {
+            p.reinvite_waiting = false;
+            self.commands.push_back(Command::Reject {
+                leg: peer.other,
+                code: 491,
+                reason: "Request Pending".to_owned(),
+            });
         }
     }
 

@@ -95,6 +95,12 @@ impl LegId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// A leg id from its number, for tests of code that pairs legs.
+    #[cfg(test)]
+    pub(crate) fn from_raw(n: u64) -> Self {
+        Self(n)
+    }
 }
 
 impl fmt::Display for LegId {
