@@ -61,6 +61,10 @@ pub struct EndpointConfig {
     pub listen: SocketAddr,
     /// Whether to listen on TCP too.
     pub tcp: bool,
+    /// The address written in Via and Contact, when it differs from the bound one (a
+    /// wildcard bind such as `0.0.0.0:5060`, or a public address in front of this
+    /// host). `None` writes the bound address.
+    pub advertised: Option<SocketAddr>,
     /// The transaction layer's configuration.
     pub transaction: transaction::Config,
     /// The user part of our Contact.
@@ -79,6 +83,7 @@ impl fmt::Debug for EndpointConfig {
         f.debug_struct("EndpointConfig")
             .field("listen", &self.listen)
             .field("tcp", &self.tcp)
+            .field("advertised", &self.advertised)
             .field("transaction", &self.transaction)
             .field("contact_user", &self.contact_user)
             .field("event_capacity", &self.event_capacity)
@@ -94,6 +99,7 @@ impl EndpointConfig {
         Self {
             listen,
             tcp: false,
+            advertised: None,
             transaction: transaction::Config::default(),
             contact_user: "cc".to_owned(),
             event_capacity: 4096,
@@ -194,11 +200,12 @@ impl Endpoint {
         } else {
             None
         };
-        let mut ua_config = UaConfig::new(local_addr);
+        let advertised = config.advertised.unwrap_or(local_addr);
+        let mut ua_config = UaConfig::new(advertised);
         ua_config.transaction = config.transaction;
         ua_config.contact_user = config.contact_user;
         if listener.is_some() {
-            ua_config.tcp_addr = Some(local_addr);
+            ua_config.tcp_addr = Some(advertised);
         }
         let limits = ua_config.transaction.limits;
         let mut ua = UserAgent::new(ua_config);

@@ -146,7 +146,10 @@ pub struct UaConfig {
     pub contact_user: String,
     /// The `User-Agent` / `Server` value; `None` writes none.
     pub user_agent: Option<String>,
-    /// How long an ended leg is kept to absorb late retransmissions (64·T1 by default).
+    /// How long an ended leg is kept (to acknowledge a 2xx retransmitted after our BYE,
+    /// and to tell late in-dialog requests 481). Retransmitted requests are absorbed by
+    /// the transaction layer meanwhile, so a short time does; 5 s (T4) by default keeps
+    /// the memory of a high call rate low.
     pub linger: Duration,
 }
 
@@ -159,7 +162,7 @@ impl UaConfig {
             tcp_addr: None,
             contact_user: "cc".to_owned(),
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
-            linger: Duration::from_secs(32),
+            linger: Duration::from_secs(5),
         }
     }
 }

@@ -199,6 +199,8 @@ fn a_call_is_set_up_answered_and_ended_by_the_caller() {
             .any(|(f, _, l)| f.port() == 5070 && l == "SIP/2.0 200 OK")
     );
     // No 2xx retransmission after the ACK; both legs are forgotten after the linger.
+    net.run(Duration::from_secs(4));
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Ended));
     net.run(Duration::from_secs(40));
     assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "{:?}", net.log);
     assert_eq!(net.a.leg_state(a_leg), None);
