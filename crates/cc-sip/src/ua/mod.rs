@@ -498,6 +498,8 @@ pub struct UserAgent {
     legs: HashMap<LegId, Leg>,
     by_dialog: HashMap<DialogId, LegId>,
     by_tx: HashMap<TransactionId, (LegId, Purpose)>,
+    /// Incoming legs by (Call-ID, From tag, CSeq), to spot merged requests.
+    incoming: HashMap<(String, String, u32), LegId>,
     deadlines: BinaryHeap<Reverse<(Instant, LegId)>>,
     events: VecDeque<UaEvent>,
     registrar: Option<RegistrarSlot>,
@@ -572,6 +574,15 @@ fn copy_vias(mut b: crate::MessageBuilder, request: &Message, remote: SocketAddr
     b
 }
 
+/// What identifies an INVITE that reached us more than once by different paths (RFC
+/// 3261 §8.2.2.2): Call-ID, From tag and CSeq number.
+fn merge_key(request: &Message) -> Option<(String, String, u32)> {
+    let call_id = request.call_id().ok()?;
+    let from = request.from_header().ok()?;
+    let seq = request.cseq().ok()?.seq;
+    Some((call_id.to_owned(), from.tag()?.to_owned(), seq))
+}
+
 /// The body as SDP, when it is one.
 fn sdp_of(msg: &Message) -> Option<Bytes> {
     if msg.body().is_empty() {
@@ -608,6 +619,7 @@ impl UserAgent {
             legs: HashMap::new(),
             by_dialog: HashMap::new(),
             by_tx: HashMap::new(),
+            incoming: HashMap::new(),
             deadlines: BinaryHeap::new(),
             events: VecDeque::new(),
             registrar: None,
@@ -1206,9 +1218,14 @@ impl UserAgent {
     }
 
     fn forget(&mut self, id: LegId) {
-        if let Some(leg) = self.legs.remove(&id)
-            && let Some(did) = leg.dialog
+        let Some(leg) = self.legs.remove(&id) else { return };
+        if !leg.uac
+            && let Some(key) = merge_key(&leg.invite)
+            && self.incoming.get(&key) == Some(&id)
         {
+            self.incoming.remove(&key);
+        }
+        if let Some(did) = leg.dialog {
             self.dialogs.remove(&did);
             self.by_dialog.remove(&did);
         }
@@ -1297,8 +1314,20 @@ impl UserAgent {
         reason: &str,
         remote: SocketAddr,
     ) {
+        self.respond_with(now, tx, request, (code, reason), remote, &[]);
+    }
+
+    fn respond_with(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Message,
+        (code, reason): (u16, &str),
+        remote: SocketAddr,
+        extra: &[(&str, &str)],
+    ) {
         let tag = self.tx.new_tag();
-        if let Ok(response) = Self::simple_response(request, code, reason, &tag, remote) {
+        if let Ok(response) = Self::simple_response(request, code, reason, &tag, remote, extra) {
             let _ = self.tx.send_response(now, tx, &response);
         }
     }
@@ -1309,6 +1338,7 @@ impl UserAgent {
         reason: &str,
         tag: &str,
         remote: SocketAddr,
+        extra: &[(&str, &str)],
     ) -> Result<Message, Error> {
         let mut b = Message::response(code, reason);
         b = copy_vias(b, request, remote);
@@ -1327,13 +1357,83 @@ impl UserAgent {
         if code == 200 || code == 405 {
             b = b.header("Allow", ALLOW);
         }
-        if code == 200 && request.method() == Some("OPTIONS") {
+        if (code == 200 && request.method() == Some("OPTIONS")) || code == 415 {
             b = b.header("Accept", "application/sdp");
+        }
+        for (name, value) in extra {
+            b = b.header(name, value);
         }
         b.build()
     }
 
+    /// The RFC 3261 §8.2 checks a UAS makes before it looks at a request (method
+    /// inspection is done by the dispatch): the Request-URI scheme (416), extensions in
+    /// Require (420, we support none), a merged request (482), and for INVITE the body's
+    /// type (415). Returns `true` when the request was answered.
+    fn refused_by_checks(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Message,
+        remote: SocketAddr,
+    ) -> bool {
+        if !matches!(
+            request.request_uri(),
+            Some(Ok(crate::Uri::Sip(_) | crate::Uri::Tel(_)))
+        ) {
+            self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
+            return true;
+        }
+        let unsupported: Vec<&str> = request.require().filter_map(Result::ok).collect();
+        if !unsupported.is_empty() {
+            let list = unsupported.join(", ");
+            self.respond_with(
+                now,
+                tx,
+                request,
+                (420, "Bad Extension"),
+                remote,
+                &[("Unsupported", &list)],
+            );
+            return true;
+        }
+        if request.method() != Some("INVITE") {
+            return false;
+        }
+        let in_dialog = request.to_header().is_ok_and(|t| t.tag().is_some());
+        if !in_dialog && let Some(key) = merge_key(request) {
+            let branch = request.top_via().ok().and_then(|v| v.branch().map(str::to_owned));
+            let merged = self
+                .incoming
+                .get(&key)
+                .and_then(|id| self.legs.get(id))
+                .is_some_and(|leg| {
+                    leg.invite
+                        .top_via()
+                        .ok()
+                        .and_then(|v| v.branch().map(str::to_owned))
+                        != branch
+                });
+            if merged {
+                self.respond_with(now, tx, request, (482, "Loop Detected"), remote, &[]);
+                return true;
+            }
+        }
+        let sdp_or_empty = request.body().is_empty()
+            || request
+                .content_type()
+                .is_ok_and(|t| t.is_none_or(|t| t.is("application", "sdp")));
+        if !sdp_or_empty {
+            self.respond_with(now, tx, request, (415, "Unsupported Media Type"), remote, &[]);
+            return true;
+        }
+        false
+    }
+
     fn on_request(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        if self.refused_by_checks(now, tx, &request, remote) {
+            return;
+        }
         let method = request.method().unwrap_or_default().to_owned();
         let in_dialog = request.to_header().is_ok_and(|t| t.tag().is_some());
         if in_dialog {
@@ -1414,6 +1514,9 @@ impl UserAgent {
             scheduled: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
+        if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
+            self.incoming.insert(key, id);
+        }
         self.stats.incoming_calls += 1;
         self.events.push_back(UaEvent::IncomingCall {
             leg: id,

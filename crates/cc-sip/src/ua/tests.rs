@@ -468,6 +468,58 @@ fn requests_of_unknown_dialogs_get_481() {
     assert!(net.b.poll_event().is_none());
 }
 
+fn invite_text(branch: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "INVITE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch={branch}\r\n\
+         From: <sip:x@127.0.0.1>;tag=m1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: merged1\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:x@127.0.0.1:5999>\r\n{extra}Content-Length: 0\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn reply_to(ua: &mut UserAgent, now: Instant, bytes: Vec<u8>) -> Message {
+    ua.handle_datagram(now, addr(5999), bytes);
+    Message::parse(ua.poll_transmit().expect("a response").payload).unwrap()
+}
+
+#[test]
+fn the_section_8_2_checks_refuse_what_we_cannot_take() {
+    let mut net = Net::new();
+    let now = net.now;
+    let ua = &mut net.b;
+    let bad_scheme = String::from_utf8(invite_text("z9hG4bKs1", ""))
+        .unwrap()
+        .replace("INVITE sip:bob@127.0.0.1:5070", "INVITE urn:service:sos");
+    assert_eq!(
+        reply_to(ua, now, bad_scheme.into_bytes()).status_code(),
+        Some(416)
+    );
+    let required = reply_to(ua, now, invite_text("z9hG4bKs2", "Require: 100rel, foo\r\n"));
+    assert_eq!(required.status_code(), Some(420));
+    assert_eq!(
+        required.header_values_named("Unsupported").next(),
+        Some("100rel, foo")
+    );
+    let text = String::from_utf8(invite_text("z9hG4bKs3", "Content-Type: text/plain\r\n"))
+        .unwrap()
+        .replace("Content-Length: 0\r\n\r\n", "Content-Length: 2\r\n\r\nhi");
+    let media = reply_to(ua, now, text.into_bytes());
+    assert_eq!(media.status_code(), Some(415));
+    assert_eq!(
+        media.header_values_named("Accept").next(),
+        Some("application/sdp")
+    );
+    assert!(ua.poll_event().is_none(), "no call was offered");
+    // The same INVITE by two paths (two branches): the second copy is a merged request.
+    ua.handle_datagram(now, addr(5999), invite_text("z9hG4bKm1", ""));
+    assert!(matches!(ua.poll_event(), Some(UaEvent::IncomingCall { .. })));
+    while ua.poll_transmit().is_some() {}
+    let merged = reply_to(ua, now, invite_text("z9hG4bKm2", ""));
+    assert_eq!(merged.status_code(), Some(482));
+    assert!(ua.poll_event().is_none());
+    assert_eq!(ua.stats().incoming_calls, 1);
+}
+
 #[test]
 fn a_rejected_call_fails_with_the_code() {
     let mut net = Net::new();
