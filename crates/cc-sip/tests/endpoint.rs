@@ -85,11 +85,22 @@ async fn call_flow(transport: Transport) {
         }
     );
     assert!(alice.hangup(a_leg).await.is_err(), "a leg hangs up once");
-    let stats = bob.stats().await.unwrap();
+    // The handle is Clone + Send: a clone works from another task.
+    let remote = bob.clone();
+    let stats = tokio::spawn(async move { remote.stats().await })
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((stats.incoming_calls, stats.answered), (1, 1));
     alice.shutdown().await;
     bob.shutdown().await;
 }
+
+/// The handle must be usable from any task.
+const _: fn() = || {
+    fn send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    send_sync_clone::<EndpointHandle>();
+};
 
 #[tokio::test]
 async fn two_endpoints_call_each_other_over_udp() {
