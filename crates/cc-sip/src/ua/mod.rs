@@ -292,6 +292,15 @@ pub enum UaEvent {
         /// The SDP answer of a 2xx, if any.
         sdp: Option<Bytes>,
     },
+    /// The ACK for our 2xx carried SDP: the answer to the offer we put in the 2xx when
+    /// the INVITE (or re-INVITE) came without one (late offer). Sent only when the ACK
+    /// has a body.
+    AckSdp {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
     /// A DTMF digit arrived in SIP INFO.
     Dtmf {
         /// The leg.
@@ -1677,12 +1686,17 @@ impl UserAgent {
             return;
         }
         leg.retransmit = None;
+        let hanging_up = leg.bye_after_ack;
         if leg.state == LegState::Answered {
             leg.state = LegState::Confirmed;
-            if leg.bye_after_ack {
+            if hanging_up {
                 self.send_bye(now, id);
                 self.end_leg(now, id);
             }
+        }
+        // Late offer: our 2xx carried the offer, the ACK carries the answer.
+        if !hanging_up && let Some(sdp) = sdp_of(request) {
+            self.events.push_back(UaEvent::AckSdp { leg: id, sdp });
         }
     }
 

@@ -521,6 +521,69 @@ fn the_section_8_2_checks_refuse_what_we_cannot_take() {
 }
 
 #[test]
+fn a_late_offer_gets_its_answer_from_the_ack() {
+    let mut net = Net::new();
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    );
+    let a_leg = net.a.invite(net.now, call).unwrap();
+    net.pump();
+    let Some(UaEvent::IncomingCall {
+        leg: b_leg,
+        sdp: None,
+        ..
+    }) = net.b_events.pop()
+    else {
+        panic!("an INVITE without SDP: {:?}", net.b_events);
+    };
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(OFFER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert!(matches!(net.a_events.pop(), Some(UaEvent::Answered { leg, sdp: Some(_) }) if leg == a_leg));
+    // Our ACK carries no SDP, so Bob hears nothing more; a peer's ACK with SDP is reported.
+    assert!(net.b_events.is_empty(), "{:?}", net.b_events);
+    let invite = invite_text("z9hG4bKlate1", "");
+    net.b.handle_datagram(net.now, addr(5999), invite);
+    let Some(UaEvent::IncomingCall { leg: late, .. }) = net.b.poll_event() else {
+        panic!("a second call");
+    };
+    net.b
+        .answer(net.now, late, Some(Bytes::from_static(OFFER.as_bytes())))
+        .unwrap();
+    let ok = loop {
+        let t = net.b.poll_transmit().expect("the 200");
+        let m = Message::parse(t.payload).unwrap();
+        if m.status_code() == Some(200) {
+            break m;
+        }
+    };
+    let to = ok.header(HeaderName::To).unwrap();
+    let ack = Message::request("ACK", "sip:cc@127.0.0.1:5070")
+        .header("Via", "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKlate2")
+        .header("From", "<sip:x@127.0.0.1>;tag=m1")
+        .header("To", to)
+        .header("Call-ID", "merged1")
+        .header("CSeq", "1 ACK")
+        .header("Content-Type", "application/sdp")
+        .body(ANSWER)
+        .build()
+        .unwrap();
+    net.b.handle_datagram(net.now, addr(5999), ack.to_bytes());
+    assert_eq!(
+        net.b.poll_event(),
+        Some(UaEvent::AckSdp {
+            leg: late,
+            sdp: Bytes::from_static(ANSWER.as_bytes())
+        })
+    );
+    assert_eq!(net.b.leg_state(late), Some(LegState::Confirmed));
+}
+
+#[test]
 fn a_rejected_call_fails_with_the_code() {
     let mut net = Net::new();
     let (a_leg, b_leg) = net.call();
