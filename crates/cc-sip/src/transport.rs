@@ -302,6 +302,11 @@ impl EndpointHandle {
         self.execute(Command::Hangup { leg }).await
     }
 
+    /// The ACK with the answer to a late offer ([`UserAgent::ack`]).
+    pub async fn ack(&self, leg: LegId, sdp: Bytes) -> Result<(), Error> {
+        self.execute(Command::Ack { leg, sdp }).await
+    }
+
     /// A re-INVITE ([`UserAgent::reinvite`]).
     pub async fn reinvite(&self, leg: LegId, sdp: Option<Bytes>) -> Result<(), Error> {
         self.execute(Command::ReInvite { leg, sdp }).await

@@ -13,7 +13,9 @@
 //! | 2xx (`Answered`) | 200 with the SDP |
 //! | final failure (`Failed`) | the same final code and reason |
 //!
-//! and either way: BYE (or timeout) on one leg hangs up the other, a CANCEL of the
+//! and either way: BYE (or timeout) on one leg hangs up the other, a late offer (an
+//! INVITE without SDP) is bridged by carrying the callee's offer in our 200 and the
+//! caller's answer from its ACK into the callee's ACK, a CANCEL of the
 //! inbound INVITE cancels the outbound one, a re-INVITE (hold) is re-sent on the other
 //! leg and its answer returned, INFO DTMF is repeated on the other leg.
 //!
@@ -281,6 +283,7 @@ impl B2bua {
             | UaEvent::Ended { leg, .. }
             | UaEvent::ReInvite { leg, .. }
             | UaEvent::ReInviteAnswered { leg, .. }
+            | UaEvent::AckSdp { leg, .. }
             | UaEvent::Dtmf { leg, .. } => *leg,
             _ => return false,
         };
@@ -358,6 +361,11 @@ impl B2bua {
                     };
                     self.commands.push_back(command);
                 }
+            }
+            UaEvent::AckSdp { sdp, .. } if peer.side == Side::Inbound => {
+                // Late offer: the caller's answer goes into the callee's ACK.
+                let sdp = self.sdp(other_side, other, sdp);
+                self.commands.push_back(Command::Ack { leg: other, sdp });
             }
             UaEvent::Dtmf { digit, .. } => {
                 self.commands.push_back(Command::Dtmf {

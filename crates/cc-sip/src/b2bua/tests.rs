@@ -398,3 +398,50 @@ fn a_reinvite_the_other_leg_cannot_take_is_refused_with_491() {
         leg: LegId::from_raw(9)
     }));
 }
+
+#[test]
+fn a_late_offer_is_bridged_through_both_acks() {
+    let mut net = Net::new(B2bua::new());
+    let call = OutgoingCall::new(
+        "sip:100@127.0.0.1:5070",
+        "<sip:c@127.0.0.1>",
+        "<sip:100@127.0.0.1>",
+        addr(5070),
+    );
+    let caller = net.uas[CALLER].invite(net.now, call).unwrap();
+    net.pump();
+    let callee = net.callee_leg.expect("the call reached the callee");
+    assert!(matches!(
+        &net.events[1][0],
+        UaEvent::IncomingCall { sdp: None, .. }
+    ));
+    net.uas[CALLEE]
+        .answer(net.now, callee, Some(Bytes::from_static(ANSWER)))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[0].pop(),
+        Some(UaEvent::Answered {
+            leg: caller,
+            sdp: Some(Bytes::from_static(ANSWER))
+        })
+    );
+    net.uas[CALLER]
+        .ack(net.now, caller, Bytes::from_static(OFFER))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[1].pop(),
+        Some(UaEvent::AckSdp {
+            leg: callee,
+            sdp: Bytes::from_static(OFFER)
+        })
+    );
+    net.run(Duration::from_secs(3));
+    assert_eq!(
+        net.uas[MIDDLE].stats().retransmitted_2xx,
+        0,
+        "every 200 was acknowledged at once"
+    );
+    assert_eq!(net.uas[CALLEE].stats().retransmitted_2xx, 0);
+}

@@ -9,7 +9,8 @@
 //!   [`UserAgent::handle_transport_error`];
 //! - commands on call legs ([`LegId`]): [`UserAgent::invite`], [`UserAgent::ringing`],
 //!   [`UserAgent::progress`], [`UserAgent::answer`], [`UserAgent::reject`],
-//!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`];
+//!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`],
+//!   [`UserAgent::ack`];
 //! - outputs: [`UserAgent::poll_transmit`], [`UserAgent::poll_event`] ([`UaEvent`]) and
 //!   [`UserAgent::poll_timeout`].
 //!
@@ -21,7 +22,10 @@
 //!   an in-dialog request of an unknown dialog with 481, other methods with 405;
 //! - retransmits its 2xx to an INVITE until the ACK comes (RFC 3261 §13.3.1.4, RFC
 //!   6026), and ends the call with BYE when no ACK comes in 64·T1;
-//! - acknowledges every 2xx it receives, again for each retransmitted 2xx;
+//! - acknowledges every 2xx it receives, again for each retransmitted 2xx, except the
+//!   2xx that offers SDP to an INVITE we sent without (late offer): that ACK carries the
+//!   application's answer ([`UserAgent::ack`]); on the other side, an ACK that answers
+//!   our 2xx's offer comes as [`UaEvent::AckSdp`];
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -370,6 +374,13 @@ pub enum Command {
         /// The new offer.
         sdp: Option<Bytes>,
     },
+    /// [`UserAgent::ack`].
+    Ack {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
     /// [`UserAgent::send_info_dtmf`] with a 160 ms duration.
     Dtmf {
         /// The leg.
@@ -389,6 +400,7 @@ impl Command {
             | Self::Reject { leg, .. }
             | Self::Hangup { leg }
             | Self::ReInvite { leg, .. }
+            | Self::Ack { leg, .. }
             | Self::Dtmf { leg, .. } => *leg,
         }
     }
@@ -467,6 +479,9 @@ struct Leg {
     local_sdp: Option<Bytes>,
     /// Outgoing: the ACK for the 2xx, resent for each retransmitted 2xx.
     ack: Option<Message>,
+    /// Outgoing late offer: the 2xx carried the offer, the ACK waits for the
+    /// application's answer ([`UserAgent::ack`]).
+    ack_pending: bool,
     /// Outgoing: the ACK of our last re-INVITE's 2xx.
     reinvite_ack: Option<(u32, Message)>,
     /// Incoming: the 2xx being retransmitted.
@@ -789,6 +804,7 @@ impl UserAgent {
             Command::Reject { leg, code, reason } => self.reject(now, leg, code, &reason),
             Command::Hangup { leg } => self.hangup(now, leg),
             Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
+            Command::Ack { leg, sdp } => self.ack(now, leg, sdp),
             Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
         }
     }
@@ -832,6 +848,7 @@ impl UserAgent {
             dialog: None,
             local_sdp: call.sdp,
             ack: None,
+            ack_pending: false,
             reinvite_ack: None,
             retransmit: None,
             pending_reinvite: None,
@@ -1091,6 +1108,10 @@ impl UserAgent {
                 leg.bye_after_ack = true;
             }
             (_, LegState::Confirmed) => {
+                if leg.ack_pending {
+                    // Acknowledge without the answer: the call ends at once anyway.
+                    self.send_ack(id, None);
+                }
                 self.send_bye(now, id);
                 self.end_leg(now, id);
             }
@@ -1098,6 +1119,49 @@ impl UserAgent {
         }
         self.process(now);
         Ok(())
+    }
+
+    /// Sends the ACK, with the SDP answer, for an outgoing leg placed without an offer
+    /// whose 2xx carried one (late offer: [`UaEvent::Answered`] brought the offer and
+    /// the agent waited for this answer). Until then the peer's 2xx retransmissions are
+    /// absorbed.
+    pub fn ack(&mut self, now: Instant, id: LegId, sdp: Bytes) -> Result<(), Error> {
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        if !leg.ack_pending {
+            return Err(state_error(
+                id,
+                "send the ACK",
+                "only a late-offer 2xx waits for the application's ACK; the agent acknowledged the others",
+            ));
+        }
+        self.send_ack(id, Some(sdp));
+        self.process(now);
+        Ok(())
+    }
+
+    /// Builds, sends and keeps the ACK for the 2xx of an outgoing leg.
+    fn send_ack(&mut self, id: LegId, sdp: Option<Bytes>) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        let transport = leg.transport;
+        let via = self.via(transport);
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        let mut builder = leg
+            .dialog
+            .as_ref()
+            .and_then(|d| self.dialogs.get_mut(d))
+            .and_then(|d| d.ack(&via).ok());
+        if let Some(sdp) = &sdp {
+            builder = builder.map(|b| b.header("Content-Type", "application/sdp").body(sdp.clone()));
+        }
+        let ack = builder.and_then(|b| b.build().ok());
+        if let Some(ack) = &ack {
+            self.tx.send_stateless(leg.remote, transport.reliable(), ack);
+        }
+        leg.ack = ack;
+        leg.ack_pending = false;
+        if sdp.is_some() {
+            leg.local_sdp = sdp;
+        }
     }
 
     /// Sends a re-INVITE with `sdp` on a confirmed leg (hold: an offer with
@@ -1513,6 +1577,7 @@ impl UserAgent {
             dialog: None,
             local_sdp: None,
             ack: None,
+            ack_pending: false,
             reinvite_ack: None,
             retransmit: None,
             pending_reinvite: None,
@@ -1782,6 +1847,10 @@ impl UserAgent {
                     self.tx.send_stateless(remote, reliable, &ack);
                     return;
                 }
+                if leg.ack_pending {
+                    // Retransmitted while the application prepares the answer.
+                    return;
+                }
                 // A 2xx of another fork than the one we kept: acknowledge and end it.
                 let leg_dialog = leg.dialog.clone();
                 if dialog.is_some() && dialog != leg_dialog {
@@ -1791,6 +1860,15 @@ impl UserAgent {
                     return;
                 }
                 let cancelling = leg.state == LegState::Cancelling;
+                let sdp = sdp_of(response);
+                if !cancelling && leg.local_sdp.is_none() && sdp.is_some() {
+                    // Late offer: the 2xx offers, the ACK must answer.
+                    leg.state = LegState::Confirmed;
+                    leg.ack_pending = true;
+                    self.stats.answered += 1;
+                    self.events.push_back(UaEvent::Answered { leg: id, sdp });
+                    return;
+                }
                 let transport = leg.transport;
                 let via = self.via(transport);
                 let Some(leg) = self.legs.get_mut(&id) else { return };
@@ -1812,10 +1890,7 @@ impl UserAgent {
                     return;
                 }
                 self.stats.answered += 1;
-                self.events.push_back(UaEvent::Answered {
-                    leg: id,
-                    sdp: sdp_of(response),
-                });
+                self.events.push_back(UaEvent::Answered { leg: id, sdp });
             }
             _ => {
                 let was = leg.state;
