@@ -255,7 +255,9 @@ pub enum UaEvent {
         /// The early SDP answer, if any.
         sdp: Option<Bytes>,
     },
-    /// Our INVITE got a 2xx; the agent has sent the ACK.
+    /// Our INVITE got a 2xx; the agent has sent the ACK, except when our INVITE had no
+    /// SDP and the 2xx offers some (late offer): then send the answer with
+    /// [`UserAgent::ack`].
     Answered {
         /// The leg.
         leg: LegId,
