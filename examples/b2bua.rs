@@ -37,6 +37,12 @@ struct Args {
     #[arg(long, value_enum, default_value_t = TransportArg::Udp)]
     target_transport: TransportArg,
 
+    /// Most live SIP transactions. Each call keeps about four for 32 s after it ends
+    /// (RFC 3261 timers J, K, L and M absorb late retransmissions), so this bounds the
+    /// sustained call rate: 2,000,000 allows about 15,000 calls/s.
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    max_transactions: usize,
+
     /// Worker threads of the runtime (1: a single-threaded runtime).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -72,6 +78,7 @@ async fn shutdown_signal() {
 
 async fn run(args: Args) -> Result<(), ccsdk::sip::Error> {
     let mut config = EndpointConfig::new(args.listen);
+    config.transaction.max_transactions = args.max_transactions;
     if args.tcp {
         config = config.with_tcp();
     }

@@ -27,6 +27,14 @@
 //! - [`dialog`] is RFC 3261 §12, sans-IO: UAC and UAS dialogs (early, confirmed,
 //!   terminated), route sets, in-dialog requests with loose or strict routing, CSeq
 //!   ordering, target refresh, and a [`dialog::DialogSet`] keyed by dialog id (forking).
+//! - [`ua`] is a sans-IO user agent over transactions and dialogs (and optionally the
+//!   registrar): call legs ([`ua::LegId`]) with invite, ringing, answer, reject, hangup
+//!   (BYE, CANCEL or 487 as the state asks), re-INVITE and INFO DTMF, and the requests it
+//!   answers by itself.
+//! - [`b2bua`] pairs an inbound and an outbound leg and carries a call across them,
+//!   sans-IO, so that a center and the `b2bua` example share it.
+//! - [`transport`] is the tokio driver at the edge: an [`transport::Endpoint`] on UDP and
+//!   TCP that runs a user agent on a task behind an async [`transport::EndpointHandle`].
 //!
 //! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
 //! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their

@@ -61,12 +61,19 @@ pub struct EndpointConfig {
     pub listen: SocketAddr,
     /// Whether to listen on TCP too.
     pub tcp: bool,
+    /// The address written in Via and Contact, when it differs from the bound one (a
+    /// wildcard bind such as `0.0.0.0:5060`, or a public address in front of this
+    /// host). `None` writes the bound address.
+    pub advertised: Option<SocketAddr>,
     /// The transaction layer's configuration.
     pub transaction: transaction::Config,
     /// The user part of our Contact.
     pub contact_user: String,
     /// How many events wait in the channel before they queue inside the task.
     pub event_capacity: usize,
+    /// The UDP socket's receive and send buffer size in bytes (the kernel caps it at
+    /// `net.core.rmem_max` / `wmem_max`); large buffers absorb bursts at high call rates.
+    pub socket_buffer: usize,
     /// The registrar, with its password directory.
     registrar: Option<(Registrar, Box<dyn UserDirectory + Send>)>,
 }
@@ -76,9 +83,11 @@ impl fmt::Debug for EndpointConfig {
         f.debug_struct("EndpointConfig")
             .field("listen", &self.listen)
             .field("tcp", &self.tcp)
+            .field("advertised", &self.advertised)
             .field("transaction", &self.transaction)
             .field("contact_user", &self.contact_user)
             .field("event_capacity", &self.event_capacity)
+            .field("socket_buffer", &self.socket_buffer)
             .field("registrar", &self.registrar.as_ref().map(|r| &r.0))
             .finish()
     }
@@ -90,9 +99,11 @@ impl EndpointConfig {
         Self {
             listen,
             tcp: false,
+            advertised: None,
             transaction: transaction::Config::default(),
             contact_user: "cc".to_owned(),
             event_capacity: 4096,
+            socket_buffer: 4 << 20,
             registrar: None,
         }
     }
@@ -156,12 +167,26 @@ fn io_error(what: &str, addr: SocketAddr, e: &std::io::Error) -> Error {
     }
 }
 
+/// A non-blocking UDP socket bound to `addr` with `buffer` bytes of receive and send
+/// buffer (as much as the kernel grants).
+fn udp_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if buffer > 0 {
+        // Best effort: a smaller buffer than asked for is not an error.
+        let _ = socket.set_recv_buffer_size(buffer);
+        let _ = socket.set_send_buffer_size(buffer);
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
+}
+
 impl Endpoint {
     /// Binds the sockets, starts the endpoint task on the current tokio runtime, and
     /// returns its handle and its events.
     pub async fn bind(config: EndpointConfig) -> Result<(EndpointHandle, mpsc::Receiver<UaEvent>), Error> {
-        let udp = UdpSocket::bind(config.listen)
-            .await
+        let udp = udp_socket(config.listen, config.socket_buffer)
             .map_err(|e| io_error("bind UDP on", config.listen, &e))?;
         let local_addr = udp
             .local_addr()
@@ -175,11 +200,12 @@ impl Endpoint {
         } else {
             None
         };
-        let mut ua_config = UaConfig::new(local_addr);
+        let advertised = config.advertised.unwrap_or(local_addr);
+        let mut ua_config = UaConfig::new(advertised);
         ua_config.transaction = config.transaction;
         ua_config.contact_user = config.contact_user;
         if listener.is_some() {
-            ua_config.tcp_addr = Some(local_addr);
+            ua_config.tcp_addr = Some(advertised);
         }
         let limits = ua_config.transaction.limits;
         let mut ua = UserAgent::new(ua_config);
@@ -274,6 +300,11 @@ impl EndpointHandle {
     /// BYE, CANCEL or 487 as the leg's state asks ([`UserAgent::hangup`]).
     pub async fn hangup(&self, leg: LegId) -> Result<(), Error> {
         self.execute(Command::Hangup { leg }).await
+    }
+
+    /// The ACK with the answer to a late offer ([`UserAgent::ack`]).
+    pub async fn ack(&self, leg: LegId, sdp: Bytes) -> Result<(), Error> {
+        self.execute(Command::Ack { leg, sdp }).await
     }
 
     /// A re-INVITE ([`UserAgent::reinvite`]).
@@ -626,7 +657,16 @@ pub async fn relay(
     while let Some(event) = events.recv().await {
         if b2b.handle_event(&event) {
             while let Some(command) = b2b.poll_command() {
-                handle.dispatch(command).await?;
+                if matches!(command, Command::ReInvite { .. }) {
+                    // The one command whose failure the pairing must hear about.
+                    match handle.execute(command.clone()).await {
+                        Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
+                        Err(_) => b2b.command_failed(&command),
+                        Ok(()) => {}
+                    }
+                } else {
+                    handle.dispatch(command).await?;
+                }
             }
             continue;
         }

@@ -193,6 +193,21 @@ fn sipp_late_ack_gets_the_200_retransmitted() {
 }
 
 #[test]
+fn sipp_late_offer_is_answered_in_both_acks() {
+    if !common::sipp_available() {
+        eprintln!("note: sipp is not installed; skipping the SIPp late-offer test");
+        return;
+    }
+    let uac = scenario_path("late_offer_uac.xml");
+    let uas = scenario_path("late_offer_uas.xml");
+    let (uac, uas) = (uac.to_string_lossy(), uas.to_string_lossy());
+    // The callee's scenario fails a call whose ACK lacks the answer.
+    let o = run(&["-sf", &uac], &["-sf", &uas], 20, 10, false);
+    check_all_calls(&o, 20);
+    assert_eq!(o.b2b.completed, 20);
+}
+
+#[test]
 fn sipp_calls_over_tcp_through_the_b2bua_all_succeed() {
     if !common::sipp_available() {
         eprintln!("note: sipp is not installed; skipping the SIPp TCP test");

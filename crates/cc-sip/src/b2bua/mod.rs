@@ -13,7 +13,9 @@
 //! | 2xx (`Answered`) | 200 with the SDP |
 //! | final failure (`Failed`) | the same final code and reason |
 //!
-//! and either way: BYE (or timeout) on one leg hangs up the other, a CANCEL of the
+//! and either way: BYE (or timeout) on one leg hangs up the other, a late offer (an
+//! INVITE without SDP) is bridged by carrying the callee's offer in our 200 and the
+//! caller's answer from its ACK into the callee's ACK, a CANCEL of the
 //! inbound INVITE cancels the outbound one, a re-INVITE (hold) is re-sent on the other
 //! leg and its answer returned, INFO DTMF is repeated on the other leg.
 //!
@@ -44,7 +46,9 @@
 //! // Events of either leg now turn into commands for the other.
 //! b2b.handle_event(&UaEvent::Ringing { leg: outbound });
 //! while let Some(command) = b2b.poll_command() {
-//!     ua.execute(now, command)?;
+//!     if ua.execute(now, command.clone()).is_err() {
+//!         b2b.command_failed(&command);
+//!     }
 //! }
 //! # Ok::<(), cc_sip::Error>(())
 //! ```
@@ -230,6 +234,26 @@ impl B2bua {
         }
     }
 
+    /// Tells the pairing that `command` could not be carried out. A re-INVITE that the
+    /// other leg cannot take (one of its own is in progress, RFC 3261 §14.1) is refused
+    /// on the leg that sent it with 491 Request Pending; other failures need nothing.
+    pub fn command_failed(&mut self, command: &Command) {
+        let Command::ReInvite { leg, .. } = command else {
+            return;
+        };
+        let Some(peer) = self.peers.get(leg).copied() else {
+            return;
+        };
+        if let Some(p) = self.peers.get_mut(&peer.other).filter(|p| p.reinvite_waiting) {
+            p.reinvite_waiting = false;
+            self.commands.push_back(Command::Reject {
+                leg: peer.other,
+                code: 491,
+                reason: "Request Pending".to_owned(),
+            });
+        }
+    }
+
     /// The next command to run.
     #[must_use]
     pub fn poll_command(&mut self) -> Option<Command> {
@@ -259,6 +283,7 @@ impl B2bua {
             | UaEvent::Ended { leg, .. }
             | UaEvent::ReInvite { leg, .. }
             | UaEvent::ReInviteAnswered { leg, .. }
+            | UaEvent::AckSdp { leg, .. }
             | UaEvent::Dtmf { leg, .. } => *leg,
             _ => return false,
         };
@@ -336,6 +361,11 @@ impl B2bua {
                     };
                     self.commands.push_back(command);
                 }
+            }
+            UaEvent::AckSdp { sdp, .. } if peer.side == Side::Inbound => {
+                // Late offer: the caller's answer goes into the callee's ACK.
+                let sdp = self.sdp(other_side, other, sdp);
+                self.commands.push_back(Command::Ack { leg: other, sdp });
             }
             UaEvent::Dtmf { digit, .. } => {
                 self.commands.push_back(Command::Dtmf {

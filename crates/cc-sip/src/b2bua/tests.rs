@@ -76,7 +76,9 @@ impl Net {
             }
             while let Some(c) = self.b2b.poll_command() {
                 moved = true;
-                let _ = self.uas[MIDDLE].execute(self.now, c);
+                if self.uas[MIDDLE].execute(self.now, c.clone()).is_err() {
+                    self.b2b.command_failed(&c);
+                }
             }
             while let Some(e) = self.uas[CALLER].poll_event() {
                 self.events[0].push(e);
@@ -317,4 +319,129 @@ fn sdp_is_rewritten_by_the_closure_both_ways() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_reinvite_that_crosses_one_of_the_other_leg_gets_491() {
+    let mut net = Net::new(B2bua::new());
+    let (caller, callee) = net.connected();
+    net.events = [Vec::new(), Vec::new()];
+    // Both ends send a re-INVITE at once: the middle forwards the caller's to the callee
+    // leg, where the callee's own re-INVITE is already pending.
+    net.uas[CALLEE]
+        .reinvite(net.now, callee, Some(Bytes::from_static(ANSWER)))
+        .unwrap();
+    net.uas[CALLER]
+        .reinvite(net.now, caller, Some(Bytes::from_static(OFFER)))
+        .unwrap();
+    // Deliver the callee's re-INVITE to the middle first, holding the middle's output.
+    let from_callee = net.uas[CALLEE].poll_transmit().unwrap();
+    net.uas[MIDDLE].handle_datagram(net.now, addr(5080), from_callee.payload);
+    while let Some(e) = net.uas[MIDDLE].poll_event() {
+        assert!(net.b2b.handle_event(&e));
+    }
+    while let Some(c) = net.b2b.poll_command() {
+        net.uas[MIDDLE].execute(net.now, c).unwrap();
+    }
+    net.pump();
+    let refused = net.events[0]
+        .iter()
+        .chain(net.events[1].iter())
+        .filter(|e| matches!(e, UaEvent::ReInviteAnswered { code: 491, .. }))
+        .count();
+    assert!(refused >= 1, "a glare is answered 491: {:?}", net.events);
+    assert_eq!(
+        net.uas[CALLER].leg_state(caller),
+        Some(crate::ua::LegState::Confirmed)
+    );
+    assert_eq!(
+        net.uas[CALLEE].leg_state(callee),
+        Some(crate::ua::LegState::Confirmed)
+    );
+}
+
+#[test]
+fn a_reinvite_the_other_leg_cannot_take_is_refused_with_491() {
+    let (inbound, outbound) = (LegId::from_raw(1), LegId::from_raw(2));
+    let mut b2b = B2bua::new();
+    b2b.bridge(inbound, outbound);
+    assert!(b2b.handle_event(&UaEvent::ReInvite {
+        leg: outbound,
+        sdp: None
+    }));
+    let command = b2b.poll_command().unwrap();
+    assert_eq!(
+        command,
+        Command::ReInvite {
+            leg: inbound,
+            sdp: None
+        }
+    );
+    b2b.command_failed(&command);
+    assert_eq!(
+        b2b.poll_command(),
+        Some(Command::Reject {
+            leg: outbound,
+            code: 491,
+            reason: "Request Pending".into()
+        })
+    );
+    // Once refused, a late answer from the other leg is not relayed.
+    b2b.handle_event(&UaEvent::ReInviteAnswered {
+        leg: inbound,
+        code: 200,
+        sdp: None,
+    });
+    assert_eq!(b2b.poll_command(), None);
+    // Events of unknown legs are the application's.
+    assert!(!b2b.handle_event(&UaEvent::Ringing {
+        leg: LegId::from_raw(9)
+    }));
+}
+
+#[test]
+fn a_late_offer_is_bridged_through_both_acks() {
+    let mut net = Net::new(B2bua::new());
+    let call = OutgoingCall::new(
+        "sip:100@127.0.0.1:5070",
+        "<sip:c@127.0.0.1>",
+        "<sip:100@127.0.0.1>",
+        addr(5070),
+    );
+    let caller = net.uas[CALLER].invite(net.now, call).unwrap();
+    net.pump();
+    let callee = net.callee_leg.expect("the call reached the callee");
+    assert!(matches!(
+        &net.events[1][0],
+        UaEvent::IncomingCall { sdp: None, .. }
+    ));
+    net.uas[CALLEE]
+        .answer(net.now, callee, Some(Bytes::from_static(ANSWER)))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[0].pop(),
+        Some(UaEvent::Answered {
+            leg: caller,
+            sdp: Some(Bytes::from_static(ANSWER))
+        })
+    );
+    net.uas[CALLER]
+        .ack(net.now, caller, Bytes::from_static(OFFER))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[1].pop(),
+        Some(UaEvent::AckSdp {
+            leg: callee,
+            sdp: Bytes::from_static(OFFER)
+        })
+    );
+    net.run(Duration::from_secs(3));
+    assert_eq!(
+        net.uas[MIDDLE].stats().retransmitted_2xx,
+        0,
+        "every 200 was acknowledged at once"
+    );
+    assert_eq!(net.uas[CALLEE].stats().retransmitted_2xx, 0);
 }

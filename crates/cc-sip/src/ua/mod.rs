@@ -9,7 +9,8 @@
 //!   [`UserAgent::handle_transport_error`];
 //! - commands on call legs ([`LegId`]): [`UserAgent::invite`], [`UserAgent::ringing`],
 //!   [`UserAgent::progress`], [`UserAgent::answer`], [`UserAgent::reject`],
-//!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`];
+//!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`],
+//!   [`UserAgent::ack`];
 //! - outputs: [`UserAgent::poll_transmit`], [`UserAgent::poll_event`] ([`UaEvent`]) and
 //!   [`UserAgent::poll_timeout`].
 //!
@@ -21,7 +22,10 @@
 //!   an in-dialog request of an unknown dialog with 481, other methods with 405;
 //! - retransmits its 2xx to an INVITE until the ACK comes (RFC 3261 §13.3.1.4, RFC
 //!   6026), and ends the call with BYE when no ACK comes in 64·T1;
-//! - acknowledges every 2xx it receives, again for each retransmitted 2xx;
+//! - acknowledges every 2xx it receives, again for each retransmitted 2xx, except the
+//!   2xx that offers SDP to an INVITE we sent without (late offer): that ACK carries the
+//!   application's answer ([`UserAgent::ack`]); on the other side, an ACK that answers
+//!   our 2xx's offer comes as [`UaEvent::AckSdp`];
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -95,6 +99,12 @@ impl LegId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// A leg id from its number, for tests of code that pairs legs.
+    #[cfg(test)]
+    pub(crate) fn from_raw(n: u64) -> Self {
+        Self(n)
+    }
 }
 
 impl fmt::Display for LegId {
@@ -140,7 +150,10 @@ pub struct UaConfig {
     pub contact_user: String,
     /// The `User-Agent` / `Server` value; `None` writes none.
     pub user_agent: Option<String>,
-    /// How long an ended leg is kept to absorb late retransmissions (64·T1 by default).
+    /// How long an ended leg is kept (to acknowledge a 2xx retransmitted after our BYE,
+    /// and to tell late in-dialog requests 481). Retransmitted requests are absorbed by
+    /// the transaction layer meanwhile, so a short time does; 5 s (T4) by default keeps
+    /// the memory of a high call rate low.
     pub linger: Duration,
 }
 
@@ -153,7 +166,7 @@ impl UaConfig {
             tcp_addr: None,
             contact_user: "cc".to_owned(),
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
-            linger: Duration::from_secs(32),
+            linger: Duration::from_secs(5),
         }
     }
 }
@@ -242,7 +255,9 @@ pub enum UaEvent {
         /// The early SDP answer, if any.
         sdp: Option<Bytes>,
     },
-    /// Our INVITE got a 2xx; the agent has sent the ACK.
+    /// Our INVITE got a 2xx; the agent has sent the ACK, except when our INVITE had no
+    /// SDP and the 2xx offers some (late offer): then send the answer with
+    /// [`UserAgent::ack`].
     Answered {
         /// The leg.
         leg: LegId,
@@ -282,6 +297,15 @@ pub enum UaEvent {
         code: u16,
         /// The SDP answer of a 2xx, if any.
         sdp: Option<Bytes>,
+    },
+    /// The ACK for our 2xx carried SDP: the answer to the offer we put in the 2xx when
+    /// the INVITE (or re-INVITE) came without one (late offer). Sent only when the ACK
+    /// has a body.
+    AckSdp {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
     },
     /// A DTMF digit arrived in SIP INFO.
     Dtmf {
@@ -352,6 +376,13 @@ pub enum Command {
         /// The new offer.
         sdp: Option<Bytes>,
     },
+    /// [`UserAgent::ack`].
+    Ack {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
     /// [`UserAgent::send_info_dtmf`] with a 160 ms duration.
     Dtmf {
         /// The leg.
@@ -371,6 +402,7 @@ impl Command {
             | Self::Reject { leg, .. }
             | Self::Hangup { leg }
             | Self::ReInvite { leg, .. }
+            | Self::Ack { leg, .. }
             | Self::Dtmf { leg, .. } => *leg,
         }
     }
@@ -449,6 +481,9 @@ struct Leg {
     local_sdp: Option<Bytes>,
     /// Outgoing: the ACK for the 2xx, resent for each retransmitted 2xx.
     ack: Option<Message>,
+    /// Outgoing late offer: the 2xx carried the offer, the ACK waits for the
+    /// application's answer ([`UserAgent::ack`]).
+    ack_pending: bool,
     /// Outgoing: the ACK of our last re-INVITE's 2xx.
     reinvite_ack: Option<(u32, Message)>,
     /// Incoming: the 2xx being retransmitted.
@@ -489,6 +524,8 @@ pub struct UserAgent {
     legs: HashMap<LegId, Leg>,
     by_dialog: HashMap<DialogId, LegId>,
     by_tx: HashMap<TransactionId, (LegId, Purpose)>,
+    /// Incoming legs by (Call-ID, From tag, CSeq), to spot merged requests.
+    incoming: HashMap<(String, String, u32), LegId>,
     deadlines: BinaryHeap<Reverse<(Instant, LegId)>>,
     events: VecDeque<UaEvent>,
     registrar: Option<RegistrarSlot>,
@@ -563,6 +600,15 @@ fn copy_vias(mut b: crate::MessageBuilder, request: &Message, remote: SocketAddr
     b
 }
 
+/// What identifies an INVITE that reached us more than once by different paths (RFC
+/// 3261 §8.2.2.2): Call-ID, From tag and CSeq number.
+fn merge_key(request: &Message) -> Option<(String, String, u32)> {
+    let call_id = request.call_id().ok()?;
+    let from = request.from_header().ok()?;
+    let seq = request.cseq().ok()?.seq;
+    Some((call_id.to_owned(), from.tag()?.to_owned(), seq))
+}
+
 /// The body as SDP, when it is one.
 fn sdp_of(msg: &Message) -> Option<Bytes> {
     if msg.body().is_empty() {
@@ -599,6 +645,7 @@ impl UserAgent {
             legs: HashMap::new(),
             by_dialog: HashMap::new(),
             by_tx: HashMap::new(),
+            incoming: HashMap::new(),
             deadlines: BinaryHeap::new(),
             events: VecDeque::new(),
             registrar: None,
@@ -759,6 +806,7 @@ impl UserAgent {
             Command::Reject { leg, code, reason } => self.reject(now, leg, code, &reason),
             Command::Hangup { leg } => self.hangup(now, leg),
             Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
+            Command::Ack { leg, sdp } => self.ack(now, leg, sdp),
             Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
         }
     }
@@ -802,6 +850,7 @@ impl UserAgent {
             dialog: None,
             local_sdp: call.sdp,
             ack: None,
+            ack_pending: false,
             reinvite_ack: None,
             retransmit: None,
             pending_reinvite: None,
@@ -1061,6 +1110,10 @@ impl UserAgent {
                 leg.bye_after_ack = true;
             }
             (_, LegState::Confirmed) => {
+                if leg.ack_pending {
+                    // Acknowledge without the answer: the call ends at once anyway.
+                    self.send_ack(id, None);
+                }
                 self.send_bye(now, id);
                 self.end_leg(now, id);
             }
@@ -1068,6 +1121,49 @@ impl UserAgent {
         }
         self.process(now);
         Ok(())
+    }
+
+    /// Sends the ACK, with the SDP answer, for an outgoing leg placed without an offer
+    /// whose 2xx carried one (late offer: [`UaEvent::Answered`] brought the offer and
+    /// the agent waited for this answer). Until then the peer's 2xx retransmissions are
+    /// absorbed.
+    pub fn ack(&mut self, now: Instant, id: LegId, sdp: Bytes) -> Result<(), Error> {
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        if !leg.ack_pending {
+            return Err(state_error(
+                id,
+                "send the ACK",
+                "only a late-offer 2xx waits for the application's ACK; the agent acknowledged the others",
+            ));
+        }
+        self.send_ack(id, Some(sdp));
+        self.process(now);
+        Ok(())
+    }
+
+    /// Builds, sends and keeps the ACK for the 2xx of an outgoing leg.
+    fn send_ack(&mut self, id: LegId, sdp: Option<Bytes>) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        let transport = leg.transport;
+        let via = self.via(transport);
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        let mut builder = leg
+            .dialog
+            .as_ref()
+            .and_then(|d| self.dialogs.get_mut(d))
+            .and_then(|d| d.ack(&via).ok());
+        if let Some(sdp) = &sdp {
+            builder = builder.map(|b| b.header("Content-Type", "application/sdp").body(sdp.clone()));
+        }
+        let ack = builder.and_then(|b| b.build().ok());
+        if let Some(ack) = &ack {
+            self.tx.send_stateless(leg.remote, transport.reliable(), ack);
+        }
+        leg.ack = ack;
+        leg.ack_pending = false;
+        if sdp.is_some() {
+            leg.local_sdp = sdp;
+        }
     }
 
     /// Sends a re-INVITE with `sdp` on a confirmed leg (hold: an offer with
@@ -1197,9 +1293,14 @@ impl UserAgent {
     }
 
     fn forget(&mut self, id: LegId) {
-        if let Some(leg) = self.legs.remove(&id)
-            && let Some(did) = leg.dialog
+        let Some(leg) = self.legs.remove(&id) else { return };
+        if !leg.uac
+            && let Some(key) = merge_key(&leg.invite)
+            && self.incoming.get(&key) == Some(&id)
         {
+            self.incoming.remove(&key);
+        }
+        if let Some(did) = leg.dialog {
             self.dialogs.remove(&did);
             self.by_dialog.remove(&did);
         }
@@ -1288,8 +1389,20 @@ impl UserAgent {
         reason: &str,
         remote: SocketAddr,
     ) {
+        self.respond_with(now, tx, request, (code, reason), remote, &[]);
+    }
+
+    fn respond_with(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Message,
+        (code, reason): (u16, &str),
+        remote: SocketAddr,
+        extra: &[(&str, &str)],
+    ) {
         let tag = self.tx.new_tag();
-        if let Ok(response) = Self::simple_response(request, code, reason, &tag, remote) {
+        if let Ok(response) = Self::simple_response(request, code, reason, &tag, remote, extra) {
             let _ = self.tx.send_response(now, tx, &response);
         }
     }
@@ -1300,6 +1413,7 @@ impl UserAgent {
         reason: &str,
         tag: &str,
         remote: SocketAddr,
+        extra: &[(&str, &str)],
     ) -> Result<Message, Error> {
         let mut b = Message::response(code, reason);
         b = copy_vias(b, request, remote);
@@ -1318,13 +1432,83 @@ impl UserAgent {
         if code == 200 || code == 405 {
             b = b.header("Allow", ALLOW);
         }
-        if code == 200 && request.method() == Some("OPTIONS") {
+        if (code == 200 && request.method() == Some("OPTIONS")) || code == 415 {
             b = b.header("Accept", "application/sdp");
+        }
+        for (name, value) in extra {
+            b = b.header(name, value);
         }
         b.build()
     }
 
+    /// The RFC 3261 §8.2 checks a UAS makes before it looks at a request (method
+    /// inspection is done by the dispatch): the Request-URI scheme (416), extensions in
+    /// Require (420, we support none), a merged request (482), and for INVITE the body's
+    /// type (415). Returns `true` when the request was answered.
+    fn refused_by_checks(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Message,
+        remote: SocketAddr,
+    ) -> bool {
+        if !matches!(
+            request.request_uri(),
+            Some(Ok(crate::Uri::Sip(_) | crate::Uri::Tel(_)))
+        ) {
+            self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
+            return true;
+        }
+        let unsupported: Vec<&str> = request.require().filter_map(Result::ok).collect();
+        if !unsupported.is_empty() {
+            let list = unsupported.join(", ");
+            self.respond_with(
+                now,
+                tx,
+                request,
+                (420, "Bad Extension"),
+                remote,
+                &[("Unsupported", &list)],
+            );
+            return true;
+        }
+        if request.method() != Some("INVITE") {
+            return false;
+        }
+        let in_dialog = request.to_header().is_ok_and(|t| t.tag().is_some());
+        if !in_dialog && let Some(key) = merge_key(request) {
+            let branch = request.top_via().ok().and_then(|v| v.branch().map(str::to_owned));
+            let merged = self
+                .incoming
+                .get(&key)
+                .and_then(|id| self.legs.get(id))
+                .is_some_and(|leg| {
+                    leg.invite
+                        .top_via()
+                        .ok()
+                        .and_then(|v| v.branch().map(str::to_owned))
+                        != branch
+                });
+            if merged {
+                self.respond_with(now, tx, request, (482, "Loop Detected"), remote, &[]);
+                return true;
+            }
+        }
+        let sdp_or_empty = request.body().is_empty()
+            || request
+                .content_type()
+                .is_ok_and(|t| t.is_none_or(|t| t.is("application", "sdp")));
+        if !sdp_or_empty {
+            self.respond_with(now, tx, request, (415, "Unsupported Media Type"), remote, &[]);
+            return true;
+        }
+        false
+    }
+
     fn on_request(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        if self.refused_by_checks(now, tx, &request, remote) {
+            return;
+        }
         let method = request.method().unwrap_or_default().to_owned();
         let in_dialog = request.to_header().is_ok_and(|t| t.tag().is_some());
         if in_dialog {
@@ -1395,6 +1579,7 @@ impl UserAgent {
             dialog: None,
             local_sdp: None,
             ack: None,
+            ack_pending: false,
             reinvite_ack: None,
             retransmit: None,
             pending_reinvite: None,
@@ -1405,6 +1590,9 @@ impl UserAgent {
             scheduled: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
+        if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
+            self.incoming.insert(key, id);
+        }
         self.stats.incoming_calls += 1;
         self.events.push_back(UaEvent::IncomingCall {
             leg: id,
@@ -1565,12 +1753,17 @@ impl UserAgent {
             return;
         }
         leg.retransmit = None;
+        let hanging_up = leg.bye_after_ack;
         if leg.state == LegState::Answered {
             leg.state = LegState::Confirmed;
-            if leg.bye_after_ack {
+            if hanging_up {
                 self.send_bye(now, id);
                 self.end_leg(now, id);
             }
+        }
+        // Late offer: our 2xx carried the offer, the ACK carries the answer.
+        if !hanging_up && let Some(sdp) = sdp_of(request) {
+            self.events.push_back(UaEvent::AckSdp { leg: id, sdp });
         }
     }
 
@@ -1656,6 +1849,10 @@ impl UserAgent {
                     self.tx.send_stateless(remote, reliable, &ack);
                     return;
                 }
+                if leg.ack_pending {
+                    // Retransmitted while the application prepares the answer.
+                    return;
+                }
                 // A 2xx of another fork than the one we kept: acknowledge and end it.
                 let leg_dialog = leg.dialog.clone();
                 if dialog.is_some() && dialog != leg_dialog {
@@ -1665,6 +1862,15 @@ impl UserAgent {
                     return;
                 }
                 let cancelling = leg.state == LegState::Cancelling;
+                let sdp = sdp_of(response);
+                if !cancelling && leg.local_sdp.is_none() && sdp.is_some() {
+                    // Late offer: the 2xx offers, the ACK must answer.
+                    leg.state = LegState::Confirmed;
+                    leg.ack_pending = true;
+                    self.stats.answered += 1;
+                    self.events.push_back(UaEvent::Answered { leg: id, sdp });
+                    return;
+                }
                 let transport = leg.transport;
                 let via = self.via(transport);
                 let Some(leg) = self.legs.get_mut(&id) else { return };
@@ -1686,10 +1892,7 @@ impl UserAgent {
                     return;
                 }
                 self.stats.answered += 1;
-                self.events.push_back(UaEvent::Answered {
-                    leg: id,
-                    sdp: sdp_of(response),
-                });
+                self.events.push_back(UaEvent::Answered { leg: id, sdp });
             }
             _ => {
                 let was = leg.state;
@@ -1836,7 +2039,12 @@ impl UserAgent {
                 }
             }
             Purpose::Invite => {
-                // Our non-2xx to an incoming INVITE got no ACK; nothing more to do.
+                // Timer C: the application never answered the INVITE, and the layer has
+                // answered 408. (Timer H, a non-2xx never acknowledged, finds the leg
+                // ended already.)
+                if matches!(leg.state, LegState::Calling | LegState::Early) {
+                    self.end_remote(now, id, EndCause::Timeout);
+                }
             }
             Purpose::ReInvite => {
                 leg.reinvite_tx = None;

@@ -199,6 +199,8 @@ fn a_call_is_set_up_answered_and_ended_by_the_caller() {
             .any(|(f, _, l)| f.port() == 5070 && l == "SIP/2.0 200 OK")
     );
     // No 2xx retransmission after the ACK; both legs are forgotten after the linger.
+    net.run(Duration::from_secs(4));
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Ended));
     net.run(Duration::from_secs(40));
     assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "{:?}", net.log);
     assert_eq!(net.a.leg_state(a_leg), None);
@@ -466,6 +468,115 @@ fn requests_of_unknown_dialogs_get_481() {
     assert!(net.b.poll_event().is_none());
 }
 
+fn invite_text(branch: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "INVITE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch={branch}\r\n\
+         From: <sip:x@127.0.0.1>;tag=m1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: merged1\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:x@127.0.0.1:5999>\r\n{extra}Content-Length: 0\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn reply_to(ua: &mut UserAgent, now: Instant, bytes: Vec<u8>) -> Message {
+    ua.handle_datagram(now, addr(5999), bytes);
+    Message::parse(ua.poll_transmit().expect("a response").payload).unwrap()
+}
+
+#[test]
+fn the_section_8_2_checks_refuse_what_we_cannot_take() {
+    let mut net = Net::new();
+    let now = net.now;
+    let ua = &mut net.b;
+    let bad_scheme = String::from_utf8(invite_text("z9hG4bKs1", ""))
+        .unwrap()
+        .replace("INVITE sip:bob@127.0.0.1:5070", "INVITE urn:service:sos");
+    assert_eq!(
+        reply_to(ua, now, bad_scheme.into_bytes()).status_code(),
+        Some(416)
+    );
+    let required = reply_to(ua, now, invite_text("z9hG4bKs2", "Require: 100rel, foo\r\n"));
+    assert_eq!(required.status_code(), Some(420));
+    assert_eq!(
+        required.header_values_named("Unsupported").next(),
+        Some("100rel, foo")
+    );
+    let text = String::from_utf8(invite_text("z9hG4bKs3", "Content-Type: text/plain\r\n"))
+        .unwrap()
+        .replace("Content-Length: 0\r\n\r\n", "Content-Length: 2\r\n\r\nhi");
+    let media = reply_to(ua, now, text.into_bytes());
+    assert_eq!(media.status_code(), Some(415));
+    assert_eq!(
+        media.header_values_named("Accept").next(),
+        Some("application/sdp")
+    );
+    assert!(ua.poll_event().is_none(), "no call was offered");
+    // The same INVITE by two paths (two branches): the second copy is a merged request.
+    ua.handle_datagram(now, addr(5999), invite_text("z9hG4bKm1", ""));
+    assert!(matches!(ua.poll_event(), Some(UaEvent::IncomingCall { .. })));
+    while ua.poll_transmit().is_some() {}
+    let merged = reply_to(ua, now, invite_text("z9hG4bKm2", ""));
+    assert_eq!(merged.status_code(), Some(482));
+    assert!(ua.poll_event().is_none());
+    assert_eq!(ua.stats().incoming_calls, 1);
+}
+
+#[test]
+fn a_late_offer_is_answered_in_the_ack() {
+    let mut net = Net::new();
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    );
+    let a_leg = net.a.invite(net.now, call).unwrap();
+    net.pump();
+    let Some(UaEvent::IncomingCall {
+        leg: b_leg,
+        sdp: None,
+        ..
+    }) = net.b_events.pop()
+    else {
+        panic!("an INVITE without SDP: {:?}", net.b_events);
+    };
+    // Bob offers in his 200; Alice's agent waits for her answer before it acknowledges.
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(OFFER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.a_events.pop(),
+        Some(UaEvent::Answered {
+            leg: a_leg,
+            sdp: Some(Bytes::from_static(OFFER.as_bytes()))
+        })
+    );
+    net.run(Duration::from_millis(700));
+    assert_eq!(net.sent(5060, "ACK "), 0);
+    assert_eq!(net.sent(5070, "SIP/2.0 200 OK"), 2, "Bob retransmits meanwhile");
+    assert!(
+        net.a_events.is_empty(),
+        "a retransmitted 2xx is no second answer: {:?}",
+        net.a_events
+    );
+    net.a
+        .ack(net.now, a_leg, Bytes::from_static(ANSWER.as_bytes()))
+        .unwrap();
+    assert!(net.a.ack(net.now, a_leg, Bytes::new()).is_err(), "one ACK");
+    net.pump();
+    assert_eq!(
+        net.b_events.pop(),
+        Some(UaEvent::AckSdp {
+            leg: b_leg,
+            sdp: Bytes::from_static(ANSWER.as_bytes())
+        })
+    );
+    assert_eq!(net.b.leg_state(b_leg), Some(LegState::Confirmed));
+    // An ordinary call is acknowledged by the agent, and ack() is refused.
+    let (a2, _) = net.established();
+    assert!(net.a.ack(net.now, a2, Bytes::new()).is_err());
+}
+
 #[test]
 fn a_rejected_call_fails_with_the_code() {
     let mut net = Net::new();
@@ -494,6 +605,26 @@ fn an_unanswered_incoming_leg_hung_up_gets_487() {
         net.a_events.pop(),
         Some(UaEvent::Failed { leg, code: 487, .. }) if leg == a_leg
     ));
+}
+
+#[test]
+fn an_incoming_call_never_answered_ends_with_timer_c() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.call();
+    net.b.ringing(net.now, b_leg).unwrap();
+    net.pump();
+    net.run(Duration::from_secs(181));
+    assert!(net.b_events.contains(&UaEvent::Ended {
+        leg: b_leg,
+        cause: EndCause::Timeout
+    }));
+    assert!(net.a_events.contains(&UaEvent::Failed {
+        leg: a_leg,
+        code: 408,
+        reason: "Request Timeout".into()
+    }));
+    net.run(Duration::from_secs(40));
+    assert_eq!(net.b.stats().legs, 0, "the unanswered leg is forgotten");
 }
 
 #[test]
