@@ -122,6 +122,7 @@ async fn kill_9_mid_call_keeps_finished_records_and_a_playable_recording() {
                 .await
                 .unwrap();
             let script = CallerScript {
+                dtmf: Default::default(),
                 keys: vec![(Duration::from_millis(300), '1')],
                 hang_up_after: Duration::from_secs(30),
                 pitch: 1,
@@ -139,6 +140,7 @@ async fn kill_9_mid_call_keeps_finished_records_and_a_playable_recording() {
             .unwrap();
         let live = tokio::spawn(async move {
             let script = CallerScript {
+                dtmf: Default::default(),
                 keys: vec![(Duration::from_millis(300), '2')],
                 hang_up_after: Duration::from_secs(60),
                 pitch: 2,

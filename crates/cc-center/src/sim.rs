@@ -165,9 +165,43 @@ async fn agent_loop(
     }
 }
 
+/// How a simulated caller sends its keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DtmfMode {
+    /// SIP INFO (`application/dtmf-relay`).
+    #[default]
+    Info,
+    /// RFC 4733 telephone-events in the RTP stream.
+    Rfc4733,
+    /// Tones in the audio (for the center's in-band detector).
+    InBand,
+}
+
+/// The two frequencies of each key (rows 697-941 Hz, columns 1209-1633 Hz).
+static DTMF_TONES: [(char, [u32; 2]); 16] = [
+    ('1', [697, 1209]),
+    ('2', [697, 1336]),
+    ('3', [697, 1477]),
+    ('A', [697, 1633]),
+    ('4', [770, 1209]),
+    ('5', [770, 1336]),
+    ('6', [770, 1477]),
+    ('B', [770, 1633]),
+    ('7', [852, 1209]),
+    ('8', [852, 1336]),
+    ('9', [852, 1477]),
+    ('C', [852, 1633]),
+    ('*', [941, 1209]),
+    ('0', [941, 1336]),
+    ('#', [941, 1477]),
+    ('D', [941, 1633]),
+];
+
 /// What a simulated caller does once answered.
 #[derive(Debug, Clone)]
 pub struct CallerScript {
+    /// How keys are sent.
+    pub dtmf: DtmfMode,
     /// Keys to press, each after waiting the given time since the previous step.
     pub keys: Vec<(Duration, char)>,
     /// Hang up this long after answer, unless the center hangs up first.
@@ -282,7 +316,24 @@ impl SimCaller {
                     if let Some((at, key)) = next_key
                         && at <= now
                     {
-                        let _ = self.sip.send_dtmf(leg, key).await;
+                        match script.dtmf {
+                            DtmfMode::Info => {
+                                let _ = self.sip.send_dtmf(leg, key).await;
+                            }
+                            DtmfMode::Rfc4733 => {
+                                let _ = m.send_dtmf(&key.to_string(), Duration::from_millis(120)).await;
+                            }
+                            DtmfMode::InBand => {
+                                if let Some((_, freqs)) = DTMF_TONES.iter().find(|(k, _)| *k == key) {
+                                    let _ = m.stop_play();
+                                    let tone = PlayItem::Tone {
+                                        spec: ToneSpec { freqs, cadence_ms: &[] },
+                                        duration: Some(Duration::from_millis(150)),
+                                    };
+                                    let _ = m.play([tone, PlayItem::Silence(Duration::from_millis(60)), voice(script.pitch)]);
+                                }
+                            }
+                        }
                         next_key = keys.next().map(|(wait, k)| (now + *wait, *k));
                     } else if now >= hang_up_at {
                         let _ = self.sip.hangup(leg).await;

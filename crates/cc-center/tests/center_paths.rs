@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cc_center::config::CenterConfig;
 use cc_center::runtime::Center;
-use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, SimAgent, SimCaller};
+use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_center::store::Store;
 use cc_core::{AbandonStage, Disposition};
 use cc_media::engine::{EngineConfig, MediaEngine};
@@ -82,6 +82,7 @@ async fn records(dir: &Path) -> (Vec<cc_core::ContactRecord>, Vec<cc_center::sto
 
 fn script(key: char, hang_up_after: Duration) -> CallerScript {
     CallerScript {
+        dtmf: Default::default(),
         keys: vec![(Duration::from_millis(300), key)],
         hang_up_after,
         pitch: 1,
@@ -233,6 +234,7 @@ async fn a_remote_seat_is_reached_on_its_mobile_over_the_trunk() {
         let sip = center.handle().sip_addr();
         let mut caller = SimCaller::new("13800000004", LOCAL, phones.clone()).await.unwrap();
         let script = CallerScript {
+            dtmf: Default::default(),
             keys: Vec::new(),
             hang_up_after: Duration::from_secs(20),
             pitch: 1,
@@ -248,6 +250,63 @@ async fn a_remote_seat_is_reached_on_its_mobile_over_the_trunk() {
         assert_eq!(records[0].agent.as_ref().map(cc_core::AgentId::as_str), Some("7001"));
         caller.stop().await;
         carrier_phone.stop().await;
+    })
+    .await
+    .expect("within a minute");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_arrive_as_rfc4733_events_and_as_in_band_tones() {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let dir = tempfile::tempdir().unwrap();
+        let phones = MediaEngine::start(EngineConfig {
+            workers: 1,
+            ..EngineConfig::new(LOCAL, 38_000, 38_199)
+        })
+        .unwrap();
+        let agent = SimAgent::spawn(
+            "1001",
+            LOCAL,
+            phones.clone(),
+            AgentBehavior {
+                talk_for: Duration::from_secs(1),
+                ..AgentBehavior::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut config = write_config(dir.path(), "sip:p@127.0.0.1:9", &agent.contact, true);
+        config.rtp.port_min = 38_200;
+        config.rtp.port_max = 38_399;
+        config.rtp.inband_dtmf = true;
+        let center = Center::start(config).await.unwrap();
+        let handle = center.handle();
+        handle.login(&"1001".parse().unwrap(), true).await.unwrap();
+        for mode in [DtmfMode::Rfc4733, DtmfMode::InBand] {
+            let mut caller = SimCaller::new("13800000005", LOCAL, phones.clone())
+                .await
+                .unwrap();
+            let script = CallerScript {
+                dtmf: mode,
+                keys: vec![(Duration::from_millis(500), '1')],
+                hang_up_after: Duration::from_secs(20),
+                pitch: 1,
+            };
+            let outcome = caller
+                .call(handle.sip_addr(), "4001", &script, Duration::from_secs(20))
+                .await
+                .unwrap();
+            // Keyed into sales: the agent answers, talks a second and hangs up; the flow ends.
+            assert!(
+                matches!(outcome, CallOutcome::CenterHungUp(d) if d >= Duration::from_secs(1)),
+                "{mode:?}: {outcome:?}"
+            );
+            caller.stop().await;
+        }
+        handle.stop(Duration::from_secs(2)).await;
+        let summary = center.wait().await;
+        assert_eq!(summary.all.answered, 2, "{summary:?}");
+        agent.stop().await;
     })
     .await
     .expect("within a minute");

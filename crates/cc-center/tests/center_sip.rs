@@ -110,6 +110,7 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
             .await
             .unwrap();
         let script = CallerScript {
+            dtmf: Default::default(),
             keys: vec![(Duration::from_millis(800), '1')],
             hang_up_after: Duration::from_secs(30),
             pitch: 1,

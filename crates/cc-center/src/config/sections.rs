@@ -121,6 +121,10 @@ pub struct RtpSection {
     /// A call whose caller sends no RTP this long is ended.
     #[serde(default = "default_rtp_timeout")]
     pub timeout: Seconds,
+    /// Also listen for DTMF tones in callers' audio (for gateways that send neither
+    /// RFC 4733 events nor SIP INFO); costs decoding every caller's audio.
+    #[serde(default)]
+    pub inband_dtmf: bool,
 }
 
 fn default_rtp_ip() -> IpAddr {
@@ -144,6 +148,7 @@ impl Default for RtpSection {
             port_max: default_port_max(),
             workers: 0,
             timeout: default_rtp_timeout(),
+            inband_dtmf: false,
         }
     }
 }

@@ -215,6 +215,7 @@ async fn simulated_call(n: u64, center: SocketAddr, phones: MediaEngine) {
         Duration::from_secs(40)
     };
     let script = CallerScript {
+        dtmf: Default::default(),
         keys,
         hang_up_after: patience,
         pitch: (n % 4) as usize,

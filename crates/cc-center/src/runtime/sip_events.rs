@@ -83,7 +83,11 @@ impl Runtime {
             let _ = self.sip.reject(leg, 488, "Not Acceptable Here").await;
             return;
         };
-        let media = match self.media.open_session(SessionConfig::default()) {
+        let session = SessionConfig {
+            inband_dtmf: self.config.rtp.inband_dtmf,
+            ..SessionConfig::default()
+        };
+        let media = match self.media.open_session(session) {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(error = %e, "no media for an incoming call");
