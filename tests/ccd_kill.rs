@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ccsdk::center::sim::{AgentBehavior, CallOutcome, CallerScript, SimAgent, SimCaller};
+use ccsdk::center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use ccsdk::center::store::Store;
 use ccsdk::media::engine::{EngineConfig, MediaEngine};
 
@@ -122,7 +122,7 @@ async fn kill_9_mid_call_keeps_finished_records_and_a_playable_recording() {
                 .await
                 .unwrap();
             let script = CallerScript {
-                dtmf: Default::default(),
+                dtmf: DtmfMode::Info,
                 keys: vec![(Duration::from_millis(300), '1')],
                 hang_up_after: Duration::from_secs(30),
                 pitch: 1,
@@ -140,7 +140,7 @@ async fn kill_9_mid_call_keeps_finished_records_and_a_playable_recording() {
             .unwrap();
         let live = tokio::spawn(async move {
             let script = CallerScript {
-                dtmf: Default::default(),
+                dtmf: DtmfMode::Info,
                 keys: vec![(Duration::from_millis(300), '2')],
                 hang_up_after: Duration::from_secs(60),
                 pitch: 2,

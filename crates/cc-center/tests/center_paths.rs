@@ -82,7 +82,7 @@ async fn records(dir: &Path) -> (Vec<cc_core::ContactRecord>, Vec<cc_center::sto
 
 fn script(key: char, hang_up_after: Duration) -> CallerScript {
     CallerScript {
-        dtmf: Default::default(),
+        dtmf: DtmfMode::Info,
         keys: vec![(Duration::from_millis(300), key)],
         hang_up_after,
         pitch: 1,
@@ -234,7 +234,7 @@ async fn a_remote_seat_is_reached_on_its_mobile_over_the_trunk() {
         let sip = center.handle().sip_addr();
         let mut caller = SimCaller::new("13800000004", LOCAL, phones.clone()).await.unwrap();
         let script = CallerScript {
-            dtmf: Default::default(),
+            dtmf: DtmfMode::Info,
             keys: Vec::new(),
             hang_up_after: Duration::from_secs(20),
             pitch: 1,

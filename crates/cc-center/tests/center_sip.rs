@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cc_center::config::CenterConfig;
 use cc_center::runtime::Center;
-use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, SimAgent, SimCaller};
+use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_center::store::Store;
 use cc_core::Disposition;
 use cc_media::engine::{EngineConfig, MediaEngine};
@@ -110,7 +110,7 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
             .await
             .unwrap();
         let script = CallerScript {
-            dtmf: Default::default(),
+            dtmf: DtmfMode::Info,
             keys: vec![(Duration::from_millis(800), '1')],
             hang_up_after: Duration::from_secs(30),
             pitch: 1,

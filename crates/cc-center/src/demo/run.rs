@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use crate::config::CenterConfig;
 use crate::runtime::{Center, Snapshot, StartError};
-use crate::sim::{AgentBehavior, CallerScript, SimAgent, SimCaller};
+use crate::sim::{AgentBehavior, CallerScript, DtmfMode, SimAgent, SimCaller};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -215,7 +215,7 @@ async fn simulated_call(n: u64, center: SocketAddr, phones: MediaEngine) {
         Duration::from_secs(40)
     };
     let script = CallerScript {
-        dtmf: Default::default(),
+        dtmf: DtmfMode::Info,
         keys,
         hang_up_after: patience,
         pitch: (n % 4) as usize,
