@@ -41,6 +41,10 @@ pub(super) struct Call {
     pub(super) agent: Option<AgentId>,
     /// The number to call back.
     pub(super) callback_number: Option<String>,
+    /// What the flow asked to be told while queued: (position, expected wait).
+    pub(super) announce: (bool, bool),
+    /// The queue's music on hold.
+    pub(super) music: Option<String>,
     /// The flow left the queue; the place is given up unless a callback keeps it.
     pub(super) leaving: bool,
     /// The session's next timer, as registered in the deadline set.

@@ -199,6 +199,8 @@ impl CallControl {
                 phase: Phase::Ivr,
                 agent: None,
                 callback_number: None,
+                announce: (false, false),
+                music: None,
                 leaving: false,
                 deadline: None,
             },

@@ -54,6 +54,19 @@ pub enum Order {
         /// Its language.
         language: String,
     },
+    /// Tell a waiting caller their place and expected wait, then go back to the music.
+    Announce {
+        /// The contact.
+        contact: ContactId,
+        /// The language of the prompts.
+        language: String,
+        /// 1-based place in the queue, when the flow asked for it.
+        position: Option<usize>,
+        /// Expected wait, when the flow asked for it.
+        wait: Option<Duration>,
+        /// The music on hold to resume.
+        music: Option<String>,
+    },
     /// Stop what is playing to the caller.
     StopPlay {
         /// The contact.
@@ -161,6 +174,7 @@ impl Order {
             Order::Answer { contact }
             | Order::Play { contact, .. }
             | Order::Music { contact, .. }
+            | Order::Announce { contact, .. }
             | Order::StopPlay { contact }
             | Order::Ring { contact, .. }
             | Order::CancelRing { contact, .. }

@@ -64,8 +64,11 @@ impl CallControl {
                 attributes,
                 language,
                 music,
-                ..
+                announce_position_ms,
+                announce_wait_ms,
             } => {
+                call.announce = (announce_position_ms.is_some(), announce_wait_ms.is_some());
+                call.music.clone_from(&music);
                 let refused = |reason: String| Event::Queue(QueueEvent::GaveBack { reason });
                 let event = match self.enqueue(now, id, &queue, priority, &skills, attributes, &language) {
                     Ok(()) => {
@@ -342,8 +345,25 @@ impl CallControl {
                     self.dirty.push(contact);
                 }
             }
-            // Position announcements are played by the flow's own `announce` timers.
-            Command::Announce { .. } => {}
+            Command::Announce {
+                contact,
+                position,
+                estimated_wait,
+                ..
+            } => {
+                if let Some(call) = self.calls.get(&contact)
+                    && call.phase == Phase::Queued
+                    && (call.announce.0 || call.announce.1)
+                {
+                    self.orders.push_back(Order::Announce {
+                        language: call.language.clone(),
+                        position: call.announce.0.then_some(position),
+                        wait: call.announce.1.then_some(estimated_wait),
+                        music: call.music.clone(),
+                        contact,
+                    });
+                }
+            }
             other => tracing::debug!(?other, "router command not used by call control"),
         }
     }

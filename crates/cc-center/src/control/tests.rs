@@ -215,7 +215,13 @@ fn a_caller_who_hangs_up_while_queued_is_an_abandon() {
     sim.not_ready(&["1001", "1002", "1003", "9001", "9002"]);
     let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
     sim.drain();
-    assert!(rung(&sim.press(&c, '1')).is_empty());
+    let orders = sim.press(&c, '1');
+    assert!(rung(&orders).is_empty());
+    // The flow asked for position announcements: the caller hears they are first.
+    assert!(
+        orders.iter().any(|o| matches!(o, Order::Announce { position: Some(1), wait: None, music: Some(m), .. } if m == "hold_music")),
+        "{orders:?}"
+    );
     sim.advance(Duration::from_secs(12));
     sim.cc.caller_hangup(sim.now, &c);
     let orders = sim.drain();

@@ -46,6 +46,67 @@ pub const PROMPTS: &[(&str, &str, &str)] = &[
     ("invalid_choice", "输入有误", "Invalid choice"),
     ("no_input", "没有收到输入", "No input received"),
     ("callback_registered", "我们将给您回电", "We will call you back"),
+    (
+        "queue_position",
+        "您的排队位置是",
+        "Your position in the queue is",
+    ),
+    ("queue_wait", "预计等待分钟数", "Expected wait in minutes"),
+];
+
+/// The words numbers are read with (see `cc_media::player::say`): `(key, text)` per
+/// language.
+const NUMBER_WORDS: [&[(&str, &str)]; 2] = [
+    &[
+        ("0", "零"),
+        ("1", "一"),
+        ("2", "二"),
+        ("3", "三"),
+        ("4", "四"),
+        ("5", "五"),
+        ("6", "六"),
+        ("7", "七"),
+        ("8", "八"),
+        ("9", "九"),
+        ("liang", "两"),
+        ("shi", "十"),
+        ("bai", "百"),
+        ("qian", "千"),
+        ("wan", "万"),
+        ("yi", "亿"),
+    ],
+    &[
+        ("zero", "zero"),
+        ("one", "one"),
+        ("two", "two"),
+        ("three", "three"),
+        ("four", "four"),
+        ("five", "five"),
+        ("six", "six"),
+        ("seven", "seven"),
+        ("eight", "eight"),
+        ("nine", "nine"),
+        ("ten", "ten"),
+        ("eleven", "eleven"),
+        ("twelve", "twelve"),
+        ("thirteen", "thirteen"),
+        ("fourteen", "fourteen"),
+        ("fifteen", "fifteen"),
+        ("sixteen", "sixteen"),
+        ("seventeen", "seventeen"),
+        ("eighteen", "eighteen"),
+        ("nineteen", "nineteen"),
+        ("twenty", "twenty"),
+        ("thirty", "thirty"),
+        ("forty", "forty"),
+        ("fifty", "fifty"),
+        ("sixty", "sixty"),
+        ("seventy", "seventy"),
+        ("eighty", "eighty"),
+        ("ninety", "ninety"),
+        ("hundred", "hundred"),
+        ("thousand", "thousand"),
+    ],
 ];
 
 /// The languages of [`PROMPTS`], as folder names.
@@ -76,17 +137,20 @@ pub fn write(dir: &Path) -> io::Result<(PathBuf, PromptSource)> {
     for (li, lang) in LANGUAGES.iter().enumerate() {
         let folder = dir.join("prompts").join(lang);
         std::fs::create_dir_all(&folder)?;
-        for (pi, (key, zh, en)) in PROMPTS.iter().enumerate() {
+        let words = PROMPTS
+            .iter()
+            .map(|(key, zh, en)| (*key, if li == 0 { *zh } else { *en }))
+            .chain(NUMBER_WORDS[li].iter().copied());
+        for (pi, (key, text)) in words.enumerate() {
             let path = folder.join(format!("{key}.wav"));
             if path.exists() {
                 continue;
             }
-            let text = if li == 0 { zh } else { en };
             let voice = if li == 0 { "cmn" } else { "en" };
             if speech && speak(voice, text, &path).is_ok() {
                 made = PromptSource::Speech;
             } else {
-                let samples = tone_pattern(pi, *key == "hold_music");
+                let samples = tone_pattern(pi, key == "hold_music");
                 cc_media::wav::write_telephone_wav(&path, &samples).map_err(io::Error::other)?;
                 if made == PromptSource::Existing {
                     made = PromptSource::Tones;

@@ -133,6 +133,42 @@ impl Runtime {
                     }
                 }
             }
+            Order::Announce {
+                contact,
+                language,
+                position,
+                wait,
+                music,
+            } => {
+                if let Some(line) = self.lines.get_mut(&contact)
+                    && let Some(m) = line.caller_media.as_ref()
+                    && !line.prompt_pending
+                {
+                    let mut pieces = Vec::new();
+                    if let Some(p) = position {
+                        pieces.extend([
+                            PlayPiece::Prompt("queue_position".into()),
+                            PlayPiece::Number(p as i64),
+                        ]);
+                    }
+                    if let Some(w) = wait {
+                        let minutes = w.as_secs().div_ceil(60).max(1);
+                        pieces.extend([
+                            PlayPiece::Prompt("queue_wait".into()),
+                            PlayPiece::Number(minutes as i64),
+                        ]);
+                    }
+                    let mut items = play_items(pieces, &language);
+                    let resume = music.map(|key| PlayItem::MusicOnHold { language, key });
+                    items.extend(resume.clone());
+                    let _ = m.stop_play();
+                    if let Err(e) = m.play(items) {
+                        // A missing announcement prompt leaves the caller with the music.
+                        tracing::debug!(error = %e, %contact, "cannot announce");
+                        let _ = m.play(resume);
+                    }
+                }
+            }
             Order::StopPlay { contact } => {
                 if let Some(line) = self.lines.get_mut(&contact)
                     && let Some(m) = line.caller_media.as_ref()
