@@ -105,16 +105,17 @@ impl CenterBox {
     /// Stops the center (if running), waits for its records, then for the event thread to
     /// deliver the last events. Idempotent.
     fn stop(&self, drain: Duration) -> Result {
-        let mut running = self
-            .running
-            .lock()
-            .map_err(|_| Error::new(cc_result::CC_PANIC, "an earlier call panicked while stopping"))?;
+        // Before the lock: a stop in progress holds it while it waits for this thread.
         if EVENT_THREAD_OF.with(Cell::get) == self.number {
             return Err(Error::new(
                 cc_result::CC_INVALID_STATE,
                 "called from the center's own event callback; stop the center from another thread",
             ));
         }
+        let mut running = self
+            .running
+            .lock()
+            .map_err(|_| Error::new(cc_result::CC_PANIC, "an earlier call panicked while stopping"))?;
         if let Some(center) = running.center.take() {
             let handle = self.handle.clone();
             self.runtime.block_on(async move {
@@ -167,32 +168,34 @@ fn deliver(
     callback: &Callback,
 ) {
     EVENT_THREAD_OF.with(|n| n.set(number));
-    runtime.block_on(async {
-        loop {
-            let event = tokio::select! {
+    loop {
+        // Only the wait runs on the runtime; the callback runs outside it, so it may call
+        // `cc_center_*` functions, which block on the runtime themselves.
+        let event = runtime.block_on(async {
+            tokio::select! {
                 // Events first: when `done` arrives, whatever is still queued is delivered.
                 biased;
-                event = events.recv() => event,
-                _ = &mut done => return,
-            };
-            match event {
-                Ok(event) => {
-                    let Ok(mut json) = serde_json::to_string(&event) else {
-                        continue;
-                    };
-                    let len = json.len();
-                    json.push('\0');
-                    // SAFETY: the caller of `cc_center_start` gave a callback that accepts
-                    // its `userdata` and `len` bytes of JSON (NUL-terminated) valid for the
-                    // duration of the call; `json` outlives the call.
-                    unsafe { (callback.function)(callback.userdata, json.as_ptr().cast(), len) };
-                }
-                // The seq gap tells the host; carry on with the newest.
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => return,
+                event = events.recv() => Some(event),
+                _ = &mut done => None,
+            }
+        });
+        match event {
+            None | Some(Err(broadcast::error::RecvError::Closed)) => return,
+            // The seq gap tells the host; carry on with the newest.
+            Some(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Some(Ok(event)) => {
+                let Ok(mut json) = serde_json::to_string(&event) else {
+                    continue;
+                };
+                let len = json.len();
+                json.push('\0');
+                // SAFETY: the caller of `cc_center_start` gave a callback that accepts its
+                // `userdata` and `len` bytes of JSON (NUL-terminated) valid for the duration
+                // of the call; `json` outlives the call.
+                unsafe { (callback.function)(callback.userdata, json.as_ptr().cast(), len) };
             }
         }
-    });
+    }
 }
 
 /// Starts a contact center from its TOML configuration file.

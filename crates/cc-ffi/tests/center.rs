@@ -2,7 +2,8 @@
 //! from a TOML file, agents in and out, numbered JSON events through the callback, the
 //! snapshot, errors with messages, stop and free.
 //!
-//! Each test uses its own RTP port range (36000-36199 in all), so the tests may run at once.
+//! Each test that starts a center uses its own RTP port range (36000-36199 in all), so the
+//! tests may run at once.
 
 #![allow(unsafe_code)]
 
@@ -325,6 +326,7 @@ fn bad_configurations_are_refused_with_messages() {
     // Parses, but the queue's tenant and the agent's tenant do not exist: both are listed,
     // one per line.
     let refused = dir.path().join("refused.toml");
+    // (Never starts: its RTP range is not bound.)
     std::fs::write(
         &refused,
         "[sip]\nlisten = \"127.0.0.1:0\"\n[rtp]\nport_min = 36150\nport_max = 36199\n\
@@ -375,4 +377,69 @@ fn null_arguments_are_refused_and_free_null_is_a_no_op() {
         );
     }
     assert!(last_error().contains("config_path"), "{}", last_error());
+}
+
+/// What the re-entrant callback below saw: its center, and the codes of its calls.
+struct Reentrant {
+    center: std::sync::atomic::AtomicPtr<cc_center>,
+    codes: Mutex<Vec<(cc_result, cc_result)>>,
+}
+
+/// Calls back into its own center from the event thread: a snapshot works, a stop is
+/// refused.
+unsafe extern "C" fn call_back_in(userdata: *mut c_void, _json: *const c_char, _len: usize) {
+    // SAFETY: the test passes a `Reentrant` that outlives the center.
+    let probe = unsafe { &*userdata.cast::<Reentrant>() };
+    let center = probe.center.load(std::sync::atomic::Ordering::SeqCst);
+    if center.is_null() {
+        return;
+    }
+    let mut needed = 0;
+    // SAFETY: a live handle; NULL buffer with capacity 0 asks for the size.
+    let snapshot = unsafe { cc_center_snapshot_json(center, std::ptr::null_mut(), 0, &raw mut needed) };
+    // SAFETY: a live handle.
+    let stop = unsafe { cc_center_stop(center, 0) };
+    probe.codes.lock().unwrap().push((snapshot, stop));
+}
+
+#[test]
+fn the_callback_may_call_its_center_but_not_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), (36_150, 36_199));
+    let probe = Reentrant {
+        center: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+        codes: Mutex::new(Vec::new()),
+    };
+    let path = path.to_str().unwrap();
+    let mut c = std::ptr::null_mut();
+    // SAFETY: readable path, writable `c`, `probe` outlives the center.
+    let r = unsafe {
+        cc_center_start(
+            path.as_ptr().cast(),
+            path.len(),
+            Some(call_back_in),
+            std::ptr::from_ref(&probe).cast_mut().cast(),
+            &raw mut c,
+        )
+    };
+    assert_eq!(r, cc_result::CC_OK);
+    probe.center.store(c, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(login(c, "1001", true), cc_result::CC_OK);
+    assert_eq!(logout(c, "1001"), cc_result::CC_OK);
+    // Both events are handled while the center runs (the snapshot needs it running).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while probe.codes.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: live handle; then freed once.
+    unsafe {
+        assert_eq!(cc_center_stop(c, 0), cc_result::CC_OK);
+        cc_center_free(c);
+    }
+    let codes = probe.codes.lock().unwrap();
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    for &(snapshot, stop) in codes.iter() {
+        assert_eq!(snapshot, cc_result::CC_BUFFER_TOO_SMALL);
+        assert_eq!(stop, cc_result::CC_INVALID_STATE);
+    }
 }
