@@ -83,7 +83,8 @@
 //! ## Example (from C)
 //!
 //! See `examples/c/route_and_check.c`: it routes contacts to agents, checks a broken and a
-//! good IVR flow, and prints an Erlang C figure.
+//! good IVR flow, and prints an Erlang C figure. `examples/c/center.c` starts a center from
+//! its TOML file, prints its events, logs an agent in, takes a snapshot and stops it.
 
 // A C ABI cannot be written without `unsafe`: it receives raw pointers. The workspace
 // forbids `unsafe_code`; this crate alone allows it, keeps every raw pointer conversion in

@@ -2,8 +2,8 @@
 //! from a TOML file, agents in and out, numbered JSON events through the callback, the
 //! snapshot, errors with messages, stop and free.
 //!
-//! Each test that starts a center uses its own RTP port range (36000-36199 in all), so the
-//! tests may run at once.
+//! Each test that starts a center uses its own RTP port range (36100-36199 in all; the
+//! rtp_relay bench takes 36000-36099), so the tests may run at once.
 
 #![allow(unsafe_code)]
 
@@ -160,7 +160,7 @@ fn snapshot(c: *mut cc_center) -> Result<Value, cc_result> {
 #[test]
 fn agents_change_through_the_abi_and_events_come_numbered() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), (36_000, 36_049));
+    let path = write_config(dir.path(), (36_100, 36_124));
     let seen = Mutex::new(Vec::new());
     let c = start(&path, Some(&seen)).unwrap();
 
@@ -271,7 +271,7 @@ fn agents_change_through_the_abi_and_events_come_numbered() {
 #[test]
 fn free_stops_a_running_center_and_its_callback() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), (36_050, 36_099));
+    let path = write_config(dir.path(), (36_126, 36_149));
     let seen = Mutex::new(Vec::new());
     let c = start(&path, Some(&seen)).unwrap();
     assert_eq!(login(c, "1001", true), cc_result::CC_OK);
@@ -295,7 +295,7 @@ fn free_stops_a_running_center_and_its_callback() {
 #[test]
 fn a_center_without_a_callback_runs_and_stops() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), (36_100, 36_149));
+    let path = write_config(dir.path(), (36_150, 36_174));
     let c = start(&path, None).unwrap();
     assert_eq!(login(c, "2001", false), cc_result::CC_OK);
     assert_eq!(snapshot(c).unwrap()["queues"].as_array().unwrap().len(), 2);
@@ -329,7 +329,7 @@ fn bad_configurations_are_refused_with_messages() {
     // (Never starts: its RTP range is not bound.)
     std::fs::write(
         &refused,
-        "[sip]\nlisten = \"127.0.0.1:0\"\n[rtp]\nport_min = 36150\nport_max = 36199\n\
+        "[sip]\nlisten = \"127.0.0.1:0\"\n[rtp]\nport_min = 36176\nport_max = 36199\n\
          [[tenant]]\nid = \"acme\"\n[[queue]]\nid = \"sales\"\ntenant = \"nobody\"\n\
          [[agent]]\nid = \"1001\"\ntenants = { ghost = {} }\n",
     )
@@ -405,7 +405,7 @@ unsafe extern "C" fn call_back_in(userdata: *mut c_void, _json: *const c_char, _
 #[test]
 fn the_callback_may_call_its_center_but_not_stop_it() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), (36_150, 36_199));
+    let path = write_config(dir.path(), (36_176, 36_199));
     let probe = Reentrant {
         center: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         codes: Mutex::new(Vec::new()),
