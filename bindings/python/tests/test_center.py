@@ -103,6 +103,11 @@ def test_agents_events_and_snapshot(tmp_path: Path) -> None:
         assert queues["care"]["agents_not_ready"] == 1
         assert queues["sales"]["agents_ready"] == 0
         assert snap["summary"]["live_calls"] == 0
+        assert center.contacts("acme") == [] and center.contacts("globex") == []
+        assert center.contacts("nobody") == []
+        with pytest.raises(ccsdk.InvalidArgumentError):
+            center.contacts("not a tenant!")
+        assert center.registrations("1001") == []
 
         center.stop(drain_s=0.5)
         count = len(seen.events)

@@ -479,6 +479,42 @@ cc_result cc_center_snapshot_json(const struct cc_center *center,
                                   size_t cap,
                                   size_t *needed);
 
+// Copies the contacts in progress of one tenant as a JSON array of contact ids into `buf`
+// (NUL-terminated), e.g. `["c-000001","c-000007"]`: never another tenant's contacts. A
+// tenant the configuration does not have has none (`[]`).
+//
+// `tenant` is `tenant_len` bytes of UTF-8. Buffers as `cc_center_snapshot_json`;
+// `CC_INVALID_ARGUMENT` for a malformed tenant id, `CC_INVALID_STATE` once stopped.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `tenant` points to `tenant_len` readable bytes; `buf`
+// is NULL or has `cap` writable bytes; `needed` points to a writable `size_t`.
+cc_result cc_center_contacts_json(const struct cc_center *center,
+                                  const char *tenant,
+                                  size_t tenant_len,
+                                  char *buf,
+                                  size_t cap,
+                                  size_t *needed);
+
+// Copies the SIP contacts registered now for an agent's SIP user (`user`, `user_len`
+// bytes of UTF-8, in the center's domain) as a JSON array of strings into `buf`
+// (NUL-terminated), e.g. `["sip:1001@192.0.2.7:5060"]`; `[]` when none is registered
+// (a fixed `contact` from the configuration is not a registration).
+//
+// Buffers as `cc_center_snapshot_json`; `CC_INVALID_STATE` once stopped.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `user` points to `user_len` readable bytes; `buf` is
+// NULL or has `cap` writable bytes; `needed` points to a writable `size_t`.
+cc_result cc_center_registrations_json(const struct cc_center *center,
+                                       const char *user,
+                                       size_t user_len,
+                                       char *buf,
+                                       size_t cap,
+                                       size_t *needed);
+
 // Writes the UDP (and TCP) port the center's SIP endpoint listens on to `*out`: the
 // configured one, or the one the system chose for `sip.listen = "host:0"`.
 //

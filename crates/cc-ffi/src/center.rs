@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ::cc_center::config::{CenterConfig, ConfigError};
 use ::cc_center::runtime::{Center, CenterHandle, StartError};
-use cc_core::AgentId;
+use cc_core::{AgentId, ContactId, TenantId};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::error::{Error, Result, boundary, boundary_or, cc_result};
@@ -436,6 +436,77 @@ pub unsafe extern "C" fn cc_center_snapshot_json(
             .map_err(|e| Error::new(cc_result::CC_INVALID_STATE, e.to_string()))?;
         let json = serde_json::to_string(&snapshot)
             .map_err(|e| Error::new(cc_result::CC_PANIC, format!("snapshot to JSON: {e}")))?;
+        // SAFETY: per this function's contract.
+        unsafe { copy_out(&json, buf, cap, needed) }
+    })
+}
+
+/// Copies the contacts in progress of one tenant as a JSON array of contact ids into `buf`
+/// (NUL-terminated), e.g. `["c-000001","c-000007"]`: never another tenant's contacts. A
+/// tenant the configuration does not have has none (`[]`).
+///
+/// `tenant` is `tenant_len` bytes of UTF-8. Buffers as `cc_center_snapshot_json`;
+/// `CC_INVALID_ARGUMENT` for a malformed tenant id, `CC_INVALID_STATE` once stopped.
+///
+/// # Safety
+///
+/// `center` is NULL or a live handle; `tenant` points to `tenant_len` readable bytes; `buf`
+/// is NULL or has `cap` writable bytes; `needed` points to a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_center_contacts_json(
+    center: *const cc_center,
+    tenant: *const c_char,
+    tenant_len: usize,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> cc_result {
+    with_center("cc_center_contacts_json", center, |c| {
+        check_out(needed, "needed")?;
+        // SAFETY: per this function's contract.
+        let tenant: TenantId = unsafe { required_str(tenant, tenant_len, "tenant") }?.parse()?;
+        let contacts = c
+            .runtime
+            .block_on(c.handle.contacts(&tenant))
+            .map_err(|e| Error::new(cc_result::CC_INVALID_STATE, e.to_string()))?;
+        let ids: Vec<&str> = contacts.iter().map(ContactId::as_str).collect();
+        let json = serde_json::to_string(&ids)
+            .map_err(|e| Error::new(cc_result::CC_PANIC, format!("contacts to JSON: {e}")))?;
+        // SAFETY: per this function's contract.
+        unsafe { copy_out(&json, buf, cap, needed) }
+    })
+}
+
+/// Copies the SIP contacts registered now for an agent's SIP user (`user`, `user_len`
+/// bytes of UTF-8, in the center's domain) as a JSON array of strings into `buf`
+/// (NUL-terminated), e.g. `["sip:1001@192.0.2.7:5060"]`; `[]` when none is registered
+/// (a fixed `contact` from the configuration is not a registration).
+///
+/// Buffers as `cc_center_snapshot_json`; `CC_INVALID_STATE` once stopped.
+///
+/// # Safety
+///
+/// `center` is NULL or a live handle; `user` points to `user_len` readable bytes; `buf` is
+/// NULL or has `cap` writable bytes; `needed` points to a writable `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_center_registrations_json(
+    center: *const cc_center,
+    user: *const c_char,
+    user_len: usize,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> cc_result {
+    with_center("cc_center_registrations_json", center, |c| {
+        check_out(needed, "needed")?;
+        // SAFETY: per this function's contract.
+        let user = unsafe { required_str(user, user_len, "user") }?;
+        let contacts = c
+            .runtime
+            .block_on(c.handle.registrations(user))
+            .map_err(|e| Error::new(cc_result::CC_INVALID_STATE, e.to_string()))?;
+        let json = serde_json::to_string(&contacts)
+            .map_err(|e| Error::new(cc_result::CC_PANIC, format!("registrations to JSON: {e}")))?;
         // SAFETY: per this function's contract.
         unsafe { copy_out(&json, buf, cap, needed) }
     })

@@ -13,8 +13,9 @@ use std::sync::Mutex;
 
 use cc_ffi::{
     cc_center, cc_center_agent_login, cc_center_agent_logout, cc_center_agent_not_ready,
-    cc_center_agent_ready, cc_center_free, cc_center_sip_port, cc_center_snapshot_json, cc_center_start,
-    cc_center_stop, cc_error_message, cc_result,
+    cc_center_agent_ready, cc_center_contacts_json, cc_center_free, cc_center_registrations_json,
+    cc_center_sip_port, cc_center_snapshot_json, cc_center_start, cc_center_stop, cc_error_message,
+    cc_result,
 };
 use serde_json::Value;
 
@@ -157,6 +158,54 @@ fn snapshot(c: *mut cc_center) -> Result<Value, cc_result> {
     Ok(serde_json::from_slice(&bytes).unwrap())
 }
 
+/// Runs a `(center, text, len, buf, cap, &needed)` call: asks for the size, then copies.
+fn list(
+    c: *mut cc_center,
+    arg: &str,
+    f: unsafe extern "C" fn(
+        *const cc_center,
+        *const c_char,
+        usize,
+        *mut c_char,
+        usize,
+        *mut usize,
+    ) -> cc_result,
+) -> Result<Value, cc_result> {
+    let mut needed = 0;
+    // SAFETY: live handle; readable argument; NULL buffer with capacity 0 asks for the size.
+    let r = unsafe {
+        f(
+            c,
+            arg.as_ptr().cast(),
+            arg.len(),
+            std::ptr::null_mut(),
+            0,
+            &raw mut needed,
+        )
+    };
+    if r != cc_result::CC_BUFFER_TOO_SMALL {
+        return Err(r);
+    }
+    let mut buf = vec![0 as c_char; needed + 64];
+    let mut written = 0;
+    // SAFETY: `buf` has `buf.len()` writable bytes.
+    let r = unsafe {
+        f(
+            c,
+            arg.as_ptr().cast(),
+            arg.len(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &raw mut written,
+        )
+    };
+    if r != cc_result::CC_OK {
+        return Err(r);
+    }
+    let bytes: Vec<u8> = buf[..written].iter().map(|&c| c as u8).collect();
+    Ok(serde_json::from_slice(&bytes).unwrap())
+}
+
 #[test]
 fn agents_change_through_the_abi_and_events_come_numbered() {
     let dir = tempfile::tempdir().unwrap();
@@ -208,6 +257,30 @@ fn agents_change_through_the_abi_and_events_come_numbered() {
     assert_eq!(care["agents_ready"], 1, "{snap}");
     assert_eq!(snap["summary"]["live_calls"], 0, "{snap}");
 
+    // No calls: no contacts for either tenant; none for a tenant not configured; a
+    // malformed tenant id is refused. No phone registered (fixed contacts are not
+    // registrations).
+    assert_eq!(
+        list(c, "acme", cc_center_contacts_json).unwrap(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        list(c, "globex", cc_center_contacts_json).unwrap(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        list(c, "nobody", cc_center_contacts_json).unwrap(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        list(c, "not a tenant!", cc_center_contacts_json).unwrap_err(),
+        cc_result::CC_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        list(c, "1001", cc_center_registrations_json).unwrap(),
+        serde_json::json!([])
+    );
+
     // A buffer too small: the size needed, NUL included, and nothing lost.
     let mut small = [0 as c_char; 8];
     let mut needed = 0;
@@ -258,6 +331,10 @@ fn agents_change_through_the_abi_and_events_come_numbered() {
     assert_eq!(login(c, "2001", true), cc_result::CC_INVALID_STATE);
     assert!(last_error().contains("stopped"), "{}", last_error());
     assert_eq!(snapshot(c).unwrap_err(), cc_result::CC_INVALID_STATE);
+    assert_eq!(
+        list(c, "acme", cc_center_contacts_json).unwrap_err(),
+        cc_result::CC_INVALID_STATE
+    );
     // SAFETY: live handle.
     assert_eq!(unsafe { cc_center_stop(c, 0) }, cc_result::CC_OK);
     // SAFETY: live handle, freed once.

@@ -214,6 +214,12 @@ _PROTOTYPES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     ("cc_center_agent_not_ready", _R, (CenterP, *_S, *_S)),
     ("cc_center_agent_logout", _R, (CenterP, *_S)),
     ("cc_center_snapshot_json", _R, (CenterP, POINTER(c_char), c_size_t, POINTER(c_size_t))),
+    ("cc_center_contacts_json", _R, (CenterP, *_S, POINTER(c_char), c_size_t, POINTER(c_size_t))),
+    (
+        "cc_center_registrations_json",
+        _R,
+        (CenterP, *_S, POINTER(c_char), c_size_t, POINTER(c_size_t)),
+    ),
     ("cc_center_sip_port", _R, (CenterP, POINTER(c_uint16))),
     ("cc_center_stop", _R, (CenterP, c_uint32)),
     ("cc_center_free", None, (CenterP,)),

@@ -129,6 +129,30 @@ class Center(Handle):
         result: Dict[str, Any] = json.loads(text)
         return result
 
+    def contacts(self, tenant: Text) -> List[str]:
+        """The ids of one tenant's contacts in progress, never another tenant's (``[]`` for a
+        tenant not configured; :class:`~ccsdk.InvalidArgumentError` for a malformed id)."""
+        ptr = self._live
+        data, length = arg(tenant)
+        text, _ = _lib.read_buffer(
+            lambda buf, size, written: LIB.cc_center_contacts_json(ptr, data, length, buf, size, written)
+        )
+        result: List[str] = json.loads(text)
+        return result
+
+    def registrations(self, user: Text) -> List[str]:
+        """The SIP contacts registered now for an agent's SIP user (a fixed ``contact`` from
+        the configuration is not a registration)."""
+        ptr = self._live
+        data, length = arg(user)
+        text, _ = _lib.read_buffer(
+            lambda buf, size, written: LIB.cc_center_registrations_json(
+                ptr, data, length, buf, size, written
+            )
+        )
+        result: List[str] = json.loads(text)
+        return result
+
     @property
     def sip_port(self) -> int:
         """The port the center's SIP endpoint listens on (the one chosen for ``:0``)."""
