@@ -184,7 +184,13 @@ def test_callback_errors_are_kept_and_the_callback_may_call_its_center(tmp_path:
     holder: Dict[str, Center] = {}
 
     def on_event(event: Dict[str, Any]) -> None:
-        snapshots.append(len(holder["center"].snapshot()["queues"]))
+        center = holder["center"]
+        snapshots.append(len(center.snapshot()["queues"]))
+        if event["status"] == "ready":
+            with pytest.raises(ccsdk.InvalidStateError):
+                center.stop()
+            with pytest.raises(RuntimeError):
+                center.close()
         if event["status"] == "logged_out":
             raise RuntimeError("the host's bug")
 
@@ -198,7 +204,9 @@ def test_callback_errors_are_kept_and_the_callback_may_call_its_center(tmp_path:
     center.stop()
     assert snapshots == [2, 2]
     assert [str(e) for e in center.callback_errors] == ["the host's bug"]
+    assert not center.closed
     center.close()
+    assert center.closed
 
 
 def test_the_handle_and_callback_live_until_freed_by_the_collector(tmp_path: Path) -> None:

@@ -236,8 +236,8 @@ typedef struct cc_router cc_router;
 // Called from one thread the center starts for it, never from the caller's threads; calls
 // never overlap, and none happens after `cc_center_stop` (or `cc_center_free`) returns. The
 // callback must not call `cc_center_stop` or `cc_center_free` on its own center (that is
-// refused with `CC_INVALID_STATE`); other `cc_center_*` calls are fine but delay later
-// events.
+// refused with `CC_INVALID_STATE`, or does nothing); other `cc_center_*` calls are fine but
+// delay later events.
 typedef void (*cc_center_event_cb)(void *userdata, const char *json, size_t len);
 
 // A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated.
@@ -537,7 +537,11 @@ cc_result cc_center_sip_port(const struct cc_center *center, uint16_t *out);
 cc_result cc_center_stop(struct cc_center *center, uint32_t drain_ms);
 
 // Frees a center. A center still running is stopped first with no drain time (live calls
-// are ended). NULL is a no-op. Must not be called from the center's event callback.
+// are ended). NULL is a no-op.
+//
+// Called from the center's own event callback it frees nothing (that thread cannot wait
+// for itself): the center keeps running, the last-error message says so, and it must be
+// freed from another thread.
 //
 // # Safety
 //

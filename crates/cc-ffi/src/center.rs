@@ -18,7 +18,7 @@ use ::cc_center::runtime::{Center, CenterHandle, StartError};
 use cc_core::{AgentId, ContactId, TenantId};
 use tokio::sync::{broadcast, oneshot};
 
-use crate::error::{Error, Result, boundary, boundary_or, cc_result};
+use crate::error::{Error, Result, boundary, boundary_or, cc_result, set_last_error};
 use crate::ffi::{
     Castable, check_out, copy_out, free_boxed, required_str, str_arg, to_boxed, try_ref, write_out,
 };
@@ -50,8 +50,8 @@ impl Castable for cc_center {
 /// Called from one thread the center starts for it, never from the caller's threads; calls
 /// never overlap, and none happens after `cc_center_stop` (or `cc_center_free`) returns. The
 /// callback must not call `cc_center_stop` or `cc_center_free` on its own center (that is
-/// refused with `CC_INVALID_STATE`); other `cc_center_*` calls are fine but delay later
-/// events.
+/// refused with `CC_INVALID_STATE`, or does nothing); other `cc_center_*` calls are fine but
+/// delay later events.
 #[allow(non_camel_case_types)]
 pub type cc_center_event_cb =
     Option<unsafe extern "C" fn(userdata: *mut c_void, json: *const c_char, len: usize)>;
@@ -545,7 +545,11 @@ pub unsafe extern "C" fn cc_center_stop(center: *mut cc_center, drain_ms: u32) -
 }
 
 /// Frees a center. A center still running is stopped first with no drain time (live calls
-/// are ended). NULL is a no-op. Must not be called from the center's event callback.
+/// are ended). NULL is a no-op.
+///
+/// Called from the center's own event callback it frees nothing (that thread cannot wait
+/// for itself): the center keeps running, the last-error message says so, and it must be
+/// freed from another thread.
 ///
 /// # Safety
 ///
@@ -554,6 +558,16 @@ pub unsafe extern "C" fn cc_center_stop(center: *mut cc_center, drain_ms: u32) -
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cc_center_free(center: *mut cc_center) {
     boundary_or("cc_center_free", (), || {
+        // SAFETY: per this function's contract, NULL or live until freed below.
+        if let Ok(c) = unsafe { try_ref(center.cast_const(), "center") }
+            && EVENT_THREAD_OF.with(Cell::get) == c.number
+        {
+            set_last_error(
+                "cc_center_free: called from the center's own event callback; nothing was freed, \
+                 free the center from another thread",
+            );
+            return;
+        }
         // SAFETY: per this function's contract.
         unsafe { free_boxed(center) }
     });

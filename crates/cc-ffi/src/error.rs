@@ -112,7 +112,7 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn set_last_error(message: &str) {
+pub(crate) fn set_last_error(message: &str) {
     LAST_ERROR.with(|m| {
         let mut m = m.borrow_mut();
         m.clear();

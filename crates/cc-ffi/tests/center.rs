@@ -463,7 +463,7 @@ struct Reentrant {
 }
 
 /// Calls back into its own center from the event thread: a snapshot works, a stop is
-/// refused.
+/// refused, a free does nothing (the test then sees the center still working).
 unsafe extern "C" fn call_back_in(userdata: *mut c_void, _json: *const c_char, _len: usize) {
     // SAFETY: the test passes a `Reentrant` that outlives the center.
     let probe = unsafe { &*userdata.cast::<Reentrant>() };
@@ -476,11 +476,13 @@ unsafe extern "C" fn call_back_in(userdata: *mut c_void, _json: *const c_char, _
     let snapshot = unsafe { cc_center_snapshot_json(center, std::ptr::null_mut(), 0, &raw mut needed) };
     // SAFETY: a live handle.
     let stop = unsafe { cc_center_stop(center, 0) };
+    // SAFETY: a live handle; from its own callback this frees nothing.
+    unsafe { cc_center_free(center) };
     probe.codes.lock().unwrap().push((snapshot, stop));
 }
 
 #[test]
-fn the_callback_may_call_its_center_but_not_stop_it() {
+fn the_callback_may_call_its_center_but_not_stop_or_free_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), (36_176, 36_199));
     let probe = Reentrant {
@@ -508,6 +510,8 @@ fn the_callback_may_call_its_center_but_not_stop_it() {
     while probe.codes.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    // Both callbacks tried to free the center: it still answers.
+    assert_eq!(snapshot(c).unwrap()["queues"].as_array().unwrap().len(), 2);
     // SAFETY: live handle; then freed once.
     unsafe {
         assert_eq!(cc_center_stop(c, 0), cc_result::CC_OK);

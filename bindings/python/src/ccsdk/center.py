@@ -21,7 +21,8 @@ import ctypes
 import functools
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional, Union
+import threading
+from typing import Any, Callable, Dict, List, Optional, Set, Union
 
 from . import _lib
 from ._handle import Handle
@@ -72,6 +73,9 @@ class Center(Handle):
             raise TypeError("config_path must be a str or a path of one, not bytes")
         errors: List[BaseException] = []
         self._callback_errors = errors
+        # The library's event thread (one per center): `close()` refuses to run on it.
+        delivering: Set[int] = set()
+        self._delivering = delivering
         self._callback: Any
         if on_event is None:
             self._callback = _lib.CenterEventCb()  # a NULL function pointer
@@ -79,6 +83,7 @@ class Center(Handle):
             handler = on_event
 
             def trampoline(_userdata: Any, data: Any, length: int) -> None:
+                delivering.add(threading.get_ident())
                 try:
                     handler(json.loads(ctypes.string_at(data, length).decode("utf-8")))
                 except BaseException as err:  # noqa: BLE001 - must not unwind into C
@@ -164,6 +169,13 @@ class Center(Handle):
     def callback_errors(self) -> List[BaseException]:
         """Exceptions raised by ``on_event``, oldest first (the event was dropped)."""
         return list(self._callback_errors)
+
+    def close(self) -> None:
+        """Stops the center at once if it runs (live calls end), then frees it; later calls
+        do nothing. Raises :class:`RuntimeError` when called from ``on_event``."""
+        if threading.get_ident() in self._delivering:
+            raise RuntimeError("Center.close() called from on_event; close it from another thread")
+        super().close()
 
     def stop(self, drain_s: float = 0.0) -> None:
         """Stops gracefully: new calls are refused, live calls may go on for `drain_s`
