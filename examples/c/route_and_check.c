@@ -7,7 +7,7 @@
  *
  * Build (after `cargo build -p cc-ffi`):
  *   cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Icrates/cc-ffi/include \
- *      examples/c/route_and_check.c target/debug/libcc_ffi.a -lpthread -ldl -lm \
+ *      examples/c/route_and_check.c target/debug/libcc_ffi.a -lopus -lpthread -ldl -lm \
  *      -o route_and_check
  */
 #include <stdio.h>

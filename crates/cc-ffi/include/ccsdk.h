@@ -63,7 +63,8 @@ enum cc_result
   CC_CONFIG_ERROR = 7201,
   // An IVR flow has errors and was not compiled.
   CC_FLOW_ERROR = 7202,
-  // An input or output error (reserved: no function reads files yet).
+  // An input or output error: a file that cannot be read, a folder, database or socket
+  // that cannot be opened (`cc_center_start`).
   CC_IO_ERROR = 7300,
   // A bug: Rust code panicked. The handle involved may be inconsistent; free it.
   CC_PANIC = 7900,
@@ -196,6 +197,14 @@ typedef uint32_t cc_ivr_event_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// A running contact center: SIP, media, call control and storage on a tokio runtime of
+// two worker threads that the handle owns.
+//
+// Made by `cc_center_start`; stopped by `cc_center_stop`, freed by `cc_center_free`.
+// Thread-safe: every function but `cc_center_free` may be called from several threads at
+// once (requests are queued to the center's control task).
+typedef struct cc_center cc_center;
+
 // The findings of `cc_ivr_check`: every error and warning of a flow, in source order.
 //
 // Immutable once made: may be read from several threads at once. Free with
@@ -214,6 +223,22 @@ typedef struct cc_ivr_session cc_ivr_session;
 // Made by `cc_router_new`, freed by `cc_router_free`. Not thread-safe: use one handle from
 // one thread at a time (it may move between threads).
 typedef struct cc_router cc_router;
+
+// Receives one event of a running center as JSON.
+//
+// Called with the `userdata` given to `cc_center_start`, and `len` bytes of UTF-8 JSON at
+// `json` (also NUL-terminated), e.g.
+// `{"seq":3,"tenant":"acme","event":"agent","agent":"1001","status":"ready","reason":null}`.
+// `event` is `agent`, `contact_ended` or `registered`; `seq` counts 1, 2, 3... and a gap
+// means events were missed (the callback fell more than 1,024 events behind). The text is
+// valid only during the call: copy what you keep.
+//
+// Called from one thread the center starts for it, never from the caller's threads; calls
+// never overlap, and none happens after `cc_center_stop` (or `cc_center_free`) returns. The
+// callback must not call `cc_center_stop` or `cc_center_free` on its own center (that is
+// refused with `CC_INVALID_STATE`, or does nothing); other `cc_center_*` calls are fine but
+// delay later events.
+typedef void (*cc_center_event_cb)(void *userdata, const char *json, size_t len);
 
 // A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated.
 //
@@ -358,6 +383,171 @@ uint32_t cc_abi_version(void);
 // The SDK version as a static NUL-terminated string (e.g. `"0.1.0"`). Never NULL; never
 // free it.
 const char *cc_version(void);
+
+// Starts a contact center from its TOML configuration file.
+//
+// `config_path` (`config_path_len` bytes of UTF-8) names the file (see the `ccd`
+// documentation for its sections: `[center]`, `[sip]`, `[rtp]`, `[[tenant]]`, `[[queue]]`,
+// `[[agent]]`...); relative paths in it resolve against its folder. The center binds its
+// SIP address, starts media and storage, and runs on a tokio runtime with two worker
+// threads owned by the handle.
+//
+// `cb` may be NULL. When set, it receives every event of the center as JSON (see
+// [`cc_center_event_cb`]) with `userdata`, from one dedicated thread: calls never overlap
+// and never happen after `cc_center_stop` or `cc_center_free` returns. Events published
+// before this function subscribes (agents with `auto_login`, at start) may be missed; their
+// `seq` numbers then start above 1.
+//
+// Returns `CC_IO_ERROR` when the file cannot be read or the center cannot open its data
+// directory, database or sockets; `CC_PARSE_ERROR` for malformed TOML, an unknown key or a
+// wrong type (the message names the file, line and key); `CC_CONFIG_ERROR` when the
+// configuration has problems (listed one per line in the message). On success writes the
+// handle to `*out`; stop it with `cc_center_stop` and free it with `cc_center_free`.
+//
+// # Safety
+//
+// `config_path` points to `config_path_len` readable bytes; `out` to a writable pointer;
+// `userdata` is whatever `cb` accepts, usable from another thread until the center stops.
+cc_result cc_center_start(const char *config_path,
+                          size_t config_path_len,
+                          cc_center_event_cb cb,
+                          void *userdata,
+                          struct cc_center **out);
+
+// Logs an agent in, ready for contacts when `ready` is true, otherwise not ready.
+//
+// Returns `CC_NOT_FOUND` for an agent not in the configuration, `CC_INVALID_STATE` when
+// the router refuses (already logged in) or the center has stopped; the message is the
+// router's.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `agent` points to `agent_len` readable bytes.
+cc_result cc_center_agent_login(struct cc_center *center,
+                                const char *agent,
+                                size_t agent_len,
+                                bool ready);
+
+// Makes a logged-in agent ready; a waiting contact may be offered at once.
+//
+// Returns `CC_NOT_FOUND` or `CC_INVALID_STATE` as `cc_center_agent_login`.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `agent` points to `agent_len` readable bytes.
+cc_result cc_center_agent_ready(struct cc_center *center, const char *agent, size_t agent_len);
+
+// Makes an agent not ready, with a reason (`reason`, `reason_len` bytes of UTF-8; may be
+// empty, and NULL with length 0).
+//
+// Returns `CC_NOT_FOUND` or `CC_INVALID_STATE` as `cc_center_agent_login`.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `agent` and `reason` point to that many readable
+// bytes.
+cc_result cc_center_agent_not_ready(struct cc_center *center,
+                                    const char *agent,
+                                    size_t agent_len,
+                                    const char *reason,
+                                    size_t reason_len);
+
+// Logs an agent out. `CC_INVALID_STATE` while the agent holds a contact (or is logged out
+// already), `CC_NOT_FOUND` for an agent not in the configuration.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `agent` points to `agent_len` readable bytes.
+cc_result cc_center_agent_logout(struct cc_center *center, const char *agent, size_t agent_len);
+
+// Copies the center's state now as JSON into `buf` (NUL-terminated):
+// `{"queues":[{"queue","tenant","waiting","longest_wait_s","in_service","agents_ready",
+// "agents_busy","agents_wrap_up","agents_not_ready"}...],"summary":{...totals...}}`, every
+// configured queue of every tenant.
+//
+// On success `*needed` receives the length written, without the NUL. When `buf` is NULL
+// with `cap` 0, or `cap` is too small, returns `CC_BUFFER_TOO_SMALL` and writes the size
+// needed (NUL included) to `*needed`; the next snapshot may be longer, so retry with room
+// to spare. `CC_INVALID_STATE` once the center has stopped.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `buf` is NULL or has `cap` writable bytes; `needed`
+// points to a writable `size_t`.
+cc_result cc_center_snapshot_json(const struct cc_center *center,
+                                  char *buf,
+                                  size_t cap,
+                                  size_t *needed);
+
+// Copies the contacts in progress of one tenant as a JSON array of contact ids into `buf`
+// (NUL-terminated), e.g. `["c-000001","c-000007"]`: never another tenant's contacts. A
+// tenant the configuration does not have has none (`[]`).
+//
+// `tenant` is `tenant_len` bytes of UTF-8. Buffers as `cc_center_snapshot_json`;
+// `CC_INVALID_ARGUMENT` for a malformed tenant id, `CC_INVALID_STATE` once stopped.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `tenant` points to `tenant_len` readable bytes; `buf`
+// is NULL or has `cap` writable bytes; `needed` points to a writable `size_t`.
+cc_result cc_center_contacts_json(const struct cc_center *center,
+                                  const char *tenant,
+                                  size_t tenant_len,
+                                  char *buf,
+                                  size_t cap,
+                                  size_t *needed);
+
+// Copies the SIP contacts registered now for an agent's SIP user (`user`, `user_len`
+// bytes of UTF-8, in the center's domain) as a JSON array of strings into `buf`
+// (NUL-terminated), e.g. `["sip:1001@192.0.2.7:5060"]`; `[]` when none is registered
+// (a fixed `contact` from the configuration is not a registration).
+//
+// Buffers as `cc_center_snapshot_json`; `CC_INVALID_STATE` once stopped.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `user` points to `user_len` readable bytes; `buf` is
+// NULL or has `cap` writable bytes; `needed` points to a writable `size_t`.
+cc_result cc_center_registrations_json(const struct cc_center *center,
+                                       const char *user,
+                                       size_t user_len,
+                                       char *buf,
+                                       size_t cap,
+                                       size_t *needed);
+
+// Writes the UDP (and TCP) port the center's SIP endpoint listens on to `*out`: the
+// configured one, or the one the system chose for `sip.listen = "host:0"`.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `out` points to a writable `uint16_t`.
+cc_result cc_center_sip_port(const struct cc_center *center, uint16_t *out);
+
+// Stops the center gracefully: new calls are refused at once, live calls may finish for
+// `drain_ms` milliseconds and are then ended. Blocks until the center has stopped, every
+// record is written and the event callback has had its last call. Stopping a stopped
+// center does nothing. Afterwards agent calls and snapshots return `CC_INVALID_STATE`;
+// free the handle with `cc_center_free`.
+//
+// Returns `CC_INVALID_STATE` when called from the center's own event callback.
+//
+// # Safety
+//
+// `center` is NULL or a live handle.
+cc_result cc_center_stop(struct cc_center *center, uint32_t drain_ms);
+
+// Frees a center. A center still running is stopped first with no drain time (live calls
+// are ended). NULL is a no-op.
+//
+// Called from the center's own event callback it frees nothing (that thread cannot wait
+// for itself): the center keeps running, the last-error message says so, and it must be
+// freed from another thread.
+//
+// # Safety
+//
+// `center` is NULL or a live handle from `cc_center_start`, freed exactly once, and used
+// by no other thread during or after this call.
+void cc_center_free(struct cc_center *center);
 
 // Copies the message of the last failed `cc_*` call on this thread into `buf`.
 //

@@ -43,7 +43,8 @@ pub enum cc_result {
     /// An IVR flow has errors and was not compiled.
     CC_FLOW_ERROR = 7202,
     // 7300: input and output.
-    /// An input or output error (reserved: no function reads files yet).
+    /// An input or output error: a file that cannot be read, a folder, database or socket
+    /// that cannot be opened (`cc_center_start`).
     CC_IO_ERROR = 7300,
     // 7900: internal.
     /// A bug: Rust code panicked. The handle involved may be inconsistent; free it.
@@ -111,7 +112,7 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn set_last_error(message: &str) {
+pub(crate) fn set_last_error(message: &str) {
     LAST_ERROR.with(|m| {
         let mut m = m.borrow_mut();
         m.clear();

@@ -8,7 +8,10 @@
 //! - the ACD router ([`cc_acd::Router`]) as `cc_router`, driven by the caller's clock;
 //! - the IVR checker, compiler and interpreter ([`cc_ivr`]) as `cc_ivr_diagnostics`,
 //!   `cc_ivr_program` and `cc_ivr_session`;
-//! - Erlang C ([`cc_acd::erlang`]) as plain functions.
+//! - Erlang C ([`cc_acd::erlang`]) as plain functions;
+//! - a whole running contact center ([`Center`](::cc_center::runtime::Center): SIP, media, IVR,
+//!   queues, recording, storage) as `cc_center`, started from its TOML file, with agent
+//!   controls, a JSON snapshot and numbered JSON events delivered to a callback.
 //!
 //! ## API conventions
 //!
@@ -41,8 +44,10 @@
 //! - **Threads.** `const` handles are not changed by the call. `cc_router` and
 //!   `cc_ivr_session` are single-threaded: use each from one thread at a time (they may
 //!   move between threads). `cc_ivr_program` and `cc_ivr_diagnostics` are immutable and may
-//!   be read from several threads at once. The Erlang C functions are pure. The last-error
-//!   message is per thread.
+//!   be read from several threads at once. The Erlang C functions are pure. `cc_center` is
+//!   thread-safe (all but `cc_center_free` may be called from several threads at once) and
+//!   calls its event callback from one thread of its own, never concurrently and never
+//!   after `cc_center_stop` returns. The last-error message is per thread.
 //!
 //! ## Router configuration (TOML)
 //!
@@ -78,7 +83,8 @@
 //! ## Example (from C)
 //!
 //! See `examples/c/route_and_check.c`: it routes contacts to agents, checks a broken and a
-//! good IVR flow, and prints an Erlang C figure.
+//! good IVR flow, and prints an Erlang C figure. `examples/c/center.c` starts a center from
+//! its TOML file, prints its events, logs an agent in, takes a snapshot and stops it.
 
 // A C ABI cannot be written without `unsafe`: it receives raw pointers. The workspace
 // forbids `unsafe_code`; this crate alone allows it, keeps every raw pointer conversion in
@@ -86,12 +92,19 @@
 // clippy's `undocumented_unsafe_blocks`).
 #![allow(unsafe_code)]
 
+mod center;
 mod error;
 mod ffi;
 mod ivr;
 mod router;
 mod staffing;
 
+pub use center::{
+    cc_center, cc_center_agent_login, cc_center_agent_logout, cc_center_agent_not_ready,
+    cc_center_agent_ready, cc_center_contacts_json, cc_center_event_cb, cc_center_free,
+    cc_center_registrations_json, cc_center_sip_port, cc_center_snapshot_json, cc_center_start,
+    cc_center_stop,
+};
 pub use error::{cc_error_message, cc_result, cc_result_name};
 pub use ffi::cc_str;
 pub use ivr::{

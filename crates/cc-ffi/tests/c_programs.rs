@@ -1,6 +1,6 @@
 //! The C programs, built with the system C compiler against the static library and run:
-//! `examples/c/route_and_check.c` (the example users copy) and `tests/c/bad_input.c` (bad
-//! input through every entry point). When `valgrind` is installed (scripts/test.sh installs
+//! `examples/c/route_and_check.c` and `examples/c/center.c` (the examples users copy) and
+//! `tests/c/bad_input.c` (bad input through every entry point). When `valgrind` is installed (scripts/test.sh installs
 //! it), each also runs under memcheck and must report zero errors and zero leaks.
 //!
 //! The library: an integration test depends on the `cc_ffi` library target, and Cargo
@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const CFLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
+
+/// The system libraries the static library needs, as `cargo rustc -p cc-ffi --crate-type
+/// staticlib -- --print native-static-libs` lists them: libopus comes from cc-media (the
+/// center's codecs; linked dynamically by audiopus), the rest from std and tokio.
+const LIBS: &[&str] = &["-lopus", "-lpthread", "-ldl", "-lm", "-lrt", "-lutil"];
 
 /// The target profile folder (`target/debug`), from this test binary's path
 /// (`target/debug/deps/c_programs-HASH`).
@@ -71,7 +76,8 @@ fn build(source: &Path, name: &str) -> PathBuf {
         .arg(manifest.join("include"))
         .arg(source)
         .arg(static_lib())
-        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .args(LIBS)
+        .arg("-o")
         .arg(&out)
         .output()
         .unwrap_or_else(|e| {
@@ -98,8 +104,11 @@ fn valgrind_installed() -> bool {
 
 /// Runs the program, then (when valgrind is installed) runs it again under memcheck.
 /// Returns the plain run's standard output.
-fn run(program: &Path) -> String {
-    let output = Command::new(program).output().expect("the C program starts");
+fn run(program: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .expect("the C program starts");
     assert!(
         output.status.success(),
         "{} failed:\n{}",
@@ -115,6 +124,7 @@ fn run(program: &Path) -> String {
                 "--error-exitcode=1",
             ])
             .arg(program)
+            .args(args)
             .output()
             .expect("valgrind starts");
         let report = String::from_utf8_lossy(&checked.stderr);
@@ -141,7 +151,7 @@ fn example_routes_contacts_and_checks_flows() {
         &manifest.join("../../examples/c/route_and_check.c"),
         "route_and_check",
     );
-    let out = run(&program);
+    let out = run(&program, &[]);
     for expected in [
         "offer         contact=c-1 agent=1001",
         "offer         contact=c-2 agent=1002",
@@ -161,6 +171,37 @@ fn example_routes_contacts_and_checks_flows() {
 fn bad_input_gets_codes_and_messages() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let program = build(&manifest.join("tests/c/bad_input.c"), "bad_input");
-    let out = run(&program);
+    let out = run(&program, &[]);
     assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn center_example_starts_logs_in_snapshots_and_stops() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let program = build(&manifest.join("../../examples/c/center.c"), "center");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = dir.path().join("center.toml");
+    std::fs::write(
+        &config,
+        "[center]\ndata_dir = \"data\"\n[sip]\nlisten = \"127.0.0.1:0\"\n\
+         [rtp]\nbind = \"127.0.0.1\"\nport_min = 36200\nport_max = 36249\nworkers = 1\n\
+         [[tenant]]\nid = \"acme\"\n[[queue]]\nid = \"sales\"\ntenant = \"acme\"\n\
+         [[agent]]\nid = \"1001\"\ncontact = \"sip:1001@127.0.0.1:5999\"\ntenants = { acme = {} }\n",
+    )
+    .expect("the configuration is written");
+    let out = run(&program, &[config.as_os_str()]);
+    for expected in [
+        "missing file: CC_IO_ERROR: cc_center_start: cannot read no/such/center.toml",
+        "SIP listening on port chosen",
+        "unknown agent: CC_NOT_FOUND",
+        "event {\"seq\":1,\"tenant\":\"acme\",\"event\":\"agent\",\"agent\":\"1001\",\"status\":\"ready\"",
+        "event {\"seq\":2,\"tenant\":\"acme\",\"event\":\"agent\",\"agent\":\"1001\",\"status\":\"not_ready\",\"reason\":\"coffee\"}",
+        "event {\"seq\":3,\"tenant\":\"acme\",\"event\":\"agent\",\"agent\":\"1001\",\"status\":\"ready\"",
+        "snapshot {\"queues\":[{\"queue\":\"sales\",\"tenant\":\"acme\"",
+        "\"agents_ready\":1",
+        "events delivered: 3\n",
+        "\nok\n",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
 }

@@ -4,7 +4,9 @@
   your own clock;
 - :class:`Diagnostics`, :class:`Program`, :class:`Session`: check an IVR flow, compile it,
   run caller sessions;
-- :func:`erlang_c`, :func:`service_level`, :func:`asa`, :func:`agents_needed`: staffing.
+- :func:`erlang_c`, :func:`service_level`, :func:`asa`, :func:`agents_needed`: staffing;
+- :class:`Center`: a whole running contact center (SIP, media, IVR, queues, storage)
+  started from its TOML file, with agent controls, snapshots and events as dicts.
 
 Every failed call raises a :class:`CcError` subclass carrying the ``cc_result`` code and the
 library's message. Each handle is owned by one object and freed exactly once: by
@@ -14,6 +16,7 @@ library's message. Each handle is owned by one object and freed exactly once: by
 from __future__ import annotations
 
 from ._lib import ABI_VERSION, LIB, result_name
+from .center import Center, CenterEvent
 from .errors import (
     AlreadyExistsError,
     ArgumentError,
@@ -107,6 +110,9 @@ __all__ = [
     "EventKind",
     "check_flow",
     "compile_flow",
+    # center
+    "Center",
+    "CenterEvent",
     # staffing
     "erlang_c",
     "service_level",

@@ -20,8 +20,10 @@ from ctypes import (
     c_int64,
     c_size_t,
     c_uint8,
+    c_uint16,
     c_uint32,
     c_uint64,
+    c_void_p,
 )
 from pathlib import Path
 from typing import Any, Tuple, Union
@@ -143,10 +145,19 @@ class _Session(Structure):
     pass
 
 
+class _Center(Structure):
+    pass
+
+
 RouterP = POINTER(_Router)
 DiagnosticsP = POINTER(_Diagnostics)
 ProgramP = POINTER(_Program)
 SessionP = POINTER(_Session)
+CenterP = POINTER(_Center)
+
+#: ``cc_center_event_cb``: ``void (*)(void *userdata, const char *json, size_t len)``.
+#: ctypes takes the GIL around each call of a Python function wrapped in it.
+CenterEventCb = ctypes.CFUNCTYPE(None, c_void_p, POINTER(c_char), c_size_t)
 
 _R = c_uint32  # cc_result
 _S = (c_char_p, c_size_t)  # a (pointer, length) string argument
@@ -196,6 +207,22 @@ _PROTOTYPES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     ("cc_router_handle_timeout", _R, (RouterP, c_uint64)),
     ("cc_router_queue_stats", _R, (RouterP, *_S, c_uint64, POINTER(CcQueueStats))),
     ("cc_router_tenant_stats", _R, (RouterP, *_S, c_uint64, POINTER(CcQueueStats))),
+    # Center
+    ("cc_center_start", _R, (*_S, CenterEventCb, c_void_p, POINTER(CenterP))),
+    ("cc_center_agent_login", _R, (CenterP, *_S, c_bool)),
+    ("cc_center_agent_ready", _R, (CenterP, *_S)),
+    ("cc_center_agent_not_ready", _R, (CenterP, *_S, *_S)),
+    ("cc_center_agent_logout", _R, (CenterP, *_S)),
+    ("cc_center_snapshot_json", _R, (CenterP, POINTER(c_char), c_size_t, POINTER(c_size_t))),
+    ("cc_center_contacts_json", _R, (CenterP, *_S, POINTER(c_char), c_size_t, POINTER(c_size_t))),
+    (
+        "cc_center_registrations_json",
+        _R,
+        (CenterP, *_S, POINTER(c_char), c_size_t, POINTER(c_size_t)),
+    ),
+    ("cc_center_sip_port", _R, (CenterP, POINTER(c_uint16))),
+    ("cc_center_stop", _R, (CenterP, c_uint32)),
+    ("cc_center_free", None, (CenterP,)),
     # Staffing
     ("cc_erlang_c", _R, (c_double, c_uint32, POINTER(c_double))),
     ("cc_erlang_service_level", _R, (c_double, c_uint32, c_double, c_double, POINTER(c_double))),
