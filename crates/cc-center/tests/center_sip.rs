@@ -130,6 +130,8 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         }
         let seqs: Vec<u64> = seen.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
         assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seen:#?}");
+        // The first subscriber misses nothing, not even the log-in at start.
+        assert_eq!(seqs.first(), Some(&1), "{seen:#?}");
         let statuses: Vec<&str> = seen
             .iter()
             .filter(|e| e["event"] == "agent")

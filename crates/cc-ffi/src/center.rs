@@ -208,9 +208,8 @@ fn deliver(
 ///
 /// `cb` may be NULL. When set, it receives every event of the center as JSON (see
 /// [`cc_center_event_cb`]) with `userdata`, from one dedicated thread: calls never overlap
-/// and never happen after `cc_center_stop` or `cc_center_free` returns. Events published
-/// before this function subscribes (agents with `auto_login`, at start) may be missed; their
-/// `seq` numbers then start above 1.
+/// and never happen after `cc_center_stop` or `cc_center_free` returns. The callback gets
+/// every event from `seq` 1 (agents logged in at start included).
 ///
 /// Returns `CC_IO_ERROR` when the file cannot be read or the center cannot open its data
 /// directory, database or sockets; `CC_PARSE_ERROR` for malformed TOML, an unknown key or a

@@ -71,6 +71,9 @@ pub struct Snapshot {
 pub struct CenterHandle {
     tx: mpsc::Sender<Request>,
     events: broadcast::Sender<super::CenterEvent>,
+    /// Subscribed before the center ran: the first subscriber gets it, and with it every
+    /// event from number 1 (agents logged in at start included).
+    first: std::sync::Arc<std::sync::Mutex<Option<broadcast::Receiver<super::CenterEvent>>>>,
     sip: SocketAddr,
     database: PathBuf,
     recordings: PathBuf,
@@ -89,20 +92,25 @@ impl CenterHandle {
         database: PathBuf,
         recordings: PathBuf,
     ) -> Self {
+        let first = std::sync::Arc::new(std::sync::Mutex::new(Some(events.subscribe())));
         Self {
             tx,
             events,
+            first,
             sip,
             database,
             recordings,
         }
     }
 
-    /// Events from now on: agent status changes, contacts that ended, registrations.
-    /// A subscriber that falls more than 1,024 events behind misses the oldest (see
+    /// Events: agent status changes, contacts that ended, registrations. The first
+    /// subscriber receives every event from number 1 (it was subscribed before the center
+    /// ran); later ones receive events from the moment they subscribe. A subscriber that
+    /// falls more than 1,024 events behind misses the oldest (see
     /// [`CenterEvent::seq`](super::CenterEvent::seq)).
     pub fn subscribe(&self) -> broadcast::Receiver<super::CenterEvent> {
-        self.events.subscribe()
+        let first = self.first.lock().ok().and_then(|mut f| f.take());
+        first.unwrap_or_else(|| self.events.subscribe())
     }
 
     /// The SIP address the center listens on.

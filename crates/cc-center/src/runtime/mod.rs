@@ -181,15 +181,15 @@ impl Center {
             session_seq: 0,
             publisher,
         };
+        // The handle subscribes before the center runs, so its first subscriber misses
+        // nothing.
+        let handle = CenterHandle::new(api_tx, event_tx, sip_addr, db_path, recordings_dir);
         let task = tokio::spawn(async move {
             let summary = runtime.run(sip_events, input_rx, api_rx).await;
             let _ = writer.await;
             summary
         });
-        Ok(Self {
-            handle: CenterHandle::new(api_tx, event_tx, sip_addr, db_path, recordings_dir),
-            task,
-        })
+        Ok(Self { handle, task })
     }
 
     /// A handle for agents, statistics and stopping.
