@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ::cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, SimAgent, SimCaller};
+use ::cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_ffi::{
     cc_center, cc_center_agent_login, cc_center_contacts_json, cc_center_free, cc_center_sip_port,
     cc_center_start, cc_center_stop, cc_result,
@@ -143,6 +143,7 @@ fn a_call_is_its_tenants_alone_and_its_end_is_an_event() {
     let call = rt.spawn(async move {
         let mut caller = SimCaller::new("13800138000", LOCAL, phones).await.unwrap();
         let script = CallerScript {
+            dtmf: DtmfMode::Info,
             keys: vec![(Duration::from_millis(800), '1')],
             hang_up_after: Duration::from_secs(30),
             pitch: 1,
