@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ccsdk.h"
 
@@ -299,7 +300,88 @@ static void misc_cases(void) {
   }
 }
 
+/* Writes `text` to a file named after this process; returns its path. */
+static const char *write_file(const char *name, const char *text) {
+  static char path[4][256];
+  static int next;
+  char *p = path[next++ % 4];
+  snprintf(p, sizeof path[0], "/tmp/ccsdk-bad-input-%ld-%s", (long)getpid(), name);
+  FILE *f = fopen(p, "w");
+  if (f != NULL) {
+    fputs(text, f);
+    fclose(f);
+  }
+  return p;
+}
+
+static void center_cases(void) {
+  cc_center *center = NULL;
+  char buf[64];
+  size_t needed = 0;
+  uint16_t port = 0;
+
+  /* Starting: arguments, unreadable, malformed and refused configurations. */
+  EXPECT(cc_center_start(NULL, 0, NULL, NULL, &center), CC_NULL_PARAMETER, "config");
+  EXPECT(cc_center_start(ARG("c.toml"), NULL, NULL, NULL), CC_NULL_PARAMETER, "out");
+  EXPECT(cc_center_start(BAD_UTF8, 4, NULL, NULL, &center), CC_INVALID_UTF8, "UTF-8");
+  EXPECT(cc_center_start(ARG("/no/such/center.toml"), NULL, NULL, &center), CC_IO_ERROR,
+         "/no/such/center.toml");
+  const char *garbage = write_file("garbage.toml", "this is not toml");
+  EXPECT(cc_center_start(garbage, strlen(garbage), NULL, NULL, &center), CC_PARSE_ERROR,
+         "garbage.toml");
+  const char *refused = write_file("refused.toml", "[[tenant]]\nid = \"acme\"\n"
+                                                   "[[queue]]\nid = \"q\"\ntenant = \"nobody\"\n");
+  EXPECT(cc_center_start(refused, strlen(refused), NULL, NULL, &center), CC_CONFIG_ERROR,
+         "unknown tenant");
+  if (center != NULL) {
+    printf("FAIL: a failed cc_center_start wrote its out-param\n");
+    failed_checks++;
+  }
+
+  /* NULL handles. */
+  EXPECT(cc_center_agent_login(NULL, ARG("1001"), true), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_agent_ready(NULL, ARG("1001")), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_agent_not_ready(NULL, ARG("1001"), ARG("lunch")), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_agent_logout(NULL, ARG("1001")), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_snapshot_json(NULL, buf, sizeof buf, &needed), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_contacts_json(NULL, ARG("acme"), buf, sizeof buf, &needed), CC_NULL_PARAMETER,
+         "center");
+  EXPECT(cc_center_registrations_json(NULL, ARG("1001"), buf, sizeof buf, &needed),
+         CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_sip_port(NULL, &port), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_stop(NULL, 0), CC_NULL_PARAMETER, "center");
+  cc_center_free(NULL);
+
+  /* A running center: bad arguments, unknown agents, a too-small buffer, then the wrong
+   * state after stopping. */
+  const char *good = write_file("good.toml",
+                                "[sip]\nlisten = \"127.0.0.1:0\"\n"
+                                "[rtp]\nport_min = 36450\nport_max = 36459\nworkers = 1\n"
+                                "[[tenant]]\nid = \"acme\"\n"
+                                "[[queue]]\nid = \"q\"\ntenant = \"acme\"\n"
+                                "[[agent]]\nid = \"1001\"\ncontact = \"sip:1001@127.0.0.1:9\"\n"
+                                "tenants = { acme = {} }\n");
+  OK(cc_center_start(good, strlen(good), NULL, NULL, &center));
+  if (center == NULL) {
+    return;
+  }
+  EXPECT(cc_center_sip_port(center, NULL), CC_NULL_PARAMETER, "out");
+  EXPECT(cc_center_agent_login(center, BAD_UTF8, 4, true), CC_INVALID_UTF8, "UTF-8");
+  EXPECT(cc_center_agent_login(center, ARG("9999"), true), CC_NOT_FOUND, "9999");
+  EXPECT(cc_center_agent_ready(center, ARG("1001")), CC_INVALID_STATE, "1001");
+  EXPECT(cc_center_snapshot_json(center, buf, 4, &needed), CC_BUFFER_TOO_SMALL, "");
+  EXPECT(cc_center_contacts_json(center, ARG("not a tenant!"), buf, sizeof buf, &needed),
+         CC_INVALID_ARGUMENT, "not a tenant!");
+  OK(cc_center_stop(center, 0));
+  EXPECT(cc_center_agent_login(center, ARG("1001"), true), CC_INVALID_STATE, "stopped");
+  cc_center_free(center);
+  remove(garbage);
+  remove(refused);
+  remove(good);
+}
+
 int main(void) {
+  center_cases();
   router_cases();
   ivr_cases();
   staffing_cases();
