@@ -770,7 +770,9 @@ cc_result cc_ivr_session_poll_action(struct cc_ivr_session *session,
 // Creates a router from a TOML configuration (`config`, `config_len` bytes of UTF-8).
 //
 // The configuration has an optional `seed`, `[[queue]]` tables (`id`, `tenant`, `strategy`,
-// `skills`, durations in milliseconds, `overflow`) and `[[agent]]` tables (`id`, `tenants`
+// `skills`, durations in milliseconds, `overflow` with `no_agents`, `queue_full`,
+// `max_wait` and `long_wait` + `long_wait_ms`, `escalation` steps `{ after_ms, level }` or
+// `{ after_ms, to }`) and `[[agent]]` tables (`id`, `tenants`
 // mapping each served tenant to its skill levels, optional `capacity` per channel); the
 // crate documentation and the README give a full example. Unknown keys are refused.
 //

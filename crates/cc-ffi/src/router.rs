@@ -7,8 +7,8 @@ use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
 use cc_acd::{
-    AgentProfile, Capacity, Command, OverflowRules, QueueConfig, QueueStats, Router, RouterConfig,
-    StrategyKind,
+    AgentProfile, Capacity, Command, EscalationAction, EscalationStep, OverflowRules, QueueConfig,
+    QueueStats, Router, RouterConfig, StrategyKind,
 };
 use cc_core::{
     AgentId, Channel, Contact, ContactId, Destination, Direction, Language, OfferOutcome, Priority, QueueId,
@@ -121,6 +121,21 @@ struct QueueFile {
     preferred_wait_ms: Option<u64>,
     #[serde(default)]
     overflow: OverflowFile,
+    /// Timed escalation steps, in increasing `after_ms` order.
+    #[serde(default)]
+    escalation: Vec<EscalationFile>,
+}
+
+/// One escalation step: after `after_ms` in the queue, cap required levels at `level`,
+/// or leave for `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EscalationFile {
+    after_ms: u64,
+    #[serde(default)]
+    level: Option<SkillLevel>,
+    #[serde(default)]
+    to: Option<Destination>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +147,11 @@ struct OverflowFile {
     queue_full: Option<Destination>,
     #[serde(default)]
     max_wait: Option<Destination>,
+    /// On arrival when the estimated wait is above `long_wait_ms`.
+    #[serde(default)]
+    long_wait: Option<Destination>,
+    #[serde(default)]
+    long_wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,9 +207,40 @@ fn build_router(text: &str) -> Result<(Router, HashMap<QueueId, TenantId>)> {
         c.overflow = OverflowRules {
             no_agents: q.overflow.no_agents,
             queue_full: q.overflow.queue_full,
-            long_wait: None,
+            long_wait: match (q.overflow.long_wait_ms, q.overflow.long_wait) {
+                (Some(after), Some(to)) => Some((ms(after), to)),
+                (None, None) => None,
+                _ => {
+                    return Err(Error::new(
+                        cc_result::CC_CONFIG_ERROR,
+                        format!(
+                            "configuration: queue[{i}] ({}): overflow.long_wait and overflow.long_wait_ms go together",
+                            q.id
+                        ),
+                    ));
+                }
+            },
             max_wait: q.overflow.max_wait,
         };
+        for (j, step) in q.escalation.into_iter().enumerate() {
+            let action = match (step.level, step.to) {
+                (Some(level), None) => EscalationAction::CapLevel { level },
+                (None, Some(to)) => EscalationAction::Overflow { to },
+                _ => {
+                    return Err(Error::new(
+                        cc_result::CC_CONFIG_ERROR,
+                        format!(
+                            "configuration: queue[{i}] ({}): escalation[{j}] needs exactly one of `level` or `to`",
+                            q.id
+                        ),
+                    ));
+                }
+            };
+            c.escalation.push(EscalationStep {
+                after: ms(step.after_ms),
+                action,
+            });
+        }
         router
             .add_queue(c)
             .map_err(|e| refuse(format!("queue[{i}] ({})", q.id), e))?;
@@ -216,7 +267,9 @@ fn build_router(text: &str) -> Result<(Router, HashMap<QueueId, TenantId>)> {
 /// Creates a router from a TOML configuration (`config`, `config_len` bytes of UTF-8).
 ///
 /// The configuration has an optional `seed`, `[[queue]]` tables (`id`, `tenant`, `strategy`,
-/// `skills`, durations in milliseconds, `overflow`) and `[[agent]]` tables (`id`, `tenants`
+/// `skills`, durations in milliseconds, `overflow` with `no_agents`, `queue_full`,
+/// `max_wait` and `long_wait` + `long_wait_ms`, `escalation` steps `{ after_ms, level }` or
+/// `{ after_ms, to }`) and `[[agent]]` tables (`id`, `tenants`
 /// mapping each served tenant to its skill levels, optional `capacity` per channel); the
 /// crate documentation and the README give a full example. Unknown keys are refused.
 ///

@@ -206,3 +206,36 @@ fn overflow_reject_callback_and_stats() {
         assert_eq!(all.agents_logged_in, 1);
     }
 }
+
+#[test]
+fn escalation_steps_and_long_wait_overflow_come_from_the_configuration() {
+    // Only a level-8 agent may take the queue's contacts; after 1 s anyone with the skill.
+    let config = "[[queue]]\nid = \"q\"\ntenant = \"acme\"\nskills = { vip = 8 }\n\
+                  escalation = [{ after_ms = 1000, level = 1 }]\n\
+                  [[agent]]\nid = \"a1\"\ntenants = { acme = { vip = 3 } }\n";
+    let r = R::new(config);
+    r.login("a1", 0);
+    r.enqueue("c1", "q", 0);
+    assert!(r.drain().iter().all(|c| !c.starts_with("offer")));
+    assert_eq!(r.timeout(), 1000);
+    r.fire(1000);
+    let offers = r.drain();
+    assert!(
+        offers
+            .iter()
+            .any(|c| c.starts_with("offer") && c.contains("c1 a1")),
+        "{offers:?}"
+    );
+
+    // Half a pair, or a step that both widens and leaves, is refused with the queue named.
+    for bad in [
+        "[[queue]]\nid = \"q\"\ntenant = \"acme\"\noverflow = { long_wait_ms = 5 }\n",
+        "[[queue]]\nid = \"q\"\ntenant = \"acme\"\nescalation = [{ after_ms = 1 }]\n",
+    ] {
+        let mut router = std::ptr::null_mut();
+        // SAFETY: `bad` is readable; `router` is writable.
+        let code = unsafe { cc_router_new(bad.as_ptr().cast(), bad.len(), &raw mut router) };
+        assert_eq!(code, cc_result::CC_CONFIG_ERROR, "{bad}");
+        assert!(router.is_null());
+    }
+}
