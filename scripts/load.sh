@@ -61,7 +61,7 @@ for calls in $LOAD_STEPS; do
   uas_port=$(free_port)
   {
     printf '[center]\ndata_dir = "%s/data"\n[sip]\nlisten = "127.0.0.1:%s"\n' "$step" "$sip_port"
-    printf '[rtp]\nport_min = 20000\nport_max = 39999\ntimeout = "120s"\n'
+    printf '[rtp]\nport_min = 10000\nport_max = 39999\ntimeout = "120s"\n'
     printf '[prompts]\nroot = "%s/prompts"\nlanguages = ["en"]\ndefault_language = "en"\n' "$work"
     printf '[[tenant]]\nid = "load"\n[[number]]\ndid = "4001"\ntenant = "load"\nflow = "f"\n'
     printf '[[flow]]\nid = "f"\nfile = "%s/f.flow"\ntenant = "load"\n' "$work"
