@@ -26,6 +26,11 @@
 //!   2xx that offers SDP to an INVITE we sent without (late offer): that ACK carries the
 //!   application's answer ([`UserAgent::ack`]); on the other side, an ACK that answers
 //!   our 2xx's offer comes as [`UaEvent::AckSdp`];
+//! - a 401 or 407 to an INVITE placed with [`OutgoingCall::credentials`] is answered:
+//!   the INVITE goes again with `Authorization` / `Proxy-Authorization` (digest MD5 or
+//!   SHA-256, SHA-256 preferred, `qop=auth` with a fresh cnonce), the same Call-ID and
+//!   From tag and the next CSeq, once per challenge (a second challenge of the same kind
+//!   that is not `stale` fails the call with its code);
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -66,6 +71,7 @@
 //! # Ok::<(), cc_sip::Error>(())
 //! ```
 
+mod credentials;
 mod dtmf;
 #[cfg(test)]
 mod tests;
@@ -79,6 +85,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 pub use crate::transaction::Transmit;
+pub use credentials::Credentials;
+
+use credentials::Challenge;
 
 use crate::dialog::{Dialog, DialogId, DialogSet, Incoming};
 use crate::error::Error;
@@ -189,6 +198,10 @@ pub struct OutgoingCall {
     pub headers: Vec<(String, String)>,
     /// UDP or TCP.
     pub transport: Transport,
+    /// What to answer a 401 or 407 to the INVITE with: the INVITE is sent again with
+    /// `Authorization` / `Proxy-Authorization` (same Call-ID and From tag, next CSeq),
+    /// once per challenge. Without credentials a challenge fails the call.
+    pub credentials: Option<Credentials>,
 }
 
 impl OutgoingCall {
@@ -202,7 +215,15 @@ impl OutgoingCall {
             sdp: None,
             headers: Vec::new(),
             transport: Transport::Udp,
+            credentials: None,
         }
+    }
+
+    /// The call with `credentials` for digest challenges.
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
     }
 }
 
@@ -425,6 +446,8 @@ pub struct UaStats {
     pub legs: u64,
     /// Our 2xx responses to INVITE sent again because no ACK had come.
     pub retransmitted_2xx: u64,
+    /// Requests of ours sent again with credentials after a 401 or 407.
+    pub auth_retries: u64,
     /// The transaction layer's counters.
     pub transactions: transaction::Stats,
 }
@@ -499,6 +522,12 @@ struct Leg {
     linger_until: Option<Instant>,
     /// The deadline filed in the heap.
     scheduled: Option<Instant>,
+    /// Outgoing: what to answer challenges with.
+    credentials: Option<Credentials>,
+    /// Outgoing: the last challenge answered, and how many times the INVITE was
+    /// re-sent with credentials.
+    challenge: Option<Challenge>,
+    auth_tries: u8,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -839,6 +868,7 @@ impl UserAgent {
         let tx = self
             .tx
             .send_request(now, call.destination, call.transport.reliable(), invite.clone())?;
+        let credentials = call.credentials;
         let id = self.new_leg(Leg {
             uac: true,
             state: LegState::Calling,
@@ -859,6 +889,9 @@ impl UserAgent {
             ringing_reported: false,
             linger_until: None,
             scheduled: None,
+            credentials,
+            challenge: None,
+            auth_tries: 0,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1588,6 +1621,9 @@ impl UserAgent {
             ringing_reported: false,
             linger_until: None,
             scheduled: None,
+            credentials: None,
+            challenge: None,
+            auth_tries: 0,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -1895,6 +1931,13 @@ impl UserAgent {
                 self.events.push_back(UaEvent::Answered { leg: id, sdp });
             }
             _ => {
+                let challenged = matches!(code, 401 | 407)
+                    && leg.credentials.is_some()
+                    && matches!(leg.state, LegState::Calling | LegState::Early);
+                if challenged && self.retry_invite_with_auth(now, id, response) {
+                    return;
+                }
+                let Some(leg) = self.legs.get_mut(&id) else { return };
                 let was = leg.state;
                 if was == LegState::Ended {
                     return;
@@ -1910,6 +1953,61 @@ impl UserAgent {
                 }
             }
         }
+    }
+
+    /// Sends the INVITE of outgoing leg `id` again with credentials answering the 401
+    /// or 407 `response`; `false` (the call fails) when the challenge cannot be
+    /// answered, or when it repeats the one answered already (wrong credentials).
+    fn retry_invite_with_auth(&mut self, now: Instant, id: LegId, response: &Message) -> bool {
+        let Some(mut challenge) = credentials::pick(response) else {
+            return false;
+        };
+        let Some(transport) = self.legs.get(&id).map(|l| l.transport) else {
+            return false;
+        };
+        let cnonce = self.tx.new_tag();
+        let via = self.via(transport);
+        let Some(leg) = self.legs.get_mut(&id) else {
+            return false;
+        };
+        let Some(creds) = leg.credentials.as_ref() else {
+            return false;
+        };
+        // Once per challenge: the same kind of challenge again, not for a stale nonce,
+        // means the credentials were refused.
+        let repeated = leg
+            .challenge
+            .as_ref()
+            .is_some_and(|c| c.header == challenge.header)
+            && !challenge.stale;
+        if repeated || leg.auth_tries >= 3 {
+            return false;
+        }
+        let uri = leg.invite.request_uri_str().unwrap_or_default().to_owned();
+        let Some(auth) = challenge.answer(creds, "INVITE", &uri, &cnonce) else {
+            return false;
+        };
+        let Ok(invite) = credentials::reissue(&leg.invite, &via, Some(&auth)) else {
+            return false;
+        };
+        let Ok(tx) = self
+            .tx
+            .send_request(now, leg.remote, transport.reliable(), invite.clone())
+        else {
+            return false;
+        };
+        if let Some(did) = leg.dialog.take() {
+            self.dialogs.remove(&did);
+            self.by_dialog.remove(&did);
+        }
+        leg.invite = invite;
+        leg.invite_tx = Some(tx);
+        leg.challenge = Some(challenge);
+        leg.auth_tries += 1;
+        leg.state = LegState::Calling;
+        self.by_tx.insert(tx, (id, Purpose::Invite));
+        self.stats.auth_retries += 1;
+        true
     }
 
     /// ACK then BYE on a dialog a forked INVITE created beside the leg's own.

@@ -757,3 +757,204 @@ mod properties {
         }
     }
 }
+
+/// The messages `ua` wants to send now, parsed.
+fn drain(ua: &mut UserAgent) -> Vec<Message> {
+    let mut out = Vec::new();
+    while let Some(t) = ua.poll_transmit() {
+        out.push(Message::parse(t.payload).unwrap());
+    }
+    out
+}
+
+/// A challenge (401 with WWW-Authenticate or 407 with Proxy-Authenticate) to `request`
+/// from `server`, as Bob at 5070 would send it.
+fn challenge_for(
+    server: &mut crate::auth::DigestServer,
+    now: Instant,
+    request: &Message,
+    code: u16,
+) -> Bytes {
+    let (header, reason) = if code == 401 {
+        ("WWW-Authenticate", "Unauthorized")
+    } else {
+        ("Proxy-Authenticate", "Proxy Authentication Required")
+    };
+    let values = server.challenge(now, false);
+    let extra: Vec<(&str, &str)> = values.iter().map(|v| (header, v.as_str())).collect();
+    UserAgent::simple_response(request, code, reason, "chal", addr(5060), &extra)
+        .unwrap()
+        .buffer()
+        .clone()
+}
+
+fn challenged_call(alg: crate::auth::Algorithm, code: u16) {
+    use crate::auth::{DigestServer, Verdict};
+    let mut net = Net::new();
+    let mut server = DigestServer::new("carrier.example", b"secret", net.now).with_algorithms(&[alg]);
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    )
+    .with_credentials(Credentials::new("alice", "pw"));
+    let a_leg = net.a.invite(net.now, call).unwrap();
+    let first = drain(&mut net.a);
+    assert_eq!(first.len(), 1);
+    let challenge = challenge_for(&mut server, net.now, &first[0], code);
+    net.a.handle_datagram(net.now, addr(5070), challenge);
+    let out = drain(&mut net.a);
+    assert_eq!(out.len(), 2, "ACK for the challenge, then the INVITE again");
+    assert_eq!(out[0].method(), Some("ACK"));
+    assert_eq!(out[0].cseq().unwrap().seq, 1);
+    let again = &out[1];
+    assert_eq!(again.method(), Some("INVITE"));
+    assert_eq!(again.cseq().unwrap().seq, 2, "a new CSeq");
+    assert_eq!(
+        again.call_id().unwrap(),
+        first[0].call_id().unwrap(),
+        "the same Call-ID"
+    );
+    assert_eq!(
+        again.from_header().unwrap().tag(),
+        first[0].from_header().unwrap().tag()
+    );
+    assert_ne!(
+        again.top_via().unwrap().branch(),
+        first[0].top_via().unwrap().branch(),
+        "a new transaction"
+    );
+    let credentials = if code == 401 {
+        assert_eq!(again.proxy_authorization().count(), 0);
+        again.authorization().next().unwrap().unwrap()
+    } else {
+        assert_eq!(again.authorization().count(), 0);
+        again.proxy_authorization().next().unwrap().unwrap()
+    };
+    assert_eq!(credentials.algorithm().as_deref(), Some(alg.name()));
+    assert_eq!(credentials.qop().as_deref(), Some("auth"));
+    assert_eq!(credentials.nonce_count(), Some(1));
+    assert_eq!(credentials.uri().as_deref(), Some("sip:bob@127.0.0.1:5070"));
+    let verdict = server.verify(net.now, &credentials, "INVITE", |u| {
+        (u == "alice").then(|| "pw".to_owned())
+    });
+    assert_eq!(
+        verdict,
+        Verdict::Authenticated {
+            username: "alice".to_owned()
+        }
+    );
+    // Bob takes the authenticated INVITE and answers; the call is up.
+    net.b.handle_datagram(net.now, addr(5060), again.buffer().clone());
+    net.pump();
+    let Some(UaEvent::IncomingCall { leg: b_leg, .. }) = net.b_events.pop() else {
+        panic!("bob got no call: {:?}", net.b_events)
+    };
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert!(matches!(net.a_events.pop(), Some(UaEvent::Answered { leg, .. }) if leg == a_leg));
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));
+    assert_eq!(net.a.stats().auth_retries, 1);
+    // The BYE goes in the dialog of the second INVITE (CSeq above 2).
+    net.a.hangup(net.now, a_leg).unwrap();
+    net.pump();
+    assert_eq!(
+        net.b_events.pop(),
+        Some(UaEvent::Ended {
+            leg: b_leg,
+            cause: EndCause::RemoteBye
+        })
+    );
+}
+
+#[test]
+fn a_407_is_answered_with_proxy_authorization_md5() {
+    challenged_call(crate::auth::Algorithm::Md5, 407);
+}
+
+#[test]
+fn a_401_is_answered_with_authorization_sha256() {
+    challenged_call(crate::auth::Algorithm::Sha256, 401);
+}
+
+#[test]
+fn sha256_is_chosen_when_both_are_offered() {
+    use crate::auth::{Algorithm, DigestServer};
+    let mut net = Net::new();
+    let mut server = DigestServer::new("carrier.example", b"secret", net.now)
+        .with_algorithms(&[Algorithm::Md5, Algorithm::Sha256]);
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    )
+    .with_credentials(Credentials::new("alice", "pw"));
+    net.a.invite(net.now, call).unwrap();
+    let first = drain(&mut net.a);
+    let challenge = challenge_for(&mut server, net.now, &first[0], 401);
+    assert_eq!(
+        Message::parse(challenge.clone())
+            .unwrap()
+            .www_authenticate()
+            .count(),
+        2
+    );
+    net.a.handle_datagram(net.now, addr(5070), challenge);
+    let out = drain(&mut net.a);
+    let credentials = out[1].authorization().next().unwrap().unwrap();
+    assert_eq!(credentials.algorithm().as_deref(), Some("SHA-256"));
+}
+
+#[test]
+fn wrong_credentials_fail_the_call_after_one_retry() {
+    use crate::auth::{Algorithm, DigestServer};
+    let mut net = Net::new();
+    let mut server =
+        DigestServer::new("carrier.example", b"secret", net.now).with_algorithms(&[Algorithm::Md5]);
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    )
+    .with_credentials(Credentials::new("alice", "wrong"));
+    let leg = net.a.invite(net.now, call).unwrap();
+    let first = drain(&mut net.a);
+    let challenge = challenge_for(&mut server, net.now, &first[0], 407);
+    net.a.handle_datagram(net.now, addr(5070), challenge);
+    let out = drain(&mut net.a);
+    // The server refuses and challenges again (not stale): the call fails with 407.
+    let challenge = challenge_for(&mut server, net.now, &out[1], 407);
+    net.a.handle_datagram(net.now, addr(5070), challenge);
+    let out = drain(&mut net.a);
+    assert_eq!(out.len(), 1, "only the ACK: {out:?}");
+    assert_eq!(out[0].method(), Some("ACK"));
+    assert!(matches!(
+        net.a.poll_event(),
+        Some(UaEvent::Failed { leg: l, code: 407, .. }) if l == leg
+    ));
+    assert_eq!(net.a.stats().auth_retries, 1);
+}
+
+#[test]
+fn a_challenge_without_credentials_fails_the_call() {
+    use crate::auth::DigestServer;
+    let mut net = Net::new();
+    let mut server = DigestServer::new("carrier.example", b"secret", net.now);
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    );
+    let leg = net.a.invite(net.now, call).unwrap();
+    let first = drain(&mut net.a);
+    let challenge = challenge_for(&mut server, net.now, &first[0], 401);
+    net.a.handle_datagram(net.now, addr(5070), challenge);
+    assert_eq!(drain(&mut net.a).len(), 1);
+    assert!(matches!(net.a.poll_event(), Some(UaEvent::Failed { leg: l, code: 401, .. }) if l == leg));
+}
