@@ -51,7 +51,10 @@ use crate::error::Error;
 use crate::parser::framing::{Frame, frame_stream};
 use crate::registrar::{Registrar, UserDirectory};
 use crate::transaction::TransactionId;
-use crate::ua::{Command, LegId, OutgoingCall, Transport, UaConfig, UaEvent, UaStats, UserAgent};
+use crate::ua::{
+    Command, LegId, OutgoingCall, RegisterRequest, RegistrationId, Transport, UaConfig, UaEvent, UaStats,
+    UserAgent,
+};
 use crate::{Limits, transaction};
 
 /// How to bind an [`Endpoint`].
@@ -132,6 +135,8 @@ enum Op {
     Invite(OutgoingCall, oneshot::Sender<Result<LegId, Error>>),
     Execute(Command, Option<oneshot::Sender<Result<(), Error>>>),
     Lookup(String, oneshot::Sender<Vec<String>>),
+    Register(RegisterRequest, oneshot::Sender<Result<RegistrationId, Error>>),
+    Unregister(RegistrationId, oneshot::Sender<Result<(), Error>>),
     Stats(oneshot::Sender<UaStats>),
     Shutdown,
 }
@@ -322,6 +327,18 @@ impl EndpointHandle {
         self.ask(|tx| Op::Lookup(aor.to_owned(), tx)).await
     }
 
+    /// Starts an outbound registration ([`UserAgent::register`]); its results come as
+    /// [`UaEvent::OutboundRegistered`] / [`UaEvent::OutboundRegistrationFailed`].
+    pub async fn register(&self, request: RegisterRequest) -> Result<RegistrationId, Error> {
+        self.ask(|tx| Op::Register(request, tx)).await?
+    }
+
+    /// Removes an outbound registration ([`UserAgent::unregister`]);
+    /// [`UaEvent::OutboundUnregistered`] follows.
+    pub async fn unregister(&self, registration: RegistrationId) -> Result<(), Error> {
+        self.ask(|tx| Op::Unregister(registration, tx)).await?
+    }
+
     /// The agent's counters.
     pub async fn stats(&self) -> Result<UaStats, Error> {
         self.ask(Op::Stats).await
@@ -459,6 +476,12 @@ impl Driver {
             }
             Op::Lookup(aor, reply) => {
                 let _ = reply.send(self.ua.lookup(now, &aor));
+            }
+            Op::Register(request, reply) => {
+                let _ = reply.send(self.ua.register(now, request));
+            }
+            Op::Unregister(id, reply) => {
+                let _ = reply.send(self.ua.unregister(now, id));
             }
             Op::Stats(reply) => {
                 let _ = reply.send(self.ua.stats());

@@ -34,6 +34,12 @@
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
+//! - outbound registration ([`UserAgent::register`], [`UserAgent::unregister`]):
+//!   REGISTER to a carrier or PBX with digest answers, the binding refreshed at half the
+//!   granted expiry with the nonce reused (the next nonce count) while the registrar
+//!   accepts it, 423 answered with its Min-Expires, failures retried after
+//!   [`RegisterRequest::retry_after`]; reported as [`UaEvent::OutboundRegistered`],
+//!   [`UaEvent::OutboundRegistrationFailed`] and [`UaEvent::OutboundUnregistered`];
 //! - with a registrar attached ([`UserAgent::attach_registrar`]) answers REGISTER with
 //!   digest challenges and reports bindings as [`UaEvent::Registered`] /
 //!   [`UaEvent::Unregistered`]; [`UserAgent::lookup`] gives the contacts of an
@@ -73,6 +79,7 @@
 
 mod credentials;
 mod dtmf;
+mod register;
 #[cfg(test)]
 mod tests;
 
@@ -86,6 +93,7 @@ use bytes::Bytes;
 
 pub use crate::transaction::Transmit;
 pub use credentials::Credentials;
+pub use register::{RegisterRequest, RegistrationId, RegistrationState};
 
 use credentials::Challenge;
 
@@ -349,6 +357,28 @@ pub enum UaEvent {
         /// The contact URI.
         contact: String,
     },
+    /// An outbound registration ([`UserAgent::register`]) got its 200 (first time or a
+    /// refresh).
+    OutboundRegistered {
+        /// The registration.
+        registration: RegistrationId,
+        /// The expiry the registrar granted, in seconds.
+        expires: u32,
+    },
+    /// An outbound registration failed (a final error after any challenge was answered,
+    /// 408 for a timeout, 503 for a transport error); it is tried again after its
+    /// `retry_after`.
+    OutboundRegistrationFailed {
+        /// The registration.
+        registration: RegistrationId,
+        /// The status code.
+        code: u16,
+    },
+    /// An outbound registration was removed ([`UserAgent::unregister`]) and forgotten.
+    OutboundUnregistered {
+        /// The registration.
+        registration: RegistrationId,
+    },
 }
 
 /// A command on an existing leg, as a value: what [`crate::b2bua::B2bua`] issues, and
@@ -558,6 +588,9 @@ pub struct UserAgent {
     deadlines: BinaryHeap<Reverse<(Instant, LegId)>>,
     events: VecDeque<UaEvent>,
     registrar: Option<RegistrarSlot>,
+    registrations: HashMap<RegistrationId, register::Registration>,
+    reg_by_tx: HashMap<TransactionId, RegistrationId>,
+    next_registration: u64,
     next_leg: u64,
     stats: UaStats,
     contact_udp: String,
@@ -678,6 +711,9 @@ impl UserAgent {
             deadlines: BinaryHeap::new(),
             events: VecDeque::new(),
             registrar: None,
+            registrations: HashMap::new(),
+            reg_by_tx: HashMap::new(),
+            next_registration: 0,
             next_leg: 0,
             stats: UaStats::default(),
             contact_udp,
@@ -785,6 +821,7 @@ impl UserAgent {
                 self.leg_timers(now, id);
             }
         }
+        self.registration_timers(now);
         if let Some(slot) = &mut self.registrar {
             for (aor, binding) in slot.registrar.handle_timeout(now) {
                 self.events.push_back(UaEvent::Unregistered {
@@ -821,7 +858,10 @@ impl UserAgent {
         }
         let own = self.deadlines.peek().map(|Reverse((at, _))| *at);
         let reg = self.registrar.as_ref().and_then(|r| r.registrar.poll_timeout());
-        [self.tx.poll_timeout(), own, reg].into_iter().flatten().min()
+        [self.tx.poll_timeout(), own, reg, self.registration_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ----- commands -----
@@ -1404,10 +1444,19 @@ impl UserAgent {
                 Event::Cancelled { invite, .. } => self.on_cancelled(now, invite),
                 Event::Ack { request, .. } => self.on_ack(now, &request),
                 Event::StrayResponse { response, .. } => self.on_stray_response(&response),
-                Event::Timeout { id } => self.on_failure(now, id, EndCause::Timeout),
-                Event::TransportError { id } => self.on_failure(now, id, EndCause::TransportError),
+                Event::Timeout { id } => {
+                    if !self.on_register_failure(now, id, 408) {
+                        self.on_failure(now, id, EndCause::Timeout);
+                    }
+                }
+                Event::TransportError { id } => {
+                    if !self.on_register_failure(now, id, 503) {
+                        self.on_failure(now, id, EndCause::TransportError);
+                    }
+                }
                 Event::Terminated { id } => {
                     self.by_tx.remove(&id);
+                    self.reg_by_tx.remove(&id);
                 }
             }
         }
@@ -1804,6 +1853,9 @@ impl UserAgent {
     }
 
     fn on_response(&mut self, now: Instant, tx: TransactionId, response: &Message) {
+        if self.on_register_response(now, tx, response) {
+            return;
+        }
         let Some(&(id, purpose)) = self.by_tx.get(&tx) else {
             return;
         };

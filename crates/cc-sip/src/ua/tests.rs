@@ -958,3 +958,200 @@ fn a_challenge_without_credentials_fails_the_call() {
     assert_eq!(drain(&mut net.a).len(), 1);
     assert!(matches!(net.a.poll_event(), Some(UaEvent::Failed { leg: l, code: 401, .. }) if l == leg));
 }
+
+/// Net with Bob as a registrar for 127.0.0.1 knowing alice / pw.
+fn net_with_registrar() -> Net {
+    let mut net = Net::new();
+    let registrar = Registrar::new("127.0.0.1", b"secret", net.now, RegistrarConfig::default());
+    net.b
+        .attach_registrar(registrar, |user: &str| (user == "alice").then(|| "pw".to_owned()));
+    net
+}
+
+fn alice_registration(expires: u32, password: &str) -> RegisterRequest {
+    RegisterRequest::new(addr(5070), "sip:alice@127.0.0.1", expires)
+        .with_credentials(Credentials::new("alice", password))
+}
+
+#[test]
+fn an_outbound_registration_is_challenged_refreshed_with_counted_nonces_and_removed() {
+    let mut net = net_with_registrar();
+    let t0 = net.now;
+    let reg = net.a.register(net.now, alice_registration(240, "pw")).unwrap();
+    net.pump();
+    assert_eq!(net.sent(5070, "SIP/2.0 401"), 1);
+    assert_eq!(
+        net.a_events,
+        vec![UaEvent::OutboundRegistered {
+            registration: reg,
+            expires: 240
+        }]
+    );
+    assert_eq!(
+        net.b.lookup(net.now, "sip:alice@127.0.0.1"),
+        vec!["sip:cc@127.0.0.1:5060".to_owned()]
+    );
+    assert_eq!(
+        net.a.registration_state(reg),
+        Some(RegistrationState::Registered {
+            expires: 240,
+            refresh_at: t0 + Duration::from_secs(120)
+        })
+    );
+    // Refreshes at half the expiry reuse the nonce with the next count: no new challenge
+    // while the nonce lives (300 s).
+    net.run(Duration::from_secs(121));
+    assert_eq!(net.sent(5060, "REGISTER"), 3);
+    assert_eq!(net.sent(5070, "SIP/2.0 401"), 1, "the refresh reused the nonce");
+    assert_eq!(net.a_events.len(), 2);
+    net.run(Duration::from_secs(120));
+    assert_eq!(net.sent(5060, "REGISTER"), 4);
+    assert_eq!(net.sent(5070, "SIP/2.0 401"), 1);
+    // The next refresh (t = 360 s) finds the nonce expired: the registrar says stale and
+    // the agent answers the fresh challenge.
+    net.run(Duration::from_secs(120));
+    assert_eq!(net.sent(5070, "SIP/2.0 401"), 2);
+    assert_eq!(net.sent(5060, "REGISTER"), 6);
+    assert_eq!(
+        net.a_events
+            .iter()
+            .filter(|e| matches!(e, UaEvent::OutboundRegistered { .. }))
+            .count(),
+        4
+    );
+    assert!(
+        !net.b_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Unregistered { .. })),
+        "the binding never lapsed: {:?}",
+        net.b_events
+    );
+    assert_eq!(net.a.stats().auth_retries, 2);
+    // Unregister: Expires 0, the binding goes, the registration is forgotten.
+    net.a.unregister(net.now, reg).unwrap();
+    net.pump();
+    assert_eq!(
+        net.a_events.last(),
+        Some(&UaEvent::OutboundUnregistered { registration: reg })
+    );
+    assert!(net.b.lookup(net.now, "sip:alice@127.0.0.1").is_empty());
+    assert_eq!(net.a.registration_state(reg), None);
+    net.run(Duration::from_secs(600));
+    assert_eq!(net.sent(5060, "REGISTER"), 7, "nothing more after unregistering");
+}
+
+#[test]
+fn the_refresh_carries_nonce_count_2_and_the_same_call_id() {
+    let mut net = net_with_registrar();
+    net.a.register(net.now, alice_registration(240, "pw")).unwrap();
+    // REGISTER, 401, REGISTER with nc=1, 200.
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let out = drain(&mut net.a);
+        for m in &out {
+            net.b.handle_datagram(net.now, addr(5060), m.buffer().clone());
+        }
+        seen.extend(out);
+        for m in drain(&mut net.b) {
+            net.a.handle_datagram(net.now, addr(5070), m.buffer().clone());
+        }
+    }
+    net.now += Duration::from_secs(120);
+    net.a.handle_timeout(net.now);
+    let refresh = drain(&mut net.a).pop().unwrap();
+    assert_eq!(seen.len(), 2);
+    let creds = seen[1].authorization().next().unwrap().unwrap();
+    assert_eq!(creds.nonce_count(), Some(1));
+    let again = refresh.authorization().next().unwrap().unwrap();
+    assert_eq!(again.nonce_count(), Some(2));
+    assert_eq!(again.nonce(), creds.nonce());
+    assert_ne!(again.cnonce(), creds.cnonce());
+    assert_eq!(refresh.call_id().unwrap(), seen[0].call_id().unwrap());
+    assert_eq!(refresh.cseq().unwrap().seq, 3);
+    assert_eq!(refresh.expires().unwrap(), Some(240));
+}
+
+#[test]
+fn a_wrong_password_fails_the_registration_and_it_is_retried_later() {
+    let mut net = net_with_registrar();
+    let reg = net.a.register(net.now, alice_registration(600, "wrong")).unwrap();
+    net.pump();
+    assert_eq!(
+        net.sent(5060, "REGISTER"),
+        2,
+        "one answer to the challenge, no more"
+    );
+    assert_eq!(
+        net.a_events,
+        vec![UaEvent::OutboundRegistrationFailed {
+            registration: reg,
+            code: 401
+        }]
+    );
+    assert!(matches!(
+        net.a.registration_state(reg),
+        Some(RegistrationState::Failed { code: 401, .. })
+    ));
+    net.run(Duration::from_secs(59));
+    assert_eq!(net.sent(5060, "REGISTER"), 2);
+    net.run(Duration::from_secs(2));
+    assert_eq!(net.sent(5060, "REGISTER"), 4, "retried after 60 s");
+    assert_eq!(net.a_events.len(), 2);
+}
+
+#[test]
+fn interval_too_brief_is_asked_again_with_min_expires() {
+    let mut net = net_with_registrar();
+    let reg = net.a.register(net.now, alice_registration(30, "pw")).unwrap();
+    net.pump();
+    assert_eq!(net.sent(5070, "SIP/2.0 423"), 1);
+    assert_eq!(
+        net.a_events,
+        vec![UaEvent::OutboundRegistered {
+            registration: reg,
+            expires: 60
+        }]
+    );
+}
+
+#[test]
+fn an_unreachable_registrar_fails_with_408_and_is_retried() {
+    let mut net = net_with_registrar();
+    net.drop = Box::new(|from, _| from == addr(5060));
+    let mut request = alice_registration(600, "pw");
+    request.retry_after = Duration::from_secs(10);
+    let reg = net.a.register(net.now, request).unwrap();
+    net.run(Duration::from_secs(33));
+    assert_eq!(
+        net.a_events,
+        vec![UaEvent::OutboundRegistrationFailed {
+            registration: reg,
+            code: 408
+        }]
+    );
+    net.drop = Box::new(|_, _| false);
+    net.run(Duration::from_secs(11));
+    assert_eq!(net.a_events.len(), 2, "{:?}", net.a_events);
+    assert!(matches!(
+        net.a_events[1],
+        UaEvent::OutboundRegistered { expires: 600, .. }
+    ));
+}
+
+#[test]
+fn a_registration_needs_a_sip_address_of_record() {
+    let mut net = net_with_registrar();
+    let request = RegisterRequest::new(addr(5070), "tel:+861012345", 600);
+    assert!(matches!(
+        net.a.register(net.now, request),
+        Err(Error::InvalidPart {
+            part: "address-of-record",
+            ..
+        })
+    ));
+    assert!(net.a.poll_transmit().is_none());
+    assert!(matches!(
+        net.a.unregister(net.now, RegistrationId(9)),
+        Err(Error::UnknownRegistration { .. })
+    ));
+}
