@@ -73,6 +73,7 @@ pub mod headers;
 mod limits;
 mod message;
 pub mod parser;
+pub mod protection;
 pub mod registrar;
 pub mod sdp;
 mod serialize;

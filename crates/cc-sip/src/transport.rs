@@ -49,6 +49,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::b2bua::B2bua;
 use crate::error::Error;
 use crate::parser::framing::{Frame, frame_stream};
+use crate::protection::Protection;
 use crate::registrar::{Registrar, UserDirectory};
 use crate::transaction::TransactionId;
 use crate::ua::{
@@ -77,6 +78,9 @@ pub struct EndpointConfig {
     /// The UDP socket's receive and send buffer size in bytes (the kernel caps it at
     /// `net.core.rmem_max` / `wmem_max`); large buffers absorb bursts at high call rates.
     pub socket_buffer: usize,
+    /// Rate limit and ban per source, scanner drop list, per-source caps
+    /// ([`crate::protection`]); counters in [`UaStats::protection`].
+    pub protection: Protection,
     /// The registrar, with its password directory.
     registrar: Option<(Registrar, Box<dyn UserDirectory + Send>)>,
 }
@@ -91,6 +95,7 @@ impl fmt::Debug for EndpointConfig {
             .field("contact_user", &self.contact_user)
             .field("event_capacity", &self.event_capacity)
             .field("socket_buffer", &self.socket_buffer)
+            .field("protection", &self.protection)
             .field("registrar", &self.registrar.as_ref().map(|r| &r.0))
             .finish()
     }
@@ -107,6 +112,7 @@ impl EndpointConfig {
             contact_user: "cc".to_owned(),
             event_capacity: 4096,
             socket_buffer: 4 << 20,
+            protection: Protection::default(),
             registrar: None,
         }
     }
@@ -209,6 +215,7 @@ impl Endpoint {
         let mut ua_config = UaConfig::new(advertised);
         ua_config.transaction = config.transaction;
         ua_config.contact_user = config.contact_user;
+        ua_config.protection = config.protection;
         if listener.is_some() {
             ua_config.tcp_addr = Some(advertised);
         }

@@ -101,6 +101,7 @@ use crate::dialog::{Dialog, DialogId, DialogSet, Incoming};
 use crate::error::Error;
 use crate::headers::HeaderName;
 use crate::message::Message;
+use crate::protection::{Guard, Protection, ProtectionStats, Verdict};
 use crate::registrar::{Outcome, Registrar, UserDirectory};
 use crate::transaction::{self, Event, TransactionId, TransactionLayer};
 
@@ -172,6 +173,10 @@ pub struct UaConfig {
     /// the transaction layer meanwhile, so a short time does; 5 s (T4) by default keeps
     /// the memory of a high call rate low.
     pub linger: Duration,
+    /// Rate limit and ban per source, scanner drop list, per-source caps on dialogs and
+    /// transactions (see [`crate::protection`]). The default drops scanner
+    /// `User-Agent`s and limits nothing else.
+    pub protection: Protection,
 }
 
 impl UaConfig {
@@ -184,6 +189,7 @@ impl UaConfig {
             contact_user: "cc".to_owned(),
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
             linger: Duration::from_secs(5),
+            protection: Protection::default(),
         }
     }
 }
@@ -480,6 +486,8 @@ pub struct UaStats {
     pub auth_retries: u64,
     /// The transaction layer's counters.
     pub transactions: transaction::Stats,
+    /// The protection's counters.
+    pub protection: ProtectionStats,
 }
 
 /// The state of a leg, as [`UserAgent::leg_state`] reports it.
@@ -589,6 +597,12 @@ pub struct UserAgent {
     events: VecDeque<UaEvent>,
     registrar: Option<RegistrarSlot>,
     registrations: HashMap<RegistrationId, register::Registration>,
+    guard: Guard,
+    /// Live server transactions by source (kept only with a per-source cap).
+    server_tx_source: HashMap<TransactionId, std::net::IpAddr>,
+    transactions_by_source: HashMap<std::net::IpAddr, u32>,
+    /// Live incoming legs by source (kept only with a per-source cap).
+    dialogs_by_source: HashMap<std::net::IpAddr, u32>,
     reg_by_tx: HashMap<TransactionId, RegistrationId>,
     next_registration: u64,
     next_leg: u64,
@@ -682,6 +696,16 @@ fn sdp_of(msg: &Message) -> Option<Bytes> {
     is_sdp.then(|| msg.body_bytes())
 }
 
+/// One fewer for `ip` in a per-source count (the entry goes at zero).
+fn release(counts: &mut HashMap<std::net::IpAddr, u32>, ip: std::net::IpAddr) {
+    if let Some(n) = counts.get_mut(&ip) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&ip);
+        }
+    }
+}
+
 fn unknown(leg: LegId) -> Error {
     Error::UnknownLeg { leg: leg.to_string() }
 }
@@ -701,6 +725,7 @@ impl UserAgent {
         let contact_udp = format!("<sip:{}@{}>", config.contact_user, config.local_addr);
         let contact_tcp = format!("<sip:{}@{};transport=tcp>", config.contact_user, tcp);
         Self {
+            guard: Guard::new(config.protection.clone()),
             tx: TransactionLayer::new(config.transaction.clone()),
             config,
             dialogs: DialogSet::new(),
@@ -712,6 +737,9 @@ impl UserAgent {
             events: VecDeque::new(),
             registrar: None,
             registrations: HashMap::new(),
+            server_tx_source: HashMap::new(),
+            transactions_by_source: HashMap::new(),
+            dialogs_by_source: HashMap::new(),
             reg_by_tx: HashMap::new(),
             next_registration: 0,
             next_leg: 0,
@@ -739,6 +767,7 @@ impl UserAgent {
         UaStats {
             legs: self.legs.len() as u64,
             transactions: self.tx.stats(),
+            protection: self.guard.stats(),
             ..self.stats
         }
     }
@@ -780,6 +809,10 @@ impl UserAgent {
 
     /// A UDP datagram arrived from `remote` at `now`.
     pub fn handle_datagram(&mut self, now: Instant, remote: SocketAddr, bytes: impl Into<Bytes>) {
+        let bytes = bytes.into();
+        if self.guard.check(now, remote.ip(), &bytes) != Verdict::Accept {
+            return;
+        }
         self.tx.handle_datagram(now, remote, bytes);
         self.process(now);
     }
@@ -793,7 +826,11 @@ impl UserAgent {
         remote: SocketAddr,
         bytes: impl Into<Bytes>,
     ) -> Result<(), Error> {
-        let msg = Message::parse_with(bytes.into(), &self.config.transaction.limits)?;
+        let bytes = bytes.into();
+        if self.guard.check(now, remote.ip(), &bytes) != Verdict::Accept {
+            return Ok(());
+        }
+        let msg = Message::parse_with(bytes, &self.config.transaction.limits)?;
         self.tx.handle_message(now, remote, true, msg);
         self.process(now);
         Ok(())
@@ -1356,6 +1393,10 @@ impl UserAgent {
     fn end_leg(&mut self, now: Instant, id: LegId) {
         let linger = self.config.linger;
         let Some(leg) = self.legs.get_mut(&id) else { return };
+        if !leg.uac && leg.state != LegState::Ended && self.config.protection.max_dialogs_per_source.is_some()
+        {
+            release(&mut self.dialogs_by_source, leg.remote.ip());
+        }
         leg.state = LegState::Ended;
         leg.retransmit = None;
         leg.linger_until = Some(now + linger);
@@ -1439,7 +1480,11 @@ impl UserAgent {
     fn process(&mut self, now: Instant) {
         while let Some(event) = self.tx.poll_event() {
             match event {
-                Event::Request { id, request, remote } => self.on_request(now, id, request, remote),
+                Event::Request { id, request, remote } => {
+                    if !self.over_transaction_cap(now, id, &request, remote) {
+                        self.on_request(now, id, request, remote);
+                    }
+                }
                 Event::Response { id, response } => self.on_response(now, id, &response),
                 Event::Cancelled { invite, .. } => self.on_cancelled(now, invite),
                 Event::Ack { request, .. } => self.on_ack(now, &request),
@@ -1457,6 +1502,9 @@ impl UserAgent {
                 Event::Terminated { id } => {
                     self.by_tx.remove(&id);
                     self.reg_by_tx.remove(&id);
+                    if let Some(ip) = self.server_tx_source.remove(&id) {
+                        release(&mut self.transactions_by_source, ip);
+                    }
                 }
             }
         }
@@ -1627,6 +1675,28 @@ impl UserAgent {
     }
 
     fn on_invite(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        if let Some(max) = self.config.protection.max_dialogs_per_source
+            && !self.guard.is_trusted(remote.ip())
+        {
+            let live = self.dialogs_by_source.entry(remote.ip()).or_insert(0);
+            if *live >= max {
+                if *live == 0 {
+                    self.dialogs_by_source.remove(&remote.ip());
+                }
+                self.guard.note_rejected_dialog();
+                let retry = self.config.transaction.retry_after.to_string();
+                self.respond_with(
+                    now,
+                    tx,
+                    &request,
+                    (503, "Too Many Calls From Source"),
+                    remote,
+                    &[("Retry-After", &retry)],
+                );
+                return;
+            }
+            *live += 1;
+        }
         let has_contact = request.contacts().next().is_some_and(|c| c.is_ok());
         if !has_contact {
             self.respond(now, tx, &request, 400, "Missing Contact", remote);
@@ -2060,6 +2130,41 @@ impl UserAgent {
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.auth_retries += 1;
         true
+    }
+
+    /// Counts a new server transaction against its source's cap; answers 503 and returns
+    /// `true` when the source already holds its maximum.
+    fn over_transaction_cap(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        request: &Message,
+        remote: SocketAddr,
+    ) -> bool {
+        let Some(max) = self.config.protection.max_transactions_per_source else {
+            return false;
+        };
+        let ip = remote.ip();
+        if self.guard.is_trusted(ip) {
+            return false;
+        }
+        let live = self.transactions_by_source.entry(ip).or_insert(0);
+        let over = *live >= max;
+        *live += 1;
+        self.server_tx_source.insert(id, ip);
+        if over {
+            self.guard.note_rejected_transaction();
+            let retry = self.config.transaction.retry_after.to_string();
+            self.respond_with(
+                now,
+                id,
+                request,
+                (503, "Too Many Transactions From Source"),
+                remote,
+                &[("Retry-After", &retry)],
+            );
+        }
+        over
     }
 
     /// ACK then BYE on a dialog a forked INVITE created beside the leg's own.

@@ -1155,3 +1155,160 @@ fn a_registration_needs_a_sip_address_of_record() {
         Err(Error::UnknownRegistration { .. })
     ));
 }
+
+fn options_from(port: u16, n: u32, agent: &str) -> Bytes {
+    Bytes::from(format!(
+        "OPTIONS sip:cc@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKopt{n}\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:x@127.0.0.1>;tag=o{n}\r\nTo: <sip:cc@127.0.0.1>\r\n\
+         Call-ID: opt{n}@x\r\nCSeq: 1 OPTIONS\r\nUser-Agent: {agent}\r\nContent-Length: 0\r\n\r\n"
+    ))
+}
+
+fn guarded(protection: crate::protection::Protection) -> UserAgent {
+    let mut config = UaConfig::new(addr(5070));
+    config.transaction.seed = 7;
+    config.protection = protection;
+    UserAgent::new(config)
+}
+
+#[test]
+fn a_flooding_source_is_banned_and_let_back_after_the_ban() {
+    use crate::protection::{Protection, RateLimit};
+    let mut ua = guarded(Protection {
+        rate_limit: Some(RateLimit {
+            requests: 10,
+            window: Duration::from_secs(1),
+            ban: Duration::from_secs(30),
+        }),
+        ..Protection::default()
+    });
+    let t0 = Instant::now();
+    let flooder = SocketAddr::from(([192, 0, 2, 66], 5060));
+    let phone = SocketAddr::from(([192, 0, 2, 7], 5060));
+    let mut answered = 0;
+    for n in 0..50 {
+        ua.handle_datagram(
+            t0 + Duration::from_millis(n * 10),
+            flooder,
+            options_from(5060, n as u32, "flood"),
+        );
+        answered += drain(&mut ua).len();
+    }
+    assert_eq!(answered, 10, "the first 10 are answered, the rest dropped");
+    // Another source is served meanwhile.
+    ua.handle_datagram(
+        t0 + Duration::from_secs(1),
+        phone,
+        options_from(5060, 100, "phone"),
+    );
+    assert_eq!(drain(&mut ua).len(), 1);
+    // Still banned at 29 s, served again after 30 s.
+    ua.handle_datagram(
+        t0 + Duration::from_secs(29),
+        flooder,
+        options_from(5060, 101, "flood"),
+    );
+    assert!(drain(&mut ua).is_empty());
+    ua.handle_datagram(
+        t0 + Duration::from_secs(31),
+        flooder,
+        options_from(5060, 102, "flood"),
+    );
+    assert_eq!(drain(&mut ua).len(), 1);
+    let stats = ua.stats().protection;
+    assert_eq!(stats.bans, 1);
+    assert_eq!(stats.dropped_banned, 41);
+}
+
+#[test]
+fn a_scanner_gets_no_answer_at_all() {
+    let mut ua = guarded(crate::protection::Protection::default());
+    let now = Instant::now();
+    ua.handle_datagram(now, addr(5060), options_from(5060, 1, "friendly-scanner"));
+    ua.handle_datagram(now, addr(5060), options_from(5060, 2, "sipvicious"));
+    assert!(drain(&mut ua).is_empty());
+    ua.handle_datagram(now, addr(5060), options_from(5060, 3, "Grandstream GXP1625"));
+    assert_eq!(drain(&mut ua).len(), 1);
+    assert_eq!(ua.stats().protection.dropped_scanners, 2);
+    assert_eq!(
+        ua.stats().transactions.received,
+        1,
+        "scanners never reach the transaction layer"
+    );
+}
+
+#[test]
+fn transactions_per_source_are_capped_until_they_end() {
+    use crate::protection::Protection;
+    let mut ua = guarded(Protection {
+        max_transactions_per_source: Some(3),
+        trusted: vec![SocketAddr::from(([10, 0, 0, 1], 5060)).ip()],
+        ..Protection::default()
+    });
+    let t0 = Instant::now();
+    let src = SocketAddr::from(([192, 0, 2, 7], 5060));
+    let codes = |ua: &mut UserAgent| {
+        drain(ua)
+            .iter()
+            .map(|m| m.status_code().unwrap())
+            .collect::<Vec<_>>()
+    };
+    for n in 0..5 {
+        ua.handle_datagram(t0, src, options_from(5060, n, "phone"));
+    }
+    assert_eq!(codes(&mut ua), vec![200, 200, 200, 503, 503]);
+    assert_eq!(ua.stats().protection.rejected_transactions, 2);
+    // A trusted source is not capped.
+    for n in 10..20 {
+        ua.handle_datagram(
+            t0,
+            SocketAddr::from(([10, 0, 0, 1], 5060)),
+            options_from(5060, n, "sbc"),
+        );
+    }
+    assert_eq!(codes(&mut ua), vec![200; 10]);
+    // Timer J (64·T1) ends the completed transactions; the source is served again.
+    ua.handle_timeout(t0 + Duration::from_secs(33));
+    ua.handle_datagram(t0 + Duration::from_secs(33), src, options_from(5060, 30, "phone"));
+    assert_eq!(codes(&mut ua), vec![200]);
+}
+
+#[test]
+fn dialogs_per_source_are_capped_and_freed_when_calls_end() {
+    use crate::protection::Protection;
+    let mut net = Net::new();
+    let mut config = UaConfig::new(addr(5070));
+    config.protection = Protection {
+        max_dialogs_per_source: Some(2),
+        ..Protection::default()
+    };
+    net.b = UserAgent::new(config);
+    let (a1, _) = net.call();
+    let (_a2, _) = net.call();
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    );
+    let a3 = net.a.invite(net.now, call.clone()).unwrap();
+    net.pump();
+    assert!(matches!(
+        net.a_events.pop(),
+        Some(UaEvent::Failed { leg, code: 503, .. }) if leg == a3
+    ));
+    assert_eq!(net.b.stats().protection.rejected_dialogs, 1);
+    // The first call ends (CANCEL before answer): a new call from the source is taken.
+    net.a.hangup(net.now, a1).unwrap();
+    net.run(Duration::from_secs(1));
+    assert!(net.b_events.iter().any(|e| matches!(
+        e,
+        UaEvent::Ended {
+            cause: EndCause::RemoteCancel,
+            ..
+        }
+    )));
+    net.a.invite(net.now, call).unwrap();
+    net.pump();
+    assert!(matches!(net.b_events.pop(), Some(UaEvent::IncomingCall { .. })));
+}
