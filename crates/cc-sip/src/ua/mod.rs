@@ -31,6 +31,9 @@
 //!   SHA-256, SHA-256 preferred, `qop=auth` with a fresh cnonce), the same Call-ID and
 //!   From tag and the next CSeq, once per challenge (a second challenge of the same kind
 //!   that is not `stale` fails the call with its code);
+//! - our INVITEs say `Supported: 100rel`; a reliable provisional response (`Require:
+//!   100rel` with `RSeq`, RFC 3262) is acknowledged with PRACK in its early dialog, once
+//!   per RSeq (a retransmitted one is neither acknowledged nor reported again);
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -106,7 +109,7 @@ use crate::registrar::{Outcome, Registrar, UserDirectory};
 use crate::transaction::{self, Event, TransactionId, TransactionLayer};
 
 /// The methods we accept, sent in `Allow`.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK";
 
 /// The handle of a call leg: one dialog (or attempt at one) of this user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -484,6 +487,8 @@ pub struct UaStats {
     pub retransmitted_2xx: u64,
     /// Requests of ours sent again with credentials after a 401 or 407.
     pub auth_retries: u64,
+    /// PRACKs sent for reliable provisional responses (RFC 3262).
+    pub pracks_sent: u64,
     /// The transaction layer's counters.
     pub transactions: transaction::Stats,
     /// The protection's counters.
@@ -566,6 +571,8 @@ struct Leg {
     /// re-sent with credentials.
     challenge: Option<Challenge>,
     auth_tries: u8,
+    /// Outgoing: the highest RSeq acknowledged with PRACK, per early dialog (RFC 3262).
+    pracked: Vec<(DialogId, u32)>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -931,7 +938,8 @@ impl UserAgent {
             .header("Call-ID", &call_id)
             .header("CSeq", "1 INVITE")
             .header("Contact", self.contact(call.transport))
-            .header("Allow", ALLOW);
+            .header("Allow", ALLOW)
+            .header("Supported", "100rel");
         if let Some(ua) = &self.config.user_agent {
             b = b.header("User-Agent", ua);
         }
@@ -969,6 +977,7 @@ impl UserAgent {
             credentials,
             challenge: None,
             auth_tries: 0,
+            pracked: Vec::new(),
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1743,6 +1752,7 @@ impl UserAgent {
             credentials: None,
             challenge: None,
             auth_tries: 0,
+            pracked: Vec::new(),
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -1983,6 +1993,23 @@ impl UserAgent {
                 if leg.state == LegState::Calling && dialog.is_some() {
                     leg.state = LegState::Early;
                 }
+                let reliable = response
+                    .require()
+                    .filter_map(Result::ok)
+                    .any(|t| t.eq_ignore_ascii_case("100rel"));
+                if reliable && let (Ok(Some(rseq)), Some(did)) = (response.rseq(), dialog.as_ref()) {
+                    let last = leg.pracked.iter().find(|(d, _)| d == did).map(|(_, r)| *r);
+                    if last.is_some_and(|l| rseq <= l) {
+                        // A retransmission of a reliable provisional already acknowledged:
+                        // our PRACK transaction takes care of a lost PRACK.
+                        return;
+                    }
+                    leg.pracked.retain(|(d, _)| d != did);
+                    leg.pracked.push((did.clone(), rseq));
+                    let did = did.clone();
+                    self.send_prack(now, id, &did, rseq);
+                }
+                let Some(leg) = self.legs.get_mut(&id) else { return };
                 if leg.state == LegState::Cancelling {
                     return;
                 }
@@ -2074,6 +2101,29 @@ impl UserAgent {
                     });
                 }
             }
+        }
+    }
+
+    /// Acknowledges the reliable provisional response `rseq` of early dialog `did` of
+    /// outgoing leg `id` with PRACK (RFC 3262 §4).
+    fn send_prack(&mut self, now: Instant, id: LegId, did: &DialogId, rseq: u32) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        let (remote, transport) = (leg.remote, leg.transport);
+        let Ok(cseq) = leg.invite.cseq().map(|c| c.seq) else {
+            return;
+        };
+        let via = self.via(transport);
+        let Some(dialog) = self.dialogs.get_mut(did) else {
+            return;
+        };
+        let request = dialog
+            .request("PRACK", &via)
+            .and_then(|b| b.header("RAck", &format!("{rseq} {cseq} INVITE")).build());
+        if let Ok(request) = request
+            && let Ok(tx) = self.tx.send_request(now, remote, transport.reliable(), request)
+        {
+            self.by_tx.insert(tx, (id, Purpose::Other));
+            self.stats.pracks_sent += 1;
         }
     }
 

@@ -1312,3 +1312,71 @@ fn dialogs_per_source_are_capped_and_freed_when_calls_end() {
     net.pump();
     assert!(matches!(net.b_events.pop(), Some(UaEvent::IncomingCall { .. })));
 }
+
+/// A reliable provisional response (`code`, RSeq `rseq`) to `invite` from Bob, with
+/// the dialog tag `b1`.
+fn reliable_provisional(invite: &Message, code: u16, rseq: u32) -> Bytes {
+    let extra = [
+        ("Require", "100rel"),
+        ("RSeq", &*rseq.to_string()),
+        ("Contact", "<sip:bob@127.0.0.1:5070>"),
+    ];
+    UserAgent::simple_response(invite, code, "Session Progress", "b1", addr(5060), &extra)
+        .unwrap()
+        .buffer()
+        .clone()
+}
+
+#[test]
+fn reliable_provisionals_are_pracked_once_each() {
+    let mut net = Net::new();
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    );
+    let leg = net.a.invite(net.now, call).unwrap();
+    let invite = drain(&mut net.a).pop().unwrap();
+    assert!(invite.supports("100rel"), "the INVITE offers 100rel");
+    assert!(invite.header(HeaderName::Allow).unwrap().contains("PRACK"));
+    net.a
+        .handle_datagram(net.now, addr(5070), reliable_provisional(&invite, 183, 7));
+    let out = drain(&mut net.a);
+    assert_eq!(out.len(), 1);
+    let prack = &out[0];
+    assert_eq!(prack.method(), Some("PRACK"));
+    assert_eq!(prack.header(HeaderName::RAck), Some("7 1 INVITE"));
+    assert_eq!(prack.cseq().unwrap().seq, 2);
+    assert_eq!(
+        prack.to_header().unwrap().tag(),
+        Some("b1"),
+        "in the early dialog"
+    );
+    assert_eq!(
+        prack.request_uri_str(),
+        Some("sip:bob@127.0.0.1:5070"),
+        "to the remote target"
+    );
+    assert!(matches!(
+        net.a.poll_event(),
+        Some(UaEvent::Progress { code: 183, .. })
+    ));
+    // The same 183 again (the UAS has not seen our PRACK yet): no second PRACK, no event.
+    net.a
+        .handle_datagram(net.now, addr(5070), reliable_provisional(&invite, 183, 7));
+    assert!(drain(&mut net.a).is_empty());
+    assert_eq!(net.a.poll_event(), None);
+    // The next reliable provisional gets its own PRACK.
+    net.a
+        .handle_datagram(net.now, addr(5070), reliable_provisional(&invite, 180, 8));
+    let out = drain(&mut net.a);
+    assert_eq!(out[0].header(HeaderName::RAck), Some("8 1 INVITE"));
+    assert_eq!(out[0].cseq().unwrap().seq, 3);
+    assert_eq!(net.a.poll_event(), Some(UaEvent::Ringing { leg }));
+    assert_eq!(net.a.stats().pracks_sent, 2);
+    // An unreliable provisional gets no PRACK.
+    let plain = UserAgent::simple_response(&invite, 180, "Ringing", "b1", addr(5060), &[]).unwrap();
+    net.a.handle_datagram(net.now, addr(5070), plain.buffer().clone());
+    assert!(drain(&mut net.a).is_empty());
+}
