@@ -33,7 +33,11 @@
 //!   that is not `stale` fails the call with its code);
 //! - our INVITEs say `Supported: 100rel`; a reliable provisional response (`Require:
 //!   100rel` with `RSeq`, RFC 3262) is acknowledged with PRACK in its early dialog, once
-//!   per RSeq (a retransmitted one is neither acknowledged nor reported again);
+//!   per RSeq (a retransmitted one is neither acknowledged nor reported again); an
+//!   incoming INVITE with `Supported: 100rel` is answered with plain provisionals, one
+//!   with `Require: 100rel` with reliable ones (`RSeq`, retransmitted until the PRACK,
+//!   one at a time, the INVITE refused with 504 when no PRACK comes in 64·T1); a PRACK
+//!   that acknowledges nothing gets 481;
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -573,6 +577,14 @@ struct Leg {
     auth_tries: u8,
     /// Outgoing: the highest RSeq acknowledged with PRACK, per early dialog (RFC 3262).
     pracked: Vec<(DialogId, u32)>,
+    /// Incoming: the INVITE requires 100rel, so provisionals go reliably.
+    rel100: bool,
+    /// Incoming: the RSeq of our last reliable provisional.
+    rseq: u32,
+    /// Incoming: the reliable provisional awaiting its PRACK, retransmitted meanwhile.
+    reliable: Option<Retransmit>,
+    /// Incoming: reliable provisionals waiting for the one before to be acknowledged.
+    queued: VecDeque<Message>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -978,6 +990,10 @@ impl UserAgent {
             challenge: None,
             auth_tries: 0,
             pracked: Vec::new(),
+            rel100: false,
+            rseq: 0,
+            reliable: None,
+            queued: VecDeque::new(),
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1031,14 +1047,103 @@ impl UserAgent {
             ));
         }
         let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
-        let response = self.uas_response(id, code, reason, sdp)?;
-        self.tx.send_response(now, tx, &response)?;
+        if !leg.rel100 {
+            let response = self.uas_response(id, code, reason, sdp)?;
+            self.tx.send_response(now, tx, &response)?;
+            self.ensure_uas_dialog(id, &response);
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.state = LegState::Early;
+            }
+            self.process(now);
+            return Ok(());
+        }
+        // The INVITE requires 100rel: every provisional goes reliably (RFC 3262 §3),
+        // one at a time; a later one waits for the PRACK of the one before.
+        let rseq = (leg.rseq + 1).to_string();
+        let response = self.response_for_with(
+            &leg.invite,
+            (code, reason),
+            &leg.local_tag,
+            (leg.transport, leg.remote),
+            sdp,
+            &[("Require", "100rel"), ("RSeq", &rseq)],
+        )?;
+        let waiting = leg.reliable.is_some();
+        if !waiting {
+            self.tx.send_response(now, tx, &response)?;
+        }
         self.ensure_uas_dialog(id, &response);
+        let t1 = self.config.transaction.timers.t1;
         if let Some(leg) = self.legs.get_mut(&id) {
             leg.state = LegState::Early;
+            leg.rseq += 1;
+            if waiting {
+                leg.queued.push_back(response);
+            } else {
+                leg.reliable = Some(Retransmit {
+                    response,
+                    next: now + t1,
+                    interval: t1,
+                    give_up: now + t1 * 64,
+                    reinvite: false,
+                });
+            }
         }
+        self.reschedule(id);
         self.process(now);
         Ok(())
+    }
+
+    /// A PRACK on incoming leg `id`: 200 when it acknowledges the reliable provisional
+    /// awaiting one (and the next queued one goes), else 481 (RFC 3262 §3).
+    fn on_prack(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        id: LegId,
+        request: &Message,
+        remote: SocketAddr,
+    ) {
+        let rack = request
+            .rack()
+            .ok()
+            .flatten()
+            .map(|r| (r.rseq, r.cseq, r.method.to_owned()));
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        let invite_seq = leg.invite.cseq().map(|c| c.seq).ok();
+        let matches = leg.reliable.as_ref().is_some_and(|r| {
+            rack.as_ref().is_some_and(|(rseq, cseq, method)| {
+                r.response.rseq().ok().flatten() == Some(*rseq)
+                    && Some(*cseq) == invite_seq
+                    && method.eq_ignore_ascii_case("INVITE")
+            })
+        });
+        if !matches {
+            self.respond(now, tx, request, 481, "Call/Transaction Does Not Exist", remote);
+            return;
+        }
+        leg.reliable = None;
+        let next = leg.queued.pop_front();
+        let invite_tx = leg.invite_tx;
+        let (tag, peer) = (leg.local_tag.clone(), (leg.transport, leg.remote));
+        if let Ok(response) = self.response_for(request, 200, "OK", &tag, peer, None) {
+            let _ = self.tx.send_response(now, tx, &response);
+        }
+        if let (Some(response), Some(invite_tx)) = (next, invite_tx)
+            && self.tx.send_response(now, invite_tx, &response).is_ok()
+        {
+            let t1 = self.config.transaction.timers.t1;
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.reliable = Some(Retransmit {
+                    response,
+                    next: now + t1,
+                    interval: t1,
+                    give_up: now + t1 * 64,
+                    reinvite: false,
+                });
+            }
+            self.reschedule(id);
+        }
     }
 
     /// A response of ours to the leg's INVITE, with our To tag, Contact and SDP.
@@ -1066,8 +1171,20 @@ impl UserAgent {
         code: u16,
         reason: &str,
         tag: &str,
+        peer: (Transport, SocketAddr),
+        sdp: Option<&Bytes>,
+    ) -> Result<Message, Error> {
+        self.response_for_with(request, (code, reason), tag, peer, sdp, &[])
+    }
+
+    fn response_for_with(
+        &self,
+        request: &Message,
+        (code, reason): (u16, &str),
+        tag: &str,
         (transport, remote): (Transport, SocketAddr),
         sdp: Option<&Bytes>,
+        extra: &[(&str, &str)],
     ) -> Result<Message, Error> {
         let mut b = Message::response(code, reason);
         b = copy_vias(b, request, remote);
@@ -1093,6 +1210,9 @@ impl UserAgent {
         }
         if let Some(ua) = &self.config.user_agent {
             b = b.header("Server", ua);
+        }
+        for (name, value) in extra {
+            b = b.header(name, value);
         }
         if let Some(sdp) = sdp {
             b = b.header("Content-Type", "application/sdp").body(sdp.clone());
@@ -1155,6 +1275,9 @@ impl UserAgent {
         self.ensure_uas_dialog(id, &response);
         let t1 = self.config.transaction.timers.t1;
         if let Some(leg) = self.legs.get_mut(&id) {
+            // The final response ends the reliable provisionals still unacknowledged.
+            leg.reliable = None;
+            leg.queued.clear();
             leg.state = LegState::Answered;
             leg.local_sdp = sdp;
             leg.retransmit = Some(Retransmit {
@@ -1408,6 +1531,8 @@ impl UserAgent {
         }
         leg.state = LegState::Ended;
         leg.retransmit = None;
+        leg.reliable = None;
+        leg.queued.clear();
         leg.linger_until = Some(now + linger);
         if let Some(d) = leg.dialog.as_ref().and_then(|d| self.dialogs.get_mut(d)) {
             d.terminate();
@@ -1433,6 +1558,7 @@ impl UserAgent {
         let Some(leg) = self.legs.get_mut(&id) else { return };
         let next = [
             leg.retransmit.as_ref().map(|r| r.next.min(r.give_up)),
+            leg.reliable.as_ref().map(|r| r.next.min(r.give_up)),
             leg.linger_until,
         ]
         .into_iter()
@@ -1453,6 +1579,27 @@ impl UserAgent {
             self.forget(id);
             return;
         }
+        if let Some(r) = &mut leg.reliable {
+            if r.give_up <= now {
+                // No PRACK in 64·T1 (RFC 3262 §3): refuse the INVITE.
+                leg.reliable = None;
+                if let Some(tx) = leg.invite_tx
+                    && let Ok(response) =
+                        self.uas_response(id, 504, "Reliable Provisional Not Acknowledged", None)
+                {
+                    let _ = self.tx.send_response(now, tx, &response);
+                }
+                self.end_remote(now, id, EndCause::Timeout);
+                return;
+            } else if r.next <= now {
+                if !leg.transport.reliable() {
+                    self.tx.send_stateless(leg.remote, false, &r.response);
+                }
+                r.interval *= 2;
+                r.next = now + r.interval;
+            }
+        }
+        let Some(leg) = self.legs.get_mut(&id) else { return };
         let mut timed_out = false;
         if let Some(r) = &mut leg.retransmit {
             if r.give_up <= now {
@@ -1598,7 +1745,12 @@ impl UserAgent {
             self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
             return true;
         }
-        let unsupported: Vec<&str> = request.require().filter_map(Result::ok).collect();
+        // 100rel (RFC 3262) is the one extension we support.
+        let unsupported: Vec<&str> = request
+            .require()
+            .filter_map(Result::ok)
+            .filter(|t| !t.eq_ignore_ascii_case("100rel"))
+            .collect();
         if !unsupported.is_empty() {
             let list = unsupported.join(", ");
             self.respond_with(
@@ -1729,6 +1881,10 @@ impl UserAgent {
         let request_uri = request.request_uri_str().unwrap_or_default().to_owned();
         let sdp = sdp_of(&request);
         let local_tag = self.tx.new_tag();
+        let rel100 = request
+            .require()
+            .filter_map(Result::ok)
+            .any(|t| t.eq_ignore_ascii_case("100rel"));
         let id = self.new_leg(Leg {
             uac: false,
             state: LegState::Calling,
@@ -1753,6 +1909,10 @@ impl UserAgent {
             challenge: None,
             auth_tries: 0,
             pracked: Vec::new(),
+            rel100,
+            rseq: 0,
+            reliable: None,
+            queued: VecDeque::new(),
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -1793,6 +1953,7 @@ impl UserAgent {
                 }
             }
             "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
+            "PRACK" => self.on_prack(now, tx, id, &request, remote),
             "INFO" => {
                 self.respond(now, tx, &request, 200, "OK", remote);
                 if let Some(digit) = dtmf::digit_of(&request) {
@@ -2357,6 +2518,16 @@ impl UserAgent {
                 self.end_remote(now, id, cause);
             }
             Purpose::Other => {
+                if leg.uac
+                    && matches!(
+                        leg.state,
+                        LegState::Calling | LegState::Early | LegState::Cancelling
+                    )
+                {
+                    // A PRACK in an early dialog went unanswered: the INVITE's own
+                    // final response (or its timeout) decides the call.
+                    return;
+                }
                 let in_dialog_bye = leg.state == LegState::Ended;
                 if !in_dialog_bye {
                     self.send_bye(now, id);

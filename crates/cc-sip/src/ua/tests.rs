@@ -496,10 +496,8 @@ fn the_section_8_2_checks_refuse_what_we_cannot_take() {
     );
     let required = reply_to(ua, now, invite_text("z9hG4bKs2", "Require: 100rel, foo\r\n"));
     assert_eq!(required.status_code(), Some(420));
-    assert_eq!(
-        required.header_values_named("Unsupported").next(),
-        Some("100rel, foo")
-    );
+    // 100rel is supported (RFC 3262); only the other extension is named.
+    assert_eq!(required.header_values_named("Unsupported").next(), Some("foo"));
     let text = String::from_utf8(invite_text("z9hG4bKs3", "Content-Type: text/plain\r\n"))
         .unwrap()
         .replace("Content-Length: 0\r\n\r\n", "Content-Length: 2\r\n\r\nhi");
@@ -1379,4 +1377,120 @@ fn reliable_provisionals_are_pracked_once_each() {
     let plain = UserAgent::simple_response(&invite, 180, "Ringing", "b1", addr(5060), &[]).unwrap();
     net.a.handle_datagram(net.now, addr(5070), plain.buffer().clone());
     assert!(drain(&mut net.a).is_empty());
+}
+
+/// Alice calls Bob with `Require: 100rel`; returns (alice's leg, bob's leg).
+fn call_requiring_100rel(net: &mut Net) -> (LegId, LegId) {
+    let mut call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    );
+    call.sdp = Some(Bytes::from_static(OFFER.as_bytes()));
+    call.headers.push(("Require".into(), "100rel".into()));
+    let a_leg = net.a.invite(net.now, call).unwrap();
+    net.pump();
+    let Some(UaEvent::IncomingCall { leg: b_leg, .. }) = net.b_events.pop() else {
+        panic!(
+            "no 420 for Require: 100rel: {:?} {:?}",
+            net.b_events, net.a_events
+        )
+    };
+    (a_leg, b_leg)
+}
+
+#[test]
+fn an_invite_requiring_100rel_gets_reliable_provisionals_one_at_a_time() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = call_requiring_100rel(&mut net);
+    // Two provisionals at once: the 183 waits for the PRACK of the 180.
+    net.b.ringing(net.now, b_leg).unwrap();
+    net.b
+        .progress(net.now, b_leg, 183, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    let out = drain(&mut net.b);
+    assert_eq!(out.len(), 1, "only the 180 goes before its PRACK: {out:?}");
+    // (The 180 was dropped above: its retransmission at T1 carries it.)
+    net.run(Duration::from_millis(600));
+    assert_eq!(
+        net.sent(5060, "PRACK"),
+        2,
+        "one PRACK for each reliable provisional"
+    );
+    assert_eq!(net.sent(5070, "SIP/2.0 183"), 1);
+    assert_eq!(
+        net.a_events,
+        vec![
+            UaEvent::Ringing { leg: a_leg },
+            UaEvent::Progress {
+                leg: a_leg,
+                code: 183,
+                sdp: Some(Bytes::from_static(ANSWER.as_bytes()))
+            }
+        ]
+    );
+    // Both acknowledged: no more retransmissions.
+    let provisionals = net.sent(5070, "SIP/2.0 18");
+    net.run(Duration::from_secs(5));
+    assert_eq!(net.sent(5070, "SIP/2.0 18"), provisionals, "{:?}", net.log);
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));
+    assert_eq!(net.b.leg_state(b_leg), Some(LegState::Confirmed));
+}
+
+#[test]
+fn a_reliable_provisional_never_pracked_ends_the_call_with_504() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = call_requiring_100rel(&mut net);
+    net.drop = Box::new(|_, text| text.starts_with("PRACK"));
+    net.b.ringing(net.now, b_leg).unwrap();
+    net.run(Duration::from_secs(33));
+    assert!(
+        net.sent(5070, "SIP/2.0 180") >= 6,
+        "retransmitted until 64·T1: {:?}",
+        net.log
+    );
+    assert_eq!(net.sent(5070, "SIP/2.0 504"), 1);
+    assert!(net.b_events.contains(&UaEvent::Ended {
+        leg: b_leg,
+        cause: EndCause::Timeout
+    }));
+    assert!(
+        matches!(net.a_events.last(), Some(UaEvent::Failed { code: 504, .. })),
+        "{:?}",
+        net.a_events
+    );
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Ended));
+}
+
+#[test]
+fn a_prack_that_matches_nothing_gets_481_and_supported_100rel_changes_nothing() {
+    let mut net = Net::new();
+    // Supported (not Require): plain provisionals, no RSeq.
+    let (_, b_leg) = net.call();
+    net.b.ringing(net.now, b_leg).unwrap();
+    let ringing = drain(&mut net.b).pop().unwrap();
+    assert_eq!(ringing.rseq().unwrap(), None);
+    assert!(
+        !ringing
+            .header_values(HeaderName::Require)
+            .any(|v| v.contains("100rel"))
+    );
+    net.a
+        .handle_datagram(net.now, addr(5070), ringing.buffer().clone());
+    net.pump();
+    assert_eq!(net.sent(5060, "PRACK"), 0);
+    // A PRACK in the early dialog that acknowledges nothing.
+    let Some(d) = net.a.legs.values().find_map(|l| l.dialog.clone()) else {
+        panic!("alice has an early dialog")
+    };
+    let via = net.a.via(Transport::Udp);
+    let prack = net.a.dialogs.get_mut(&d).unwrap().request("PRACK", &via).unwrap();
+    let prack = prack.header("RAck", "1 1 INVITE").build().unwrap();
+    let reply = reply_to(&mut net.b, net.now, prack.to_bytes().to_vec());
+    assert_eq!(reply.status_code(), Some(481));
 }
