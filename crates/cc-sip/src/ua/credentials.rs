@@ -135,9 +135,20 @@ pub(crate) fn reissue(
     via: &str,
     auth: Option<&(&'static str, String)>,
 ) -> Result<Message, crate::Error> {
+    reissue_with_seq(request, via, auth, None)
+}
+
+/// [`reissue`] with the CSeq number `seq` (the next one when `None`).
+pub(crate) fn reissue_with_seq(
+    request: &Message,
+    via: &str,
+    auth: Option<&(&'static str, String)>,
+    seq: Option<u32>,
+) -> Result<Message, crate::Error> {
     let method = request.method().unwrap_or_default();
     let uri = request.request_uri_str().unwrap_or_default();
     let cseq = request.cseq()?;
+    let next = seq.unwrap_or(cseq.seq + 1);
     let mut b = Message::request(method, uri).header("Via", via);
     let mut via_skipped = false;
     for h in request.headers() {
@@ -147,7 +158,7 @@ pub(crate) fn reissue(
                 via_skipped = true;
             }
             HeaderName::CSeq => {
-                b = b.header("CSeq", &format!("{} {}", cseq.seq + 1, cseq.method));
+                b = b.header("CSeq", &format!("{next} {}", cseq.method));
             }
             HeaderName::ContentLength => {}
             // The credentials being replaced; those for another hop (a proxy's 407

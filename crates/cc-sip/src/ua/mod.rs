@@ -30,7 +30,9 @@
 //!   the INVITE goes again with `Authorization` / `Proxy-Authorization` (digest MD5 or
 //!   SHA-256, SHA-256 preferred, `qop=auth` with a fresh cnonce), the same Call-ID and
 //!   From tag and the next CSeq, once per challenge (a second challenge of the same kind
-//!   that is not `stale` fails the call with its code);
+//!   that is not `stale` fails the call with its code); in-dialog requests of such a
+//!   leg (BYE, INFO, re-INVITE, PRACK) challenged with 401 or 407 are sent again the
+//!   same way, with the dialog's next CSeq;
 //! - our INVITEs say `Supported: 100rel`; a reliable provisional response (`Require:
 //!   100rel` with `RSeq`, RFC 3262) is acknowledged with PRACK in its early dialog, once
 //!   per RSeq (a retransmitted one is neither acknowledged nor reported again); an
@@ -2105,6 +2107,11 @@ impl UserAgent {
             Purpose::Invite => self.on_invite_response(now, id, code, response),
             Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
             Purpose::Other => {
+                if matches!(code, 401 | 407)
+                    && self.retry_in_dialog_with_auth(now, id, tx, Purpose::Other, response)
+                {
+                    return;
+                }
                 if let Some(d) = self
                     .legs
                     .get(&id)
@@ -2288,6 +2295,66 @@ impl UserAgent {
         }
     }
 
+    /// Sends the in-dialog request of client transaction `tx` (a BYE, INFO, re-INVITE,
+    /// PRACK... of leg `id`) again with credentials answering the 401 or 407
+    /// `response`. Once per challenge: a request that already carried credentials of the
+    /// same kind is not sent again unless the nonce was stale. `false` when nothing was
+    /// sent.
+    fn retry_in_dialog_with_auth(
+        &mut self,
+        now: Instant,
+        id: LegId,
+        tx: TransactionId,
+        purpose: Purpose,
+        response: &Message,
+    ) -> bool {
+        let Some(original) = self.tx.request(tx).cloned() else {
+            return false;
+        };
+        let Some(mut challenge) = credentials::pick(response) else {
+            return false;
+        };
+        let answered_before = original.header_values_named(challenge.header).next().is_some();
+        if answered_before && !challenge.stale {
+            return false;
+        }
+        let Some(leg) = self.legs.get(&id) else {
+            return false;
+        };
+        let Some(creds) = leg.credentials.clone() else {
+            return false;
+        };
+        let (remote, transport, did) = (leg.remote, leg.transport, leg.dialog.clone());
+        let method = original.method().unwrap_or_default().to_owned();
+        let uri = original.request_uri_str().unwrap_or_default().to_owned();
+        let cnonce = self.tx.new_tag();
+        let via = self.via(transport);
+        let Some(auth) = challenge.answer(&creds, &method, &uri, &cnonce) else {
+            return false;
+        };
+        // In a live dialog the new request takes the dialog's next CSeq; a BYE (the
+        // dialog has ended) takes the one after its own.
+        let seq = did
+            .as_ref()
+            .and_then(|d| self.dialogs.get_mut(d))
+            .filter(|d| d.state() != crate::dialog::DialogState::Terminated)
+            .and_then(|d| d.request(&method, &via).ok().and(d.local_seq()));
+        let Ok(request) = credentials::reissue_with_seq(&original, &via, Some(&auth), seq) else {
+            return false;
+        };
+        let Ok(new_tx) = self.tx.send_request(now, remote, transport.reliable(), request) else {
+            return false;
+        };
+        self.by_tx.insert(new_tx, (id, purpose));
+        if purpose == Purpose::ReInvite
+            && let Some(leg) = self.legs.get_mut(&id)
+        {
+            leg.reinvite_tx = Some(new_tx);
+        }
+        self.stats.auth_retries += 1;
+        true
+    }
+
     /// Sends the INVITE of outgoing leg `id` again with credentials answering the 401
     /// or 407 `response`; `false` (the call fails) when the challenge cannot be
     /// answered, or when it repeats the one answered already (wrong credentials).
@@ -2408,6 +2475,11 @@ impl UserAgent {
         response: &Message,
     ) {
         if code < 200 {
+            return;
+        }
+        if matches!(code, 401 | 407)
+            && self.retry_in_dialog_with_auth(now, id, tx, Purpose::ReInvite, response)
+        {
             return;
         }
         let Some(leg) = self.legs.get(&id) else { return };

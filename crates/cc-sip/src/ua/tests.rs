@@ -1494,3 +1494,78 @@ fn a_prack_that_matches_nothing_gets_481_and_supported_100rel_changes_nothing() 
     let reply = reply_to(&mut net.b, net.now, prack.to_bytes().to_vec());
     assert_eq!(reply.status_code(), Some(481));
 }
+
+#[test]
+fn challenged_in_dialog_requests_are_sent_again_with_credentials_once() {
+    use crate::auth::{Algorithm, DigestServer, Verdict};
+    let mut net = Net::new();
+    let mut server =
+        DigestServer::new("carrier.example", b"secret", net.now).with_algorithms(&[Algorithm::Sha256]);
+    let call = OutgoingCall::new(
+        "sip:bob@127.0.0.1:5070",
+        "sip:alice@127.0.0.1",
+        "sip:bob@127.0.0.1",
+        addr(5070),
+    )
+    .with_credentials(Credentials::new("alice", "pw"));
+    let a_leg = net.a.invite(net.now, call).unwrap();
+    net.pump();
+    let Some(UaEvent::IncomingCall { leg: b_leg, .. }) = net.b_events.pop() else {
+        panic!("no call")
+    };
+    net.b.answer(net.now, b_leg, None).unwrap();
+    net.pump();
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));
+    // INFO challenged with 401: sent again with Authorization and the dialog's next CSeq.
+    net.a.send_info_dtmf(net.now, a_leg, '5', 160).unwrap();
+    let info = drain(&mut net.a).pop().unwrap();
+    assert_eq!(info.cseq().unwrap().seq, 2);
+    let challenge = challenge_for(&mut server, net.now, &info, 401);
+    net.a.handle_datagram(net.now, addr(5070), challenge);
+    let out = drain(&mut net.a);
+    assert_eq!(out.len(), 1, "{out:?}");
+    let again = &out[0];
+    assert_eq!(again.method(), Some("INFO"));
+    assert_eq!(again.cseq().unwrap().seq, 3);
+    assert_eq!(again.body(), info.body());
+    let creds = again.authorization().next().unwrap().unwrap();
+    let verdict = server.verify(net.now, &creds, "INFO", |u| {
+        (u == "alice").then(|| "pw".to_owned())
+    });
+    assert_eq!(
+        verdict,
+        Verdict::Authenticated {
+            username: "alice".to_owned()
+        }
+    );
+    net.b.handle_datagram(net.now, addr(5060), again.buffer().clone());
+    net.pump();
+    assert!(net.b_events.contains(&UaEvent::Dtmf {
+        leg: b_leg,
+        digit: '5'
+    }));
+    // BYE challenged with 407: once again with Proxy-Authorization, not a third time.
+    net.a.hangup(net.now, a_leg).unwrap();
+    let bye = drain(&mut net.a).pop().unwrap();
+    assert_eq!(bye.cseq().unwrap().seq, 4);
+    net.a.handle_datagram(
+        net.now,
+        addr(5070),
+        challenge_for(&mut server, net.now, &bye, 407),
+    );
+    let out = drain(&mut net.a);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].method(), Some("BYE"));
+    assert_eq!(out[0].cseq().unwrap().seq, 5);
+    assert_eq!(out[0].proxy_authorization().count(), 1);
+    net.a.handle_datagram(
+        net.now,
+        addr(5070),
+        challenge_for(&mut server, net.now, &out[0], 407),
+    );
+    assert!(
+        drain(&mut net.a).is_empty(),
+        "the same challenge is not answered twice"
+    );
+    assert_eq!(net.a.stats().auth_retries, 2);
+}
