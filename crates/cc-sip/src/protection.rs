@@ -45,18 +45,16 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// The scanner `User-Agent`s dropped by default (matched as case-insensitive
-/// substrings of the header value).
+/// substrings of the header value). Short names that legitimate agents could contain,
+/// and `sipsak` (a health-check tool), are left out.
 pub const SCANNER_USER_AGENTS: &[&str] = &[
     "friendly-scanner",
     "sipvicious",
     "sipcli",
     "vaxsipuseragent",
     "sip-scan",
-    "sipsak",
     "sundayddr",
-    "iwar",
     "sivus",
-    "smap",
     "pplsip",
 ];
 
