@@ -1569,3 +1569,38 @@ fn challenged_in_dialog_requests_are_sent_again_with_credentials_once() {
     );
     assert_eq!(net.a.stats().auth_retries, 2);
 }
+
+#[test]
+fn a_registrar_that_forgot_its_nonces_gets_a_fresh_answer_on_refresh() {
+    let mut net = net_with_registrar();
+    let reg = net.a.register(net.now, alice_registration(240, "pw")).unwrap();
+    net.pump();
+    assert_eq!(net.a_events.len(), 1);
+    // The registrar restarts with another secret: the reused nonce is unknown to it, so
+    // it challenges afresh (not stale); the refresh answers that challenge.
+    let mut config = UaConfig::new(addr(5070));
+    config.transaction.seed = 9;
+    net.b = UserAgent::new(config);
+    let registrar = Registrar::new(
+        "127.0.0.1",
+        b"another secret",
+        net.now,
+        RegistrarConfig::default(),
+    );
+    net.b
+        .attach_registrar(registrar, |user: &str| (user == "alice").then(|| "pw".to_owned()));
+    net.run(Duration::from_secs(121));
+    assert_eq!(net.sent(5070, "SIP/2.0 401"), 2);
+    assert_eq!(net.sent(5060, "REGISTER"), 4);
+    assert_eq!(
+        net.a_events.last(),
+        Some(&UaEvent::OutboundRegistered {
+            registration: reg,
+            expires: 240
+        })
+    );
+    assert_eq!(
+        net.b.lookup(net.now, "sip:alice@127.0.0.1"),
+        vec!["sip:cc@127.0.0.1:5060".to_owned()]
+    );
+}
