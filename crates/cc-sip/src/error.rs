@@ -196,6 +196,12 @@ pub enum Error {
         /// The leg as displayed.
         leg: String,
     },
+    /// A registration id names no outbound registration of the user agent.
+    #[error("{registration} does not exist (it was removed or never created)")]
+    UnknownRegistration {
+        /// The registration as displayed.
+        registration: String,
+    },
     /// The user agent cannot do what was asked in the leg's state.
     #[error("call leg {leg} cannot {action}: {reason}")]
     LegState {

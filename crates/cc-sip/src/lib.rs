@@ -30,7 +30,11 @@
 //! - [`ua`] is a sans-IO user agent over transactions and dialogs (and optionally the
 //!   registrar): call legs ([`ua::LegId`]) with invite, ringing, answer, reject, hangup
 //!   (BYE, CANCEL or 487 as the state asks), re-INVITE and INFO DTMF, and the requests it
-//!   answers by itself.
+//!   answers by itself; digest answers to 401/407 for its own requests, outbound
+//!   registration with refresh ([`ua::UserAgent::register`]) and PRACK / 100rel (RFC
+//!   3262) both ways.
+//! - [`protection`] guards the user agent: a per-source rate limit with a ban, a drop
+//!   list of scanner `User-Agent`s, per-source caps on dialogs and transactions.
 //! - [`b2bua`] pairs an inbound and an outbound leg and carries a call across them,
 //!   sans-IO, so that a center and the `b2bua` example share it.
 //! - [`transport`] is the tokio driver at the edge: an [`transport::Endpoint`] on UDP and
@@ -73,6 +77,7 @@ pub mod headers;
 mod limits;
 mod message;
 pub mod parser;
+pub mod protection;
 pub mod registrar;
 pub mod sdp;
 mod serialize;

@@ -49,9 +49,13 @@ use tokio::sync::{mpsc, oneshot};
 use crate::b2bua::B2bua;
 use crate::error::Error;
 use crate::parser::framing::{Frame, frame_stream};
+use crate::protection::Protection;
 use crate::registrar::{Registrar, UserDirectory};
 use crate::transaction::TransactionId;
-use crate::ua::{Command, LegId, OutgoingCall, Transport, UaConfig, UaEvent, UaStats, UserAgent};
+use crate::ua::{
+    Command, LegId, OutgoingCall, RegisterRequest, RegistrationId, Transport, UaConfig, UaEvent, UaStats,
+    UserAgent,
+};
 use crate::{Limits, transaction};
 
 /// How to bind an [`Endpoint`].
@@ -74,6 +78,9 @@ pub struct EndpointConfig {
     /// The UDP socket's receive and send buffer size in bytes (the kernel caps it at
     /// `net.core.rmem_max` / `wmem_max`); large buffers absorb bursts at high call rates.
     pub socket_buffer: usize,
+    /// Rate limit and ban per source, scanner drop list, per-source caps
+    /// ([`crate::protection`]); counters in [`UaStats::protection`].
+    pub protection: Protection,
     /// The registrar, with its password directory.
     registrar: Option<(Registrar, Box<dyn UserDirectory + Send>)>,
 }
@@ -88,6 +95,7 @@ impl fmt::Debug for EndpointConfig {
             .field("contact_user", &self.contact_user)
             .field("event_capacity", &self.event_capacity)
             .field("socket_buffer", &self.socket_buffer)
+            .field("protection", &self.protection)
             .field("registrar", &self.registrar.as_ref().map(|r| &r.0))
             .finish()
     }
@@ -104,6 +112,7 @@ impl EndpointConfig {
             contact_user: "cc".to_owned(),
             event_capacity: 4096,
             socket_buffer: 4 << 20,
+            protection: Protection::default(),
             registrar: None,
         }
     }
@@ -132,6 +141,8 @@ enum Op {
     Invite(OutgoingCall, oneshot::Sender<Result<LegId, Error>>),
     Execute(Command, Option<oneshot::Sender<Result<(), Error>>>),
     Lookup(String, oneshot::Sender<Vec<String>>),
+    Register(RegisterRequest, oneshot::Sender<Result<RegistrationId, Error>>),
+    Unregister(RegistrationId, oneshot::Sender<Result<(), Error>>),
     Stats(oneshot::Sender<UaStats>),
     Shutdown,
 }
@@ -204,6 +215,7 @@ impl Endpoint {
         let mut ua_config = UaConfig::new(advertised);
         ua_config.transaction = config.transaction;
         ua_config.contact_user = config.contact_user;
+        ua_config.protection = config.protection;
         if listener.is_some() {
             ua_config.tcp_addr = Some(advertised);
         }
@@ -320,6 +332,18 @@ impl EndpointHandle {
     /// The registered contacts of `aor` ([`UserAgent::lookup`]).
     pub async fn lookup(&self, aor: &str) -> Result<Vec<String>, Error> {
         self.ask(|tx| Op::Lookup(aor.to_owned(), tx)).await
+    }
+
+    /// Starts an outbound registration ([`UserAgent::register`]); its results come as
+    /// [`UaEvent::OutboundRegistered`] / [`UaEvent::OutboundRegistrationFailed`].
+    pub async fn register(&self, request: RegisterRequest) -> Result<RegistrationId, Error> {
+        self.ask(|tx| Op::Register(request, tx)).await?
+    }
+
+    /// Removes an outbound registration ([`UserAgent::unregister`]);
+    /// [`UaEvent::OutboundUnregistered`] follows.
+    pub async fn unregister(&self, registration: RegistrationId) -> Result<(), Error> {
+        self.ask(|tx| Op::Unregister(registration, tx)).await?
     }
 
     /// The agent's counters.
@@ -459,6 +483,12 @@ impl Driver {
             }
             Op::Lookup(aor, reply) => {
                 let _ = reply.send(self.ua.lookup(now, &aor));
+            }
+            Op::Register(request, reply) => {
+                let _ = reply.send(self.ua.register(now, request));
+            }
+            Op::Unregister(id, reply) => {
+                let _ = reply.send(self.ua.unregister(now, id));
             }
             Op::Stats(reply) => {
                 let _ = reply.send(self.ua.stats());

@@ -26,9 +26,29 @@
 //!   2xx that offers SDP to an INVITE we sent without (late offer): that ACK carries the
 //!   application's answer ([`UserAgent::ack`]); on the other side, an ACK that answers
 //!   our 2xx's offer comes as [`UaEvent::AckSdp`];
+//! - a 401 or 407 to an INVITE placed with [`OutgoingCall::credentials`] is answered:
+//!   the INVITE goes again with `Authorization` / `Proxy-Authorization` (digest MD5 or
+//!   SHA-256, SHA-256 preferred, `qop=auth` with a fresh cnonce), the same Call-ID and
+//!   From tag and the next CSeq, once per challenge (a second challenge of the same kind
+//!   that is not `stale` fails the call with its code); in-dialog requests of such a
+//!   leg (BYE, INFO, re-INVITE, PRACK) challenged with 401 or 407 are sent again the
+//!   same way, with the dialog's next CSeq;
+//! - our INVITEs say `Supported: 100rel`; a reliable provisional response (`Require:
+//!   100rel` with `RSeq`, RFC 3262) is acknowledged with PRACK in its early dialog, once
+//!   per RSeq (a retransmitted one is neither acknowledged nor reported again); an
+//!   incoming INVITE with `Supported: 100rel` is answered with plain provisionals, one
+//!   with `Require: 100rel` with reliable ones (`RSeq`, retransmitted until the PRACK,
+//!   one at a time, the INVITE refused with 504 when no PRACK comes in 64·T1); a PRACK
+//!   that acknowledges nothing gets 481;
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
+//! - outbound registration ([`UserAgent::register`], [`UserAgent::unregister`]):
+//!   REGISTER to a carrier or PBX with digest answers, the binding refreshed at half the
+//!   granted expiry with the nonce reused (the next nonce count) while the registrar
+//!   accepts it, 423 answered with its Min-Expires, failures retried after
+//!   [`RegisterRequest::retry_after`]; reported as [`UaEvent::OutboundRegistered`],
+//!   [`UaEvent::OutboundRegistrationFailed`] and [`UaEvent::OutboundUnregistered`];
 //! - with a registrar attached ([`UserAgent::attach_registrar`]) answers REGISTER with
 //!   digest challenges and reports bindings as [`UaEvent::Registered`] /
 //!   [`UaEvent::Unregistered`]; [`UserAgent::lookup`] gives the contacts of an
@@ -66,7 +86,9 @@
 //! # Ok::<(), cc_sip::Error>(())
 //! ```
 
+mod credentials;
 mod dtmf;
+mod register;
 #[cfg(test)]
 mod tests;
 
@@ -79,16 +101,21 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 pub use crate::transaction::Transmit;
+pub use credentials::Credentials;
+pub use register::{RegisterRequest, RegistrationId, RegistrationState};
+
+use credentials::Challenge;
 
 use crate::dialog::{Dialog, DialogId, DialogSet, Incoming};
 use crate::error::Error;
 use crate::headers::HeaderName;
 use crate::message::Message;
+use crate::protection::{Guard, Protection, ProtectionStats, Verdict};
 use crate::registrar::{Outcome, Registrar, UserDirectory};
 use crate::transaction::{self, Event, TransactionId, TransactionLayer};
 
 /// The methods we accept, sent in `Allow`.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK";
 
 /// The handle of a call leg: one dialog (or attempt at one) of this user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -155,6 +182,10 @@ pub struct UaConfig {
     /// the transaction layer meanwhile, so a short time does; 5 s (T4) by default keeps
     /// the memory of a high call rate low.
     pub linger: Duration,
+    /// Rate limit and ban per source, scanner drop list, per-source caps on dialogs and
+    /// transactions (see [`crate::protection`]). The default drops scanner
+    /// `User-Agent`s and limits nothing else.
+    pub protection: Protection,
 }
 
 impl UaConfig {
@@ -167,6 +198,7 @@ impl UaConfig {
             contact_user: "cc".to_owned(),
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
             linger: Duration::from_secs(5),
+            protection: Protection::default(),
         }
     }
 }
@@ -189,6 +221,10 @@ pub struct OutgoingCall {
     pub headers: Vec<(String, String)>,
     /// UDP or TCP.
     pub transport: Transport,
+    /// What to answer a 401 or 407 to the INVITE with: the INVITE is sent again with
+    /// `Authorization` / `Proxy-Authorization` (same Call-ID and From tag, next CSeq),
+    /// once per challenge. Without credentials a challenge fails the call.
+    pub credentials: Option<Credentials>,
 }
 
 impl OutgoingCall {
@@ -202,7 +238,15 @@ impl OutgoingCall {
             sdp: None,
             headers: Vec::new(),
             transport: Transport::Udp,
+            credentials: None,
         }
+    }
+
+    /// The call with `credentials` for digest challenges.
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
     }
 }
 
@@ -328,6 +372,28 @@ pub enum UaEvent {
         /// The contact URI.
         contact: String,
     },
+    /// An outbound registration ([`UserAgent::register`]) got its 200 (first time or a
+    /// refresh).
+    OutboundRegistered {
+        /// The registration.
+        registration: RegistrationId,
+        /// The expiry the registrar granted, in seconds.
+        expires: u32,
+    },
+    /// An outbound registration failed (a final error after any challenge was answered,
+    /// 408 for a timeout, 503 for a transport error); it is tried again after its
+    /// `retry_after`.
+    OutboundRegistrationFailed {
+        /// The registration.
+        registration: RegistrationId,
+        /// The status code.
+        code: u16,
+    },
+    /// An outbound registration was removed ([`UserAgent::unregister`]) and forgotten.
+    OutboundUnregistered {
+        /// The registration.
+        registration: RegistrationId,
+    },
 }
 
 /// A command on an existing leg, as a value: what [`crate::b2bua::B2bua`] issues, and
@@ -425,8 +491,14 @@ pub struct UaStats {
     pub legs: u64,
     /// Our 2xx responses to INVITE sent again because no ACK had come.
     pub retransmitted_2xx: u64,
+    /// Requests of ours sent again with credentials after a 401 or 407.
+    pub auth_retries: u64,
+    /// PRACKs sent for reliable provisional responses (RFC 3262).
+    pub pracks_sent: u64,
     /// The transaction layer's counters.
     pub transactions: transaction::Stats,
+    /// The protection's counters.
+    pub protection: ProtectionStats,
 }
 
 /// The state of a leg, as [`UserAgent::leg_state`] reports it.
@@ -499,6 +571,22 @@ struct Leg {
     linger_until: Option<Instant>,
     /// The deadline filed in the heap.
     scheduled: Option<Instant>,
+    /// Outgoing: what to answer challenges with.
+    credentials: Option<Credentials>,
+    /// Outgoing: the last challenge answered, and how many times the INVITE was
+    /// re-sent with credentials.
+    challenge: Option<Challenge>,
+    auth_tries: u8,
+    /// Outgoing: the highest RSeq acknowledged with PRACK, per early dialog (RFC 3262).
+    pracked: Vec<(DialogId, u32)>,
+    /// Incoming: the INVITE requires 100rel, so provisionals go reliably.
+    rel100: bool,
+    /// Incoming: the RSeq of our last reliable provisional.
+    rseq: u32,
+    /// Incoming: the reliable provisional awaiting its PRACK, retransmitted meanwhile.
+    reliable: Option<Retransmit>,
+    /// Incoming: reliable provisionals waiting for the one before to be acknowledged.
+    queued: VecDeque<Message>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -529,6 +617,15 @@ pub struct UserAgent {
     deadlines: BinaryHeap<Reverse<(Instant, LegId)>>,
     events: VecDeque<UaEvent>,
     registrar: Option<RegistrarSlot>,
+    registrations: HashMap<RegistrationId, register::Registration>,
+    guard: Guard,
+    /// Live server transactions by source (kept only with a per-source cap).
+    server_tx_source: HashMap<TransactionId, std::net::IpAddr>,
+    transactions_by_source: HashMap<std::net::IpAddr, u32>,
+    /// Live incoming legs by source (kept only with a per-source cap).
+    dialogs_by_source: HashMap<std::net::IpAddr, u32>,
+    reg_by_tx: HashMap<TransactionId, RegistrationId>,
+    next_registration: u64,
     next_leg: u64,
     stats: UaStats,
     contact_udp: String,
@@ -620,6 +717,16 @@ fn sdp_of(msg: &Message) -> Option<Bytes> {
     is_sdp.then(|| msg.body_bytes())
 }
 
+/// One fewer for `ip` in a per-source count (the entry goes at zero).
+fn release(counts: &mut HashMap<std::net::IpAddr, u32>, ip: std::net::IpAddr) {
+    if let Some(n) = counts.get_mut(&ip) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&ip);
+        }
+    }
+}
+
 fn unknown(leg: LegId) -> Error {
     Error::UnknownLeg { leg: leg.to_string() }
 }
@@ -639,6 +746,7 @@ impl UserAgent {
         let contact_udp = format!("<sip:{}@{}>", config.contact_user, config.local_addr);
         let contact_tcp = format!("<sip:{}@{};transport=tcp>", config.contact_user, tcp);
         Self {
+            guard: Guard::new(config.protection.clone()),
             tx: TransactionLayer::new(config.transaction.clone()),
             config,
             dialogs: DialogSet::new(),
@@ -649,6 +757,12 @@ impl UserAgent {
             deadlines: BinaryHeap::new(),
             events: VecDeque::new(),
             registrar: None,
+            registrations: HashMap::new(),
+            server_tx_source: HashMap::new(),
+            transactions_by_source: HashMap::new(),
+            dialogs_by_source: HashMap::new(),
+            reg_by_tx: HashMap::new(),
+            next_registration: 0,
             next_leg: 0,
             stats: UaStats::default(),
             contact_udp,
@@ -674,6 +788,7 @@ impl UserAgent {
         UaStats {
             legs: self.legs.len() as u64,
             transactions: self.tx.stats(),
+            protection: self.guard.stats(),
             ..self.stats
         }
     }
@@ -715,6 +830,10 @@ impl UserAgent {
 
     /// A UDP datagram arrived from `remote` at `now`.
     pub fn handle_datagram(&mut self, now: Instant, remote: SocketAddr, bytes: impl Into<Bytes>) {
+        let bytes = bytes.into();
+        if self.guard.check(now, remote.ip(), &bytes) != Verdict::Accept {
+            return;
+        }
         self.tx.handle_datagram(now, remote, bytes);
         self.process(now);
     }
@@ -728,7 +847,11 @@ impl UserAgent {
         remote: SocketAddr,
         bytes: impl Into<Bytes>,
     ) -> Result<(), Error> {
-        let msg = Message::parse_with(bytes.into(), &self.config.transaction.limits)?;
+        let bytes = bytes.into();
+        if self.guard.check(now, remote.ip(), &bytes) != Verdict::Accept {
+            return Ok(());
+        }
+        let msg = Message::parse_with(bytes, &self.config.transaction.limits)?;
         self.tx.handle_message(now, remote, true, msg);
         self.process(now);
         Ok(())
@@ -756,6 +879,7 @@ impl UserAgent {
                 self.leg_timers(now, id);
             }
         }
+        self.registration_timers(now);
         if let Some(slot) = &mut self.registrar {
             for (aor, binding) in slot.registrar.handle_timeout(now) {
                 self.events.push_back(UaEvent::Unregistered {
@@ -792,7 +916,10 @@ impl UserAgent {
         }
         let own = self.deadlines.peek().map(|Reverse((at, _))| *at);
         let reg = self.registrar.as_ref().and_then(|r| r.registrar.poll_timeout());
-        [self.tx.poll_timeout(), own, reg].into_iter().flatten().min()
+        [self.tx.poll_timeout(), own, reg, self.registration_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ----- commands -----
@@ -825,7 +952,8 @@ impl UserAgent {
             .header("Call-ID", &call_id)
             .header("CSeq", "1 INVITE")
             .header("Contact", self.contact(call.transport))
-            .header("Allow", ALLOW);
+            .header("Allow", ALLOW)
+            .header("Supported", "100rel");
         if let Some(ua) = &self.config.user_agent {
             b = b.header("User-Agent", ua);
         }
@@ -839,6 +967,7 @@ impl UserAgent {
         let tx = self
             .tx
             .send_request(now, call.destination, call.transport.reliable(), invite.clone())?;
+        let credentials = call.credentials;
         let id = self.new_leg(Leg {
             uac: true,
             state: LegState::Calling,
@@ -859,6 +988,14 @@ impl UserAgent {
             ringing_reported: false,
             linger_until: None,
             scheduled: None,
+            credentials,
+            challenge: None,
+            auth_tries: 0,
+            pracked: Vec::new(),
+            rel100: false,
+            rseq: 0,
+            reliable: None,
+            queued: VecDeque::new(),
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -912,14 +1049,103 @@ impl UserAgent {
             ));
         }
         let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
-        let response = self.uas_response(id, code, reason, sdp)?;
-        self.tx.send_response(now, tx, &response)?;
+        if !leg.rel100 {
+            let response = self.uas_response(id, code, reason, sdp)?;
+            self.tx.send_response(now, tx, &response)?;
+            self.ensure_uas_dialog(id, &response);
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.state = LegState::Early;
+            }
+            self.process(now);
+            return Ok(());
+        }
+        // The INVITE requires 100rel: every provisional goes reliably (RFC 3262 §3),
+        // one at a time; a later one waits for the PRACK of the one before.
+        let rseq = (leg.rseq + 1).to_string();
+        let response = self.response_for_with(
+            &leg.invite,
+            (code, reason),
+            &leg.local_tag,
+            (leg.transport, leg.remote),
+            sdp,
+            &[("Require", "100rel"), ("RSeq", &rseq)],
+        )?;
+        let waiting = leg.reliable.is_some();
+        if !waiting {
+            self.tx.send_response(now, tx, &response)?;
+        }
         self.ensure_uas_dialog(id, &response);
+        let t1 = self.config.transaction.timers.t1;
         if let Some(leg) = self.legs.get_mut(&id) {
             leg.state = LegState::Early;
+            leg.rseq += 1;
+            if waiting {
+                leg.queued.push_back(response);
+            } else {
+                leg.reliable = Some(Retransmit {
+                    response,
+                    next: now + t1,
+                    interval: t1,
+                    give_up: now + t1 * 64,
+                    reinvite: false,
+                });
+            }
         }
+        self.reschedule(id);
         self.process(now);
         Ok(())
+    }
+
+    /// A PRACK on incoming leg `id`: 200 when it acknowledges the reliable provisional
+    /// awaiting one (and the next queued one goes), else 481 (RFC 3262 §3).
+    fn on_prack(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        id: LegId,
+        request: &Message,
+        remote: SocketAddr,
+    ) {
+        let rack = request
+            .rack()
+            .ok()
+            .flatten()
+            .map(|r| (r.rseq, r.cseq, r.method.to_owned()));
+        let Some(leg) = self.legs.get_mut(&id) else { return };
+        let invite_seq = leg.invite.cseq().map(|c| c.seq).ok();
+        let matches = leg.reliable.as_ref().is_some_and(|r| {
+            rack.as_ref().is_some_and(|(rseq, cseq, method)| {
+                r.response.rseq().ok().flatten() == Some(*rseq)
+                    && Some(*cseq) == invite_seq
+                    && method.eq_ignore_ascii_case("INVITE")
+            })
+        });
+        if !matches {
+            self.respond(now, tx, request, 481, "Call/Transaction Does Not Exist", remote);
+            return;
+        }
+        leg.reliable = None;
+        let next = leg.queued.pop_front();
+        let invite_tx = leg.invite_tx;
+        let (tag, peer) = (leg.local_tag.clone(), (leg.transport, leg.remote));
+        if let Ok(response) = self.response_for(request, 200, "OK", &tag, peer, None) {
+            let _ = self.tx.send_response(now, tx, &response);
+        }
+        if let (Some(response), Some(invite_tx)) = (next, invite_tx)
+            && self.tx.send_response(now, invite_tx, &response).is_ok()
+        {
+            let t1 = self.config.transaction.timers.t1;
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.reliable = Some(Retransmit {
+                    response,
+                    next: now + t1,
+                    interval: t1,
+                    give_up: now + t1 * 64,
+                    reinvite: false,
+                });
+            }
+            self.reschedule(id);
+        }
     }
 
     /// A response of ours to the leg's INVITE, with our To tag, Contact and SDP.
@@ -947,8 +1173,20 @@ impl UserAgent {
         code: u16,
         reason: &str,
         tag: &str,
+        peer: (Transport, SocketAddr),
+        sdp: Option<&Bytes>,
+    ) -> Result<Message, Error> {
+        self.response_for_with(request, (code, reason), tag, peer, sdp, &[])
+    }
+
+    fn response_for_with(
+        &self,
+        request: &Message,
+        (code, reason): (u16, &str),
+        tag: &str,
         (transport, remote): (Transport, SocketAddr),
         sdp: Option<&Bytes>,
+        extra: &[(&str, &str)],
     ) -> Result<Message, Error> {
         let mut b = Message::response(code, reason);
         b = copy_vias(b, request, remote);
@@ -974,6 +1212,9 @@ impl UserAgent {
         }
         if let Some(ua) = &self.config.user_agent {
             b = b.header("Server", ua);
+        }
+        for (name, value) in extra {
+            b = b.header(name, value);
         }
         if let Some(sdp) = sdp {
             b = b.header("Content-Type", "application/sdp").body(sdp.clone());
@@ -1036,6 +1277,9 @@ impl UserAgent {
         self.ensure_uas_dialog(id, &response);
         let t1 = self.config.transaction.timers.t1;
         if let Some(leg) = self.legs.get_mut(&id) {
+            // The final response ends the reliable provisionals still unacknowledged.
+            leg.reliable = None;
+            leg.queued.clear();
             leg.state = LegState::Answered;
             leg.local_sdp = sdp;
             leg.retransmit = Some(Retransmit {
@@ -1283,8 +1527,14 @@ impl UserAgent {
     fn end_leg(&mut self, now: Instant, id: LegId) {
         let linger = self.config.linger;
         let Some(leg) = self.legs.get_mut(&id) else { return };
+        if !leg.uac && leg.state != LegState::Ended && self.config.protection.max_dialogs_per_source.is_some()
+        {
+            release(&mut self.dialogs_by_source, leg.remote.ip());
+        }
         leg.state = LegState::Ended;
         leg.retransmit = None;
+        leg.reliable = None;
+        leg.queued.clear();
         leg.linger_until = Some(now + linger);
         if let Some(d) = leg.dialog.as_ref().and_then(|d| self.dialogs.get_mut(d)) {
             d.terminate();
@@ -1310,6 +1560,7 @@ impl UserAgent {
         let Some(leg) = self.legs.get_mut(&id) else { return };
         let next = [
             leg.retransmit.as_ref().map(|r| r.next.min(r.give_up)),
+            leg.reliable.as_ref().map(|r| r.next.min(r.give_up)),
             leg.linger_until,
         ]
         .into_iter()
@@ -1330,6 +1581,27 @@ impl UserAgent {
             self.forget(id);
             return;
         }
+        if let Some(r) = &mut leg.reliable {
+            if r.give_up <= now {
+                // No PRACK in 64·T1 (RFC 3262 §3): refuse the INVITE.
+                leg.reliable = None;
+                if let Some(tx) = leg.invite_tx
+                    && let Ok(response) =
+                        self.uas_response(id, 504, "Reliable Provisional Not Acknowledged", None)
+                {
+                    let _ = self.tx.send_response(now, tx, &response);
+                }
+                self.end_remote(now, id, EndCause::Timeout);
+                return;
+            } else if r.next <= now {
+                if !leg.transport.reliable() {
+                    self.tx.send_stateless(leg.remote, false, &r.response);
+                }
+                r.interval *= 2;
+                r.next = now + r.interval;
+            }
+        }
+        let Some(leg) = self.legs.get_mut(&id) else { return };
         let mut timed_out = false;
         if let Some(r) = &mut leg.retransmit {
             if r.give_up <= now {
@@ -1366,15 +1638,31 @@ impl UserAgent {
     fn process(&mut self, now: Instant) {
         while let Some(event) = self.tx.poll_event() {
             match event {
-                Event::Request { id, request, remote } => self.on_request(now, id, request, remote),
+                Event::Request { id, request, remote } => {
+                    if !self.over_transaction_cap(now, id, &request, remote) {
+                        self.on_request(now, id, request, remote);
+                    }
+                }
                 Event::Response { id, response } => self.on_response(now, id, &response),
                 Event::Cancelled { invite, .. } => self.on_cancelled(now, invite),
                 Event::Ack { request, .. } => self.on_ack(now, &request),
                 Event::StrayResponse { response, .. } => self.on_stray_response(&response),
-                Event::Timeout { id } => self.on_failure(now, id, EndCause::Timeout),
-                Event::TransportError { id } => self.on_failure(now, id, EndCause::TransportError),
+                Event::Timeout { id } => {
+                    if !self.on_register_failure(now, id, 408) {
+                        self.on_failure(now, id, EndCause::Timeout);
+                    }
+                }
+                Event::TransportError { id } => {
+                    if !self.on_register_failure(now, id, 503) {
+                        self.on_failure(now, id, EndCause::TransportError);
+                    }
+                }
                 Event::Terminated { id } => {
                     self.by_tx.remove(&id);
+                    self.reg_by_tx.remove(&id);
+                    if let Some(ip) = self.server_tx_source.remove(&id) {
+                        release(&mut self.transactions_by_source, ip);
+                    }
                 }
             }
         }
@@ -1459,7 +1747,12 @@ impl UserAgent {
             self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
             return true;
         }
-        let unsupported: Vec<&str> = request.require().filter_map(Result::ok).collect();
+        // 100rel (RFC 3262) is the one extension we support.
+        let unsupported: Vec<&str> = request
+            .require()
+            .filter_map(Result::ok)
+            .filter(|t| !t.eq_ignore_ascii_case("100rel"))
+            .collect();
         if !unsupported.is_empty() {
             let list = unsupported.join(", ");
             self.respond_with(
@@ -1545,6 +1838,28 @@ impl UserAgent {
     }
 
     fn on_invite(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        if let Some(max) = self.config.protection.max_dialogs_per_source
+            && !self.guard.is_trusted(remote.ip())
+        {
+            let live = self.dialogs_by_source.entry(remote.ip()).or_insert(0);
+            if *live >= max {
+                if *live == 0 {
+                    self.dialogs_by_source.remove(&remote.ip());
+                }
+                self.guard.note_rejected_dialog();
+                let retry = self.config.transaction.retry_after.to_string();
+                self.respond_with(
+                    now,
+                    tx,
+                    &request,
+                    (503, "Too Many Calls From Source"),
+                    remote,
+                    &[("Retry-After", &retry)],
+                );
+                return;
+            }
+            *live += 1;
+        }
         let has_contact = request.contacts().next().is_some_and(|c| c.is_ok());
         if !has_contact {
             self.respond(now, tx, &request, 400, "Missing Contact", remote);
@@ -1568,6 +1883,10 @@ impl UserAgent {
         let request_uri = request.request_uri_str().unwrap_or_default().to_owned();
         let sdp = sdp_of(&request);
         let local_tag = self.tx.new_tag();
+        let rel100 = request
+            .require()
+            .filter_map(Result::ok)
+            .any(|t| t.eq_ignore_ascii_case("100rel"));
         let id = self.new_leg(Leg {
             uac: false,
             state: LegState::Calling,
@@ -1588,6 +1907,14 @@ impl UserAgent {
             ringing_reported: false,
             linger_until: None,
             scheduled: None,
+            credentials: None,
+            challenge: None,
+            auth_tries: 0,
+            pracked: Vec::new(),
+            rel100,
+            rseq: 0,
+            reliable: None,
+            queued: VecDeque::new(),
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -1628,6 +1955,7 @@ impl UserAgent {
                 }
             }
             "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
+            "PRACK" => self.on_prack(now, tx, id, &request, remote),
             "INFO" => {
                 self.respond(now, tx, &request, 200, "OK", remote);
                 if let Some(digit) = dtmf::digit_of(&request) {
@@ -1768,6 +2096,9 @@ impl UserAgent {
     }
 
     fn on_response(&mut self, now: Instant, tx: TransactionId, response: &Message) {
+        if self.on_register_response(now, tx, response) {
+            return;
+        }
         let Some(&(id, purpose)) = self.by_tx.get(&tx) else {
             return;
         };
@@ -1776,6 +2107,11 @@ impl UserAgent {
             Purpose::Invite => self.on_invite_response(now, id, code, response),
             Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
             Purpose::Other => {
+                if matches!(code, 401 | 407)
+                    && self.retry_in_dialog_with_auth(now, id, tx, Purpose::Other, response)
+                {
+                    return;
+                }
                 if let Some(d) = self
                     .legs
                     .get(&id)
@@ -1825,6 +2161,23 @@ impl UserAgent {
                 if leg.state == LegState::Calling && dialog.is_some() {
                     leg.state = LegState::Early;
                 }
+                let reliable = response
+                    .require()
+                    .filter_map(Result::ok)
+                    .any(|t| t.eq_ignore_ascii_case("100rel"));
+                if reliable && let (Ok(Some(rseq)), Some(did)) = (response.rseq(), dialog.as_ref()) {
+                    let last = leg.pracked.iter().find(|(d, _)| d == did).map(|(_, r)| *r);
+                    if last.is_some_and(|l| rseq <= l) {
+                        // A retransmission of a reliable provisional already acknowledged:
+                        // our PRACK transaction takes care of a lost PRACK.
+                        return;
+                    }
+                    leg.pracked.retain(|(d, _)| d != did);
+                    leg.pracked.push((did.clone(), rseq));
+                    let did = did.clone();
+                    self.send_prack(now, id, &did, rseq);
+                }
+                let Some(leg) = self.legs.get_mut(&id) else { return };
                 if leg.state == LegState::Cancelling {
                     return;
                 }
@@ -1895,6 +2248,13 @@ impl UserAgent {
                 self.events.push_back(UaEvent::Answered { leg: id, sdp });
             }
             _ => {
+                let challenged = matches!(code, 401 | 407)
+                    && leg.credentials.is_some()
+                    && matches!(leg.state, LegState::Calling | LegState::Early);
+                if challenged && self.retry_invite_with_auth(now, id, response) {
+                    return;
+                }
+                let Some(leg) = self.legs.get_mut(&id) else { return };
                 let was = leg.state;
                 if was == LegState::Ended {
                     return;
@@ -1910,6 +2270,179 @@ impl UserAgent {
                 }
             }
         }
+    }
+
+    /// Acknowledges the reliable provisional response `rseq` of early dialog `did` of
+    /// outgoing leg `id` with PRACK (RFC 3262 §4).
+    fn send_prack(&mut self, now: Instant, id: LegId, did: &DialogId, rseq: u32) {
+        let Some(leg) = self.legs.get(&id) else { return };
+        let (remote, transport) = (leg.remote, leg.transport);
+        let Ok(cseq) = leg.invite.cseq().map(|c| c.seq) else {
+            return;
+        };
+        let via = self.via(transport);
+        let Some(dialog) = self.dialogs.get_mut(did) else {
+            return;
+        };
+        let request = dialog
+            .request("PRACK", &via)
+            .and_then(|b| b.header("RAck", &format!("{rseq} {cseq} INVITE")).build());
+        if let Ok(request) = request
+            && let Ok(tx) = self.tx.send_request(now, remote, transport.reliable(), request)
+        {
+            self.by_tx.insert(tx, (id, Purpose::Other));
+            self.stats.pracks_sent += 1;
+        }
+    }
+
+    /// Sends the in-dialog request of client transaction `tx` (a BYE, INFO, re-INVITE,
+    /// PRACK... of leg `id`) again with credentials answering the 401 or 407
+    /// `response`. Once per challenge: a request that already carried credentials of the
+    /// same kind is not sent again unless the nonce was stale. `false` when nothing was
+    /// sent.
+    fn retry_in_dialog_with_auth(
+        &mut self,
+        now: Instant,
+        id: LegId,
+        tx: TransactionId,
+        purpose: Purpose,
+        response: &Message,
+    ) -> bool {
+        let Some(original) = self.tx.request(tx).cloned() else {
+            return false;
+        };
+        let Some(mut challenge) = credentials::pick(response) else {
+            return false;
+        };
+        let answered_before = original.header_values_named(challenge.header).next().is_some();
+        if answered_before && !challenge.stale {
+            return false;
+        }
+        let Some(leg) = self.legs.get(&id) else {
+            return false;
+        };
+        let Some(creds) = leg.credentials.clone() else {
+            return false;
+        };
+        let (remote, transport, did) = (leg.remote, leg.transport, leg.dialog.clone());
+        let method = original.method().unwrap_or_default().to_owned();
+        let uri = original.request_uri_str().unwrap_or_default().to_owned();
+        let cnonce = self.tx.new_tag();
+        let via = self.via(transport);
+        let Some(auth) = challenge.answer(&creds, &method, &uri, &cnonce) else {
+            return false;
+        };
+        // In a live dialog the new request takes the dialog's next CSeq; a BYE (the
+        // dialog has ended) takes the one after its own.
+        let seq = did
+            .as_ref()
+            .and_then(|d| self.dialogs.get_mut(d))
+            .filter(|d| d.state() != crate::dialog::DialogState::Terminated)
+            .and_then(|d| d.request(&method, &via).ok().and(d.local_seq()));
+        let Ok(request) = credentials::reissue_with_seq(&original, &via, Some(&auth), seq) else {
+            return false;
+        };
+        let Ok(new_tx) = self.tx.send_request(now, remote, transport.reliable(), request) else {
+            return false;
+        };
+        self.by_tx.insert(new_tx, (id, purpose));
+        if purpose == Purpose::ReInvite
+            && let Some(leg) = self.legs.get_mut(&id)
+        {
+            leg.reinvite_tx = Some(new_tx);
+        }
+        self.stats.auth_retries += 1;
+        true
+    }
+
+    /// Sends the INVITE of outgoing leg `id` again with credentials answering the 401
+    /// or 407 `response`; `false` (the call fails) when the challenge cannot be
+    /// answered, or when it repeats the one answered already (wrong credentials).
+    fn retry_invite_with_auth(&mut self, now: Instant, id: LegId, response: &Message) -> bool {
+        let Some(mut challenge) = credentials::pick(response) else {
+            return false;
+        };
+        let Some(transport) = self.legs.get(&id).map(|l| l.transport) else {
+            return false;
+        };
+        let cnonce = self.tx.new_tag();
+        let via = self.via(transport);
+        let Some(leg) = self.legs.get_mut(&id) else {
+            return false;
+        };
+        let Some(creds) = leg.credentials.as_ref() else {
+            return false;
+        };
+        // Once per challenge: the same kind of challenge again, not for a stale nonce,
+        // means the credentials were refused.
+        let repeated = leg
+            .challenge
+            .as_ref()
+            .is_some_and(|c| c.header == challenge.header)
+            && !challenge.stale;
+        if repeated || leg.auth_tries >= 3 {
+            return false;
+        }
+        let uri = leg.invite.request_uri_str().unwrap_or_default().to_owned();
+        let Some(auth) = challenge.answer(creds, "INVITE", &uri, &cnonce) else {
+            return false;
+        };
+        let Ok(invite) = credentials::reissue(&leg.invite, &via, Some(&auth)) else {
+            return false;
+        };
+        let Ok(tx) = self
+            .tx
+            .send_request(now, leg.remote, transport.reliable(), invite.clone())
+        else {
+            return false;
+        };
+        if let Some(did) = leg.dialog.take() {
+            self.dialogs.remove(&did);
+            self.by_dialog.remove(&did);
+        }
+        leg.invite = invite;
+        leg.invite_tx = Some(tx);
+        leg.challenge = Some(challenge);
+        leg.auth_tries += 1;
+        leg.state = LegState::Calling;
+        self.by_tx.insert(tx, (id, Purpose::Invite));
+        self.stats.auth_retries += 1;
+        true
+    }
+
+    /// Counts a new server transaction against its source's cap; answers 503 and returns
+    /// `true` when the source already holds its maximum.
+    fn over_transaction_cap(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        request: &Message,
+        remote: SocketAddr,
+    ) -> bool {
+        let Some(max) = self.config.protection.max_transactions_per_source else {
+            return false;
+        };
+        let ip = remote.ip();
+        if self.guard.is_trusted(ip) {
+            return false;
+        }
+        let live = self.transactions_by_source.entry(ip).or_insert(0);
+        let over = *live >= max;
+        *live += 1;
+        self.server_tx_source.insert(id, ip);
+        if over {
+            self.guard.note_rejected_transaction();
+            let retry = self.config.transaction.retry_after.to_string();
+            self.respond_with(
+                now,
+                id,
+                request,
+                (503, "Too Many Transactions From Source"),
+                remote,
+                &[("Retry-After", &retry)],
+            );
+        }
+        over
     }
 
     /// ACK then BYE on a dialog a forked INVITE created beside the leg's own.
@@ -1942,6 +2475,11 @@ impl UserAgent {
         response: &Message,
     ) {
         if code < 200 {
+            return;
+        }
+        if matches!(code, 401 | 407)
+            && self.retry_in_dialog_with_auth(now, id, tx, Purpose::ReInvite, response)
+        {
             return;
         }
         let Some(leg) = self.legs.get(&id) else { return };
@@ -2052,6 +2590,16 @@ impl UserAgent {
                 self.end_remote(now, id, cause);
             }
             Purpose::Other => {
+                if leg.uac
+                    && matches!(
+                        leg.state,
+                        LegState::Calling | LegState::Early | LegState::Cancelling
+                    )
+                {
+                    // A PRACK in an early dialog went unanswered: the INVITE's own
+                    // final response (or its timeout) decides the call.
+                    return;
+                }
                 let in_dialog_bye = leg.state == LegState::Ended;
                 if !in_dialog_bye {
                     self.send_bye(now, id);
