@@ -32,6 +32,8 @@ fn the_demo_runs_and_reports_in_json() {
     ] {
         assert!(report.get(key).is_some(), "missing `{key}` in {report}");
     }
+    // The eight agents' phones registered with digest authentication.
+    assert_eq!(report["registered_phones"], 8, "{report}");
     let answered = report["answered"].as_u64().unwrap();
     assert!(answered >= 3, "{report}");
     assert!(report["offered"].as_u64().unwrap() >= answered);

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use cc_media::engine::{MediaEngine, MediaSession, PlayItem, SessionConfig};
 use cc_media::player::tones::ToneSpec;
 use cc_sip::transport::{Endpoint, EndpointConfig, EndpointHandle};
-use cc_sip::ua::{LegId, OutgoingCall, UaEvent};
+use cc_sip::ua::{Credentials, LegId, OutgoingCall, RegisterRequest, UaEvent};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
@@ -58,6 +58,7 @@ impl Default for AgentBehavior {
 pub struct SimAgent {
     /// Its SIP contact, `sip:USER@IP:PORT`.
     pub contact: String,
+    user: String,
     sip: EndpointHandle,
     task: tokio::task::JoinHandle<()>,
 }
@@ -73,7 +74,28 @@ impl SimAgent {
         let (sip, events) = Endpoint::bind(EndpointConfig::new(SocketAddr::new(ip, 0))).await?;
         let contact = format!("sip:{user}@{}", sip.local_addr());
         let task = tokio::spawn(agent_loop(sip.clone(), events, media, behavior));
-        Ok(Self { contact, sip, task })
+        Ok(Self {
+            contact,
+            user: user.to_owned(),
+            sip,
+            task,
+        })
+    }
+
+    /// Registers the phone at `registrar` as `sip:USER@domain`, answering the digest
+    /// challenge with `password`, and keeps the registration refreshed. Returns once the
+    /// REGISTER is sent; the registrar's side shows when the binding exists.
+    pub async fn register(
+        &self,
+        registrar: SocketAddr,
+        domain: &str,
+        password: &str,
+    ) -> Result<(), cc_sip::Error> {
+        let aor = format!("sip:{}@{domain}", self.user);
+        let mut request = RegisterRequest::new(registrar, &aor, 300)
+            .with_credentials(Credentials::new(&self.user, password));
+        request.registrar_uri = Some(format!("sip:{registrar}"));
+        self.sip.register(request).await.map(|_| ())
     }
 
     /// Stops the phone.

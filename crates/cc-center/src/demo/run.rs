@@ -56,6 +56,8 @@ pub struct DemoReport {
     pub aht_s: f64,
     /// Calls the simulated callers placed.
     pub calls_placed: u64,
+    /// Agents' phones that registered (with digest authentication) before calls began.
+    pub registered_phones: usize,
     /// Recordings written.
     pub recordings: Vec<String>,
     /// The database.
@@ -83,7 +85,7 @@ pub async fn run(
         ..EngineConfig::new(LOCAL, 28_000, 29_999)
     })?;
     let mut agents = Vec::new();
-    for (i, agent) in config.agents.iter_mut().enumerate() {
+    for (i, agent) in config.agents.iter().enumerate() {
         let behavior = AgentBehavior {
             answer_after: Duration::from_millis(600 + 250 * (i as u64 % 4)),
             talk_for: Duration::from_secs(6 + 3 * (i as u64 % 3)),
@@ -91,20 +93,39 @@ pub async fn run(
             pitch: 4 + i % 4,
         };
         let phone = SimAgent::spawn(agent.sip_user(), LOCAL, phones.clone(), behavior).await?;
-        agent.contact = Some(phone.contact.clone());
-        agents.push(phone);
+        agents.push((
+            agent.sip_user().to_owned(),
+            agent.password.clone().unwrap_or_default(),
+            phone,
+        ));
     }
     let center = match Center::start(config.clone()).await {
         Ok(c) => c,
         // The demo's usual SIP port is taken (another demo?): any free port will do.
         Err(StartError::Sip(_)) => {
             config.sip.listen = SocketAddr::new(LOCAL, 0);
-            Center::start(config).await?
+            Center::start(config.clone()).await?
         }
         Err(e) => return Err(e),
     };
     let handle = center.handle();
     let sip = handle.sip_addr();
+    // The agents' phones register with digest authentication, as desk phones do.
+    let mut registered = 0;
+    for (user, password, phone) in &agents {
+        phone.register(sip, &config.sip.domain, password).await?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if handle.registrations(user).await.is_ok_and(|c| !c.is_empty()) {
+                registered += 1;
+                break;
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
     // The two technical-support agents start in training: the first support callers
     // wait, and one of them asks to be called back.
     let trainees: Vec<cc_core::AgentId> = ["1003", "9001"].iter().filter_map(|a| a.parse().ok()).collect();
@@ -155,8 +176,8 @@ pub async fn run(
     calls.abort_all();
     handle.stop(Duration::from_secs(3)).await;
     let summary = center.wait().await;
-    for a in agents {
-        a.stop().await;
+    for (_, _, phone) in agents {
+        phone.stop().await;
     }
     let t = &summary.all;
     Ok(DemoReport {
@@ -169,6 +190,7 @@ pub async fn run(
         asa_s: t.asa_s(),
         aht_s: t.aht_s(),
         calls_placed: placed,
+        registered_phones: registered,
         recordings: summary.recordings,
         database: path_text(handle.database()),
         config: path_text(&config_path),
