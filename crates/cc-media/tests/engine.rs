@@ -1122,3 +1122,103 @@ fn thousands_of_random_datagrams_do_not_stop_a_worker() {
     a.close().wait().unwrap();
     b.close().wait().unwrap();
 }
+
+/// Which of `count` tones (`300 + 50 k` Hz, each a whole DFT bin of a 160-sample frame)
+/// each 20 ms frame of `x` holds, or `None` for a quiet frame.
+fn frame_tones(x: &[i16], count: usize) -> Vec<Option<usize>> {
+    x.chunks_exact(160)
+        .map(|f| {
+            let rms = (f.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0).sqrt();
+            if rms < 300.0 {
+                return None;
+            }
+            (0..count).max_by(|&a, &b| {
+                let sa = tone_share(f, 300.0 + 50.0 * a as f64, 8000.0);
+                let sb = tone_share(f, 300.0 + 50.0 * b as f64, 8000.0);
+                sa.total_cmp(&sb)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn reordered_duplicated_and_lost_packets_are_recorded_in_order_while_the_relay_passes_them_as_they_came() {
+    let engine = engine(30_200, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    a.start_recording(store, request("reordered")).wait().unwrap();
+
+    // Packet k carries 20 ms of a tone of its own (300 + 50 k Hz).
+    const COUNT: usize = 40;
+    let mut g = G711::new(Law::Mu);
+    let packets: Vec<Vec<u8>> = (0..COUNT)
+        .map(|k| {
+            let mut payload = [0_u8; 160];
+            g.encode(&sine(300.0 + 50.0 * k as f64, 0, 160), &mut payload)
+                .unwrap();
+            rtp(0, 7000 + k as u16, 160 * k as u32, 0xBEEF, k == 0, &payload)
+        })
+        .collect();
+    // What is sent in each 20 ms slot: 6 before 5; 10 twice; 15 lost; 22, 21, 20 in
+    // reverse (20 arrives 40 ms after its turn in the sender's clock, still before its
+    // playout); 25 again two slots later (a late duplicate); 33 and 34 lost.
+    let mut slots: Vec<Vec<usize>> = (0..COUNT).map(|k| vec![k]).collect();
+    slots[5] = vec![6, 5];
+    slots[6] = vec![];
+    slots[10] = vec![10, 10];
+    slots[15] = vec![];
+    slots[20] = vec![];
+    slots[21] = vec![];
+    slots[22] = vec![22, 21, 20];
+    slots[27] = vec![27, 25];
+    slots[33] = vec![];
+    slots[34] = vec![];
+    let arrival: Vec<usize> = slots.iter().flatten().copied().collect();
+    let start = Instant::now();
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(wait) =
+            (start + Duration::from_millis(20 * i as u64)).checked_duration_since(Instant::now())
+        {
+            std::thread::sleep(wait);
+        }
+        for &k in slot {
+            caller.send_to(&packets[k], a.local_rtp_addr()).unwrap();
+        }
+    }
+    // The relay is untouched by the jitter buffer: every datagram, in the order it came.
+    let relayed = collect(&agent, arrival.len(), WAIT);
+    assert_eq!(relayed.len(), arrival.len());
+    let relayed_order: Vec<usize> = relayed
+        .iter()
+        .map(|p| {
+            let payload = RtpPacket::parse(p).unwrap().payload().to_vec();
+            packets
+                .iter()
+                .position(|q| RtpPacket::parse(q).unwrap().payload() == payload.as_slice())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(relayed_order, arrival);
+
+    std::thread::sleep(Duration::from_millis(400));
+    let meta = a.stop_recording().wait().unwrap();
+    let (left, _) = read_stereo(&meta.location);
+    let frames = frame_tones(&left, COUNT);
+    let first = frames.iter().position(Option::is_some).unwrap();
+    let last = frames.iter().rposition(Option::is_some).unwrap();
+    // In order, once each; each lost packet is one frame of silence (G.711 conceals with
+    // silence), so the audio after it keeps its time.
+    let expected: Vec<Option<usize>> = (0..COUNT)
+        .map(|k| (![15, 33, 34].contains(&k)).then_some(k))
+        .collect();
+    assert_eq!(frames[first..=last], expected[..], "recorded frames: {frames:?}");
+    let stats = a.close().wait().unwrap();
+    assert_eq!(stats.relayed, arrival.len() as u64);
+}

@@ -93,9 +93,13 @@
 //! - RFC 4733 events are relayed as they are across a bridge of one codec, and re-sent as
 //!   new events (once each digit ended) across a transcoding bridge; comfort noise (PT 13)
 //!   and other payload types not negotiated are dropped and counted.
-//! - Received audio is decoded in arrival order, without a jitter buffer: up to four lost
-//!   packets are concealed (Opus FEC/PLC, G.711 silence); a reordered packet is decoded
-//!   late. Relayed packets are not touched, so the far end's jitter buffer sees the truth.
+//! - Received audio that is decoded (for a transcode, a recording or in-band detection)
+//!   first waits in a [`JitterBuffer`](crate::jitter::JitterBuffer) read on the worker's
+//!   20 ms clock: reordered packets are put back in order, duplicates dropped, up to four
+//!   lost packets in a row concealed (Opus FEC from the next packet when it is here, else
+//!   PLC; G.711 silence) and longer gaps left silent. It adds 20 to 200 ms (40 ms at the
+//!   start, more as jitter is measured). Relayed packets never wait in it and are not
+//!   touched, so the far end's jitter buffer sees the truth.
 //! - RTCP goes to the remote's port + 1 (or where the peer's RTCP comes from); RTCP
 //!   multiplexed on the RTP port is read, never sent. Each leg of a bridge terminates its
 //!   own RTCP.

@@ -23,6 +23,7 @@ use super::{
 use crate::codec::{Codec, G711, Law, Opus, OpusConfig};
 use crate::dtmf::{DigitEvent, DtmfDetector, DtmfSender, EventReceiver};
 use crate::error::{Error, Result};
+use crate::jitter::{JitterBuffer, JitterConfig, Pop};
 use crate::player::prompt::{PromptAudio, PromptSet};
 use crate::player::tones::ToneSpec;
 use crate::player::{FRAME, PlayState, Player};
@@ -57,6 +58,11 @@ const MAX_CONCEALED: u16 = 4;
 const PCM_BUF: usize = MAX_PCM * (MAX_CONCEALED as usize + 1);
 /// Largest encoded payload (an Opus packet).
 const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
+/// Packets a session's jitter buffer holds: room for a burst of a second of 20 ms packets.
+const JITTER_SLOTS: usize = 64;
+/// The jitter buffer's greatest target depth (200 ms of 20 ms packets): the most delay it
+/// adds to what is decoded.
+const JITTER_MAX_DEPTH: u16 = 10;
 
 /// How often a message may be passed on after a moving session before it gives up.
 const MAX_HOPS: u8 = 32;
@@ -253,6 +259,20 @@ fn make_codec(pf: &PayloadFormat) -> Result<Box<dyn Codec>> {
     })
 }
 
+/// The jitter buffer of a session receiving `pf`: 20 to 200 ms deep, starting at 40 ms.
+fn jitter_config(pf: &PayloadFormat) -> JitterConfig {
+    JitterConfig {
+        capacity: JITTER_SLOTS,
+        max_payload: MAX_PAYLOAD,
+        min_depth: 1,
+        max_depth: JITTER_MAX_DEPTH,
+        initial_depth: 2,
+        frame: pf.ptime,
+        clock_rate: pf.codec.clock_rate(),
+        ..JitterConfig::default()
+    }
+}
+
 /// 8 kHz samples waiting, bounded so that pushing never allocates.
 struct PcmQueue {
     q: VecDeque<i16>,
@@ -401,9 +421,17 @@ pub(crate) struct Session {
     tx_fifo: PcmQueue,
     peer: Option<usize>,
     recording: Option<Recording>,
-    /// The stream received and the sequence number expected next, for loss concealment.
-    rx_ssrc: Option<u32>,
-    rx_expected: Option<u16>,
+    /// Puts received audio back in order before it is decoded (for a transcode, the
+    /// recording or the detector; relayed packets never wait in it). Made when first
+    /// needed, dropped when the codec changes.
+    jitter: Option<JitterBuffer>,
+    /// When the jitter buffer is next read.
+    jitter_next: Instant,
+    /// Gaps concealed in a row.
+    rx_gaps: u16,
+    /// Sequence number and timestamp of the newest audio packet, from which a
+    /// telephone-event's place on the audio clock is reckoned.
+    rx_last_audio: Option<(u16, u32)>,
     /// Samples the last received packet decoded to (the size of a concealed packet).
     rx_frame: usize,
     /// Digits waiting to be sent, and how long each is held, in ms.
@@ -487,8 +515,10 @@ impl Session {
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
             recording: None,
-            rx_ssrc: None,
-            rx_expected: None,
+            jitter: None,
+            jitter_next: now,
+            rx_gaps: 0,
+            rx_last_audio: None,
             rx_frame: FRAME,
             dtmf_queue: VecDeque::new(),
             dtmf_out: None,
@@ -760,6 +790,66 @@ impl Session {
         }
     }
 
+    /// Reads the jitter buffer once into `pcm`: the next packet decoded, a gap concealed
+    /// (the codec's concealment, Opus FEC from the packet after it when that is here, for
+    /// up to [`MAX_CONCEALED`] in a row; silence after), a telephone-event's place as
+    /// silence. The samples go to the detector and the recording; returns how many there
+    /// are and whether they go on to a transcoding peer (not when they stand for a digit
+    /// or a long gap), or `None` when there is nothing this tick.
+    fn pop_audio(&mut self, pcm: &mut [i16], now: Instant) -> Option<(usize, bool)> {
+        let (Some(jb), Some(format)) = (self.jitter.as_mut(), self.format.as_mut()) else {
+            return None;
+        };
+        let each = self.rx_frame.clamp(1, MAX_PCM);
+        let (n, pass) = match jb.pop(now) {
+            Pop::Empty => return None,
+            Pop::Frame(f) if f.payload.is_empty() => {
+                self.rx_gaps = 0;
+                pcm.get_mut(..each)?.fill(0);
+                (each, false)
+            }
+            Pop::Frame(f) => {
+                self.rx_gaps = 0;
+                let Ok(n) = format.codec.decode(f.payload, pcm) else {
+                    self.c.decode_errors += 1;
+                    return None;
+                };
+                self.rx_frame = n;
+                (n, true)
+            }
+            Pop::Gap { index, .. } => {
+                let out = pcm.get_mut(..each)?;
+                self.rx_gaps = self.rx_gaps.saturating_add(1);
+                if self.rx_gaps <= MAX_CONCEALED {
+                    if let Ok(n) = format.codec.conceal(jb.peek(index + 1), out) {
+                        (n, true)
+                    } else {
+                        self.c.decode_errors += 1;
+                        out.fill(0);
+                        (each, false)
+                    }
+                } else {
+                    out.fill(0);
+                    (each, false)
+                }
+            }
+        };
+        let samples = pcm.get(..n)?;
+        if let Some(det) = self.detector.as_mut() {
+            det.process(samples);
+            while let Some(d) = det.poll_digit() {
+                self.shared.events.push(SessionEvent::Dtmf {
+                    digit: d.digit,
+                    source: DtmfSource::InBand,
+                });
+            }
+        }
+        if let Some(rec) = self.recording.as_mut() {
+            rec.rx.push(samples);
+        }
+        Some((n, pass))
+    }
+
     /// Writes one recording frame.
     fn record_frame(&mut self) {
         let Some(rec) = self.recording.as_mut() else {
@@ -792,6 +882,8 @@ impl Session {
                 self.stats = Some(ReceiveStats::new(pf.codec.clock_rate()));
             }
             self.tx_fifo.clear();
+            self.jitter = None;
+            self.rx_last_audio = None;
             if let Some(rec) = self.recording.as_mut() {
                 rec.out_decoder = make_codec(&pf).ok();
             }
@@ -1080,7 +1172,12 @@ impl Worker {
             self.grid = now;
         }
         while self.grid <= now {
-            for s in self.sessions.iter_mut().flatten() {
+            let at = self.grid;
+            for slot in 0..self.sessions.len() {
+                self.read_jitter(slot, at, now);
+                let Some(s) = self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                    continue;
+                };
                 if s.dtmf_active() {
                     s.dtmf_tick(now);
                 }
@@ -1096,7 +1193,10 @@ impl Worker {
         let mut next = now + MAX_SLEEP;
         let mut active = false;
         for s in self.sessions.iter_mut().flatten() {
-            active |= s.playing || s.recording.is_some() || s.dtmf_active();
+            active |= s.playing
+                || s.recording.is_some()
+                || s.dtmf_active()
+                || s.jitter.as_ref().is_some_and(|j| !j.is_empty());
             if !s.rtcp_interval.is_zero() && s.remote.is_some() {
                 if now >= s.next_rtcp {
                     s.send_rtcp(now, &mut self.bufs.out[..], false);
@@ -1115,6 +1215,46 @@ impl Worker {
         }
         self.active = active;
         self.next_deadline = if active { self.grid } else { next };
+    }
+
+    /// Reads the jitter buffer of `slot` for the grid tick `at`, one packet's time at a
+    /// time (the length of the packets received), and hands the audio to a transcoding
+    /// peer.
+    fn read_jitter(&mut self, slot: usize, at: Instant, now: Instant) {
+        let route = self.route(slot);
+        let Self { sessions, bufs, .. } = self;
+        loop {
+            let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                return;
+            };
+            if s.jitter.is_none() {
+                return;
+            }
+            // Idle, or far behind: the reading clock starts afresh.
+            if s.jitter_next + MAX_LAG < at {
+                s.jitter_next = at;
+            }
+            if s.jitter_next > at {
+                return;
+            }
+            s.jitter_next += Duration::from_micros(s.rx_frame.clamp(80, MAX_PCM) as u64 * 125);
+            let Some((n, pass)) = s.pop_audio(&mut bufs.pcm[..], now) else {
+                continue;
+            };
+            if route != Route::Transcode || !pass {
+                continue;
+            }
+            let Some(peer_slot) = s.peer else { continue };
+            let Ok([Some(s), Some(p)]) = sessions.get_disjoint_mut([slot, peer_slot]) else {
+                continue;
+            };
+            // While the peer sends digits of its own, nothing else goes out on its stream.
+            if !p.dtmf_active() {
+                p.tx_fifo.push(bufs.pcm.get(..n).unwrap_or_default());
+                p.flush_pcm(bufs, now);
+                s.c.transcoded += 1;
+            }
+        }
     }
 
     fn read_rtcp(&mut self, slot: usize) {
@@ -1173,6 +1313,7 @@ impl Worker {
             bufs,
             tx,
             next_deadline,
+            active,
             ..
         } = self;
         let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
@@ -1230,24 +1371,8 @@ impl Worker {
         if let Some(stats) = s.stats.as_mut() {
             stats.on_rtp(ssrc, seq, ts, now);
         }
-        // Packets missing just before this one (0 for a new stream, in order or late).
-        let mut lost = 0;
-        match s.rx_expected {
-            Some(e) if s.rx_ssrc == Some(ssrc) => {
-                let ahead = seq.wrapping_sub(e);
-                if ahead < 0x8000 {
-                    lost = ahead;
-                    s.rx_expected = Some(seq.wrapping_add(1));
-                }
-            }
-            _ => {
-                s.rx_ssrc = Some(ssrc);
-                s.rx_expected = Some(seq.wrapping_add(1));
-            }
-        }
         let payload_range = payload_start..payload_start + payload_len;
         let payload = data.get(payload_range.clone()).unwrap_or_default();
-        let mut decoded = 0;
         let mut ended = None;
         if is_event {
             if s.dtmf.handle(ts, marker, payload).is_err() {
@@ -1266,42 +1391,32 @@ impl Worker {
                     }
                 }
             }
+            // The event holds its place in the audio's sequence numbers (played as
+            // silence), so that the jitter buffer does not take it for a loss; its
+            // timestamp is where the audio clock would be, not the event's start.
+            if let Some(jb) = s.jitter.as_mut() {
+                let at = s.rx_last_audio.map_or(ts, |(last_seq, last_ts)| {
+                    let steps = i64::from(seq.wrapping_sub(last_seq) as i16);
+                    let per = (s.rx_frame as u64 * u64::from(format.pf.codec.clock_rate()) / 8000) as i64;
+                    last_ts.wrapping_add((steps * per) as u32)
+                });
+                jb.push(ssrc, seq, at, marker, &[], now);
+            }
         } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
-            // A small forward gap in the sequence (a lost packet or a few) is filled with
-            // the codec's concealment (Opus: FEC from this packet, else PLC; G.711:
-            // silence), so that the recording and the transcoded stream keep their time.
-            if (1..=MAX_CONCEALED).contains(&lost) {
-                let each = s.rx_frame.clamp(1, MAX_PCM);
-                for k in 0..lost {
-                    let next = (k + 1 == lost).then_some(payload);
-                    let Some(out) = bufs.pcm.get_mut(decoded..decoded + each) else {
-                        break;
-                    };
-                    match format.codec.conceal(next, out) {
-                        Ok(n) => decoded += n,
-                        Err(_) => s.c.decode_errors += 1,
-                    }
-                }
+            // Decoded audio waits in the jitter buffer, read on the worker's clock: put
+            // back in order, duplicates dropped, gaps concealed.
+            let pf = format.pf;
+            let jb = s
+                .jitter
+                .get_or_insert_with(|| JitterBuffer::new(jitter_config(&pf)));
+            jb.push(ssrc, seq, ts, marker, payload, now);
+            if s.rx_last_audio
+                .is_none_or(|(last, _)| seq.wrapping_sub(last).wrapping_sub(1) < 0x8000)
+            {
+                s.rx_last_audio = Some((seq, ts));
             }
-            match format.codec.decode(payload, &mut bufs.pcm[decoded..]) {
-                Ok(n) => {
-                    decoded += n;
-                    s.rx_frame = n;
-                }
-                Err(_) => s.c.decode_errors += 1,
-            }
-            let pcm = bufs.pcm.get(..decoded).unwrap_or_default();
-            if let Some(det) = s.detector.as_mut() {
-                det.process(pcm);
-                while let Some(d) = det.poll_digit() {
-                    s.shared.events.push(SessionEvent::Dtmf {
-                        digit: d.digit,
-                        source: DtmfSource::InBand,
-                    });
-                }
-            }
-            if let Some(rec) = s.recording.as_mut() {
-                rec.rx.push(pcm);
+            if !*active {
+                *next_deadline = (*next_deadline).min(now);
             }
         }
         if route == Route::Drop {
@@ -1354,11 +1469,6 @@ impl Worker {
                 p.dtmf_queue.push_back(digit);
                 *next_deadline = (*next_deadline).min(now);
             }
-        } else if route == Route::Transcode && !peer_busy {
-            // Transcode: the decoded audio joins the peer's transmit queue.
-            p.tx_fifo.push(bufs.pcm.get(..decoded).unwrap_or_default());
-            p.flush_pcm(bufs, now);
-            s.c.transcoded += 1;
         }
     }
 
