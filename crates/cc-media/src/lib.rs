@@ -13,8 +13,8 @@
 //!   Goertzel detection;
 //! - [`mixer`]: the [`Mixer`] trait and an N-party mix-minus mixer with supervisor roles
 //!   (listen, whisper, barge);
-//! - [`recorder`]: a crash-safe WAV recorder (stereo or mono, pause/resume, SHA-256
-//!   metadata) and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
+//! - [`recorder`]: a crash-safe recorder of WAV or Ogg/Opus files (stereo or mono,
+//!   pause/resume, SHA-256 metadata), and a reader that decodes Ogg/Opus back and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
 //!   per tenant;
 //! - [`player`]: tones, prompts in several languages, numbers, dates and money spoken
 //!   from prompt sets, music on hold, in 20 ms frames;
