@@ -1222,3 +1222,117 @@ fn reordered_duplicated_and_lost_packets_are_recorded_in_order_while_the_relay_p
     let stats = a.close().wait().unwrap();
     assert_eq!(stats.relayed, arrival.len() as u64);
 }
+
+/// `count` L16 packets at `rate` of a `freq` Hz tone, 20 ms each, payload type `pt`.
+fn l16_tone(freq: f64, rate: u32, count: usize, pt: u8, ssrc: u32) -> Vec<Vec<u8>> {
+    let per = rate as usize / 50;
+    (0..count)
+        .map(|i| {
+            let payload: Vec<u8> = (i * per..(i + 1) * per)
+                .flat_map(|n| {
+                    let v =
+                        (8000.0 * (std::f64::consts::TAU * freq * n as f64 / f64::from(rate)).sin()) as i16;
+                    v.to_be_bytes()
+                })
+                .collect();
+            rtp(pt, i as u16, (per * i) as u32, ssrc, i == 0, &payload)
+        })
+        .collect()
+}
+
+#[test]
+fn l16_at_16_and_8_khz_is_transcoded_to_and_from_pcmu_and_opus() {
+    assert!(AudioCodec::L16 { rate: 16_000 }.relays_to(AudioCodec::L16 { rate: 16_000 }));
+    assert!(!AudioCodec::L16 { rate: 16_000 }.relays_to(AudioCodec::L16 { rate: 8000 }));
+    assert!(!AudioCodec::L16 { rate: 8000 }.relays_to(AudioCodec::Pcmu));
+    assert!(PayloadFormat::l16(44_100, 97).validate().is_err());
+    assert!(PayloadFormat::l16(16_000, 11).validate().is_err());
+    let engine = engine(30_300, 1);
+
+    // Wideband L16 caller, PCMU agent.
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::l16(16_000, 97))
+        .unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    for packet in l16_tone(1000.0, 16_000, 50, 97, 5) {
+        caller.send_to(&packet, a.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let got = collect(&agent, 50, WAIT);
+    assert_eq!(got.len(), 50);
+    let mut pcmu = G711::new(Law::Mu);
+    let mut heard = Vec::new();
+    for packet in &got {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (0, 160));
+        let mut frame = [0_i16; 160];
+        pcmu.decode(p.payload(), &mut frame).unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    let share = tone_share(&heard[800..], 1000.0, 8000.0);
+    assert!(share > 0.99, "L16 16 kHz -> PCMU: 1 kHz holds {share:.4}");
+    // And back: PCMU at 600 Hz reaches the caller as L16 at 16 kHz, on its 16 kHz clock.
+    for (packet, _) in pcmu_tone(600.0, 50, 6) {
+        agent.send_to(&packet, b.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let back = collect(&caller, 50, WAIT);
+    assert_eq!(back.len(), 50);
+    let mut wide = Vec::new();
+    for (i, packet) in back.iter().enumerate() {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (97, 640));
+        if i > 0 {
+            let prev = RtpPacket::parse(&back[i - 1]).unwrap();
+            assert_eq!(p.timestamp().wrapping_sub(prev.timestamp()), 320);
+        }
+        wide.extend(
+            p.payload()
+                .chunks_exact(2)
+                .map(|b| i16::from_be_bytes([b[0], b[1]])),
+        );
+    }
+    let share = tone_share(&wide[1600..], 600.0, 16_000.0);
+    assert!(share > 0.99, "PCMU -> L16 16 kHz: 600 Hz holds {share:.4}");
+    let level =
+        (wide[1600..].iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / (wide.len() - 1600) as f64).sqrt();
+    assert!((level - 8000.0 / 2f64.sqrt()).abs() < 600.0, "level {level:.0}");
+    assert_eq!(a.close().wait().unwrap().transcoded, 50);
+    b.close().wait().unwrap();
+
+    // Narrowband L16 caller, Opus agent.
+    let narrow = engine.open_session(SessionConfig::default()).unwrap();
+    let opus_leg = engine.open_session(SessionConfig::default()).unwrap();
+    narrow
+        .set_remote(addr(&caller), PayloadFormat::l16(8000, 96))
+        .unwrap();
+    opus_leg
+        .set_remote(addr(&agent), PayloadFormat::opus(111))
+        .unwrap();
+    engine.bridge(&narrow, &opus_leg).wait().unwrap();
+    for packet in l16_tone(1000.0, 8000, 50, 96, 8) {
+        caller.send_to(&packet, narrow.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let got = collect(&agent, 50, WAIT);
+    assert_eq!(got.len(), 50);
+    let mut opus = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut pcm = Vec::new();
+    let mut frame = [0_i16; 960];
+    for packet in &got {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!(p.payload_type(), 111);
+        let n = opus.decode(p.payload(), &mut frame).unwrap();
+        pcm.extend_from_slice(&frame[..n]);
+    }
+    let share = tone_share(&pcm[48_000 / 5..], 1000.0, 48_000.0);
+    assert!(share > 0.99, "L16 8 kHz -> Opus: 1 kHz holds {share:.4}");
+}

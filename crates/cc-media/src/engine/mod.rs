@@ -85,7 +85,9 @@
 //! the in-band DTMF detector and the recorder. Opus legs are encoded and decoded at 8 kHz
 //! PCM; libopus resamples internally, and its packets decode at any rate, so an Opus leg
 //! bridged to another Opus leg (the wideband case) is relayed untouched and never
-//! narrowed, and an Opus leg bridged to G.711 loses nothing G.711 could carry.
+//! narrowed, and an Opus leg bridged to G.711 loses nothing G.711 could carry. L16 at
+//! 16 kHz is resampled to and from 8 kHz ([`Resampled`](crate::codec::Resampled)); two
+//! L16 legs of the same rate relay untouched, so wideband L16 stays wideband between them.
 
 //! # Limits
 //!
@@ -218,6 +220,12 @@ pub enum AudioCodec {
         /// 8000, 16000 or 48000.
         rate: u32,
     },
+    /// L16: linear 16-bit PCM, big-endian (RFC 3551), mono, on a dynamic payload type;
+    /// resampled to and from the engine's 8 kHz where `rate` is 16 kHz.
+    L16 {
+        /// 8000 or 16000 (also the RTP clock rate).
+        rate: u32,
+    },
 }
 
 impl AudioCodec {
@@ -226,6 +234,7 @@ impl AudioCodec {
         match self {
             AudioCodec::Pcmu | AudioCodec::Pcma => 8000,
             AudioCodec::Opus { .. } => crate::codec::opus::RTP_CLOCK_RATE,
+            AudioCodec::L16 { rate } => rate,
         }
     }
 
@@ -236,21 +245,21 @@ impl AudioCodec {
             (AudioCodec::Pcmu, AudioCodec::Pcmu)
                 | (AudioCodec::Pcma, AudioCodec::Pcma)
                 | (AudioCodec::Opus { .. }, AudioCodec::Opus { .. })
-        )
+        ) || matches!((self, other), (AudioCodec::L16 { rate: a }, AudioCodec::L16 { rate: b }) if a == b)
     }
 }
 
 /// What was negotiated for a session's RTP: what it sends and what it expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayloadFormat {
-    /// The audio payload type (0 PCMU, 8 PCMA, dynamic 96 to 127 for Opus).
+    /// The audio payload type (0 PCMU, 8 PCMA, dynamic 96 to 127 for Opus and L16).
     pub payload_type: u8,
     /// The codec.
     pub codec: AudioCodec,
     /// The payload type of `telephone-event` (RFC 4733), if negotiated; at the codec's
     /// clock rate.
     pub telephone_event_pt: Option<u8>,
-    /// Audio per packet sent: 10 to 60 ms in steps of 10 for G.711; 20 ms for Opus.
+    /// Audio per packet sent: 10 to 60 ms in steps of 10 for G.711 and L16; 20 ms for Opus.
     /// Received packets may be of any length.
     pub ptime: Duration,
 }
@@ -272,6 +281,17 @@ impl PayloadFormat {
             payload_type: 8,
             codec: AudioCodec::Pcma,
             ..Self::pcmu()
+        }
+    }
+
+    /// L16 at `rate` (8000 or 16000 Hz) with payload type `payload_type`, no
+    /// telephone-event, 20 ms.
+    pub fn l16(rate: u32, payload_type: u8) -> Self {
+        Self {
+            payload_type,
+            codec: AudioCodec::L16 { rate },
+            telephone_event_pt: None,
+            ptime: Duration::from_millis(20),
         }
     }
 
@@ -324,6 +344,25 @@ impl PayloadFormat {
                         "Opus ptime",
                         format!("{:?}", self.ptime),
                         "20 ms (packets of any length are received)",
+                    );
+                }
+            }
+            AudioCodec::L16 { rate } => {
+                if !matches!(rate, 8000 | 16_000) {
+                    return bad("L16 rate", rate.to_string(), "8000 or 16000 Hz");
+                }
+                if !(96..=127).contains(&self.payload_type) {
+                    return bad(
+                        "L16 payload type",
+                        self.payload_type.to_string(),
+                        "a dynamic payload type, 96 to 127",
+                    );
+                }
+                if !self.ptime.as_nanos().is_multiple_of(10_000_000) || !(10..=60).contains(&ms) {
+                    return bad(
+                        "L16 ptime",
+                        format!("{:?}", self.ptime),
+                        "10 to 60 ms in steps of 10 ms",
                     );
                 }
             }

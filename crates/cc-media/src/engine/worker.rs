@@ -20,7 +20,7 @@ use super::{
     AudioCodec, DtmfSource, PayloadFormat, SessionConfig, SessionEvent, SessionId, SessionShared,
     SessionStats,
 };
-use crate::codec::{Codec, G711, Law, Opus, OpusConfig};
+use crate::codec::{Codec, G711, L16, Law, Opus, OpusConfig, Resampled};
 use crate::dtmf::{DigitEvent, DtmfDetector, DtmfSender, EventReceiver};
 use crate::error::{Error, Result};
 use crate::jitter::{JitterBuffer, JitterConfig, Pop};
@@ -56,8 +56,8 @@ const MAX_PCM: usize = 960;
 const MAX_CONCEALED: u16 = 4;
 /// Room for the concealed packets and the packet after them.
 const PCM_BUF: usize = MAX_PCM * (MAX_CONCEALED as usize + 1);
-/// Largest encoded payload (an Opus packet).
-const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
+/// Largest encoded payload: 60 ms of L16 at 16 kHz (an Opus packet is at most 1275).
+const MAX_PAYLOAD: usize = 1920;
 /// Packets a session's jitter buffer holds: room for a burst of a second of 20 ms packets.
 const JITTER_SLOTS: usize = 64;
 /// The jitter buffer's greatest target depth (200 ms of 20 ms packets): the most delay it
@@ -256,6 +256,12 @@ fn make_codec(pf: &PayloadFormat) -> Result<Box<dyn Codec>> {
             payload_type: pf.payload_type,
             ..OpusConfig::default()
         })?),
+        AudioCodec::L16 { rate: 8000 } => Box::new(L16::new(8000, pf.payload_type)?),
+        AudioCodec::L16 { rate } => Box::new(Resampled::new(
+            Box::new(L16::new(rate, pf.payload_type)?),
+            rate,
+            8000,
+        )?),
     })
 }
 
