@@ -1336,3 +1336,163 @@ fn l16_at_16_and_8_khz_is_transcoded_to_and_from_pcmu_and_opus() {
     let share = tone_share(&pcm[48_000 / 5..], 1000.0, 48_000.0);
     assert!(share > 0.99, "L16 8 kHz -> Opus: 1 kHz holds {share:.4}");
 }
+
+/// Each phone sends `count` PCMU packets of its own tone in real time (from packet
+/// `first` of its stream); returns what each phone heard meanwhile, decoded.
+fn talk_together(phones: &[(UdpSocket, SocketAddr, f64)], first: usize, count: usize) -> Vec<Vec<i16>> {
+    std::thread::scope(|scope| {
+        for (k, (phone, to, freq)) in phones.iter().enumerate() {
+            let (phone, to, freq) = (phone, *to, *freq);
+            scope.spawn(move || {
+                let mut g = G711::new(Law::Mu);
+                let start = Instant::now();
+                for i in first..first + count {
+                    if let Some(wait) = (start + Duration::from_millis(20 * (i - first) as u64))
+                        .checked_duration_since(Instant::now())
+                    {
+                        std::thread::sleep(wait);
+                    }
+                    let mut payload = [0_u8; 160];
+                    let pcm: Vec<i16> = sine(freq, i * 160, 160).iter().map(|v| v / 2).collect();
+                    g.encode(&pcm, &mut payload).unwrap();
+                    let packet = rtp(0, i as u16, 160 * i as u32, 0x100 + k as u32, i == 0, &payload);
+                    phone.send_to(&packet, to).unwrap();
+                }
+            });
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    phones
+        .iter()
+        .map(|(phone, _, _)| {
+            let mut g = G711::new(Law::Mu);
+            let mut heard = Vec::new();
+            for packet in collect(phone, 10_000, Duration::from_millis(300)) {
+                let p = RtpPacket::parse(&packet).unwrap();
+                let mut frame = [0_i16; 160];
+                g.decode(p.payload(), &mut frame).unwrap();
+                heard.extend_from_slice(&frame);
+            }
+            heard
+        })
+        .collect()
+}
+
+/// The 20 ms frames of `x` with sound in them, less the first five and the last three.
+fn talking(x: &[i16]) -> Vec<i16> {
+    let loud: Vec<&[i16]> = x
+        .chunks_exact(160)
+        .filter(|f| f.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0 > 1000.0 * 1000.0)
+        .collect();
+    loud.get(5..loud.len().saturating_sub(3))
+        .unwrap_or_default()
+        .concat()
+}
+
+/// Amplitude of `freq` in `x` (a sine of amplitude A gives about A), by Goertzel.
+fn amplitude(x: &[i16], freq: f64) -> f64 {
+    let w = std::f64::consts::TAU * freq / 8000.0;
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in x {
+        let s0 = f64::from(v) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    2.0 * (s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2).max(0.0).sqrt() / x.len().max(1) as f64
+}
+
+#[test]
+fn a_conference_mixes_minus_each_member_and_honours_listen_whisper_and_barge() {
+    use cc_media::engine::ConferenceRole;
+    // Two workers: members start apart and move to the conference's worker.
+    let engine = engine(30_700, 2);
+    let names = ["caller", "agent", "third", "supervisor"];
+    let tones = [500.0, 900.0, 1300.0, 1700.0];
+    let sessions: Vec<MediaSession> = (0..4)
+        .map(|_| engine.open_session(SessionConfig::default()).unwrap())
+        .collect();
+    let phones: Vec<(UdpSocket, SocketAddr, f64)> = sessions
+        .iter()
+        .zip(tones)
+        .map(|(s, f)| {
+            let p = phone();
+            p.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+            s.set_remote(addr(&p), PayloadFormat::pcmu()).unwrap();
+            (p, s.local_rtp_addr(), f)
+        })
+        .collect();
+    let conf = engine.conference();
+    for s in &sessions[..3] {
+        conf.join(s, ConferenceRole::Normal).wait().unwrap();
+    }
+    // A whisper needs a member to whisper to.
+    let not_member = engine.open_session(SessionConfig::default()).unwrap();
+    assert!(
+        conf.join(&sessions[3], ConferenceRole::Whisper { to: not_member.id() })
+            .wait()
+            .is_err()
+    );
+    conf.join(&sessions[3], ConferenceRole::ListenOnly)
+        .wait()
+        .unwrap();
+
+    let agent = sessions[1].id();
+    let rounds: [(ConferenceRole, [bool; 4]); 3] = [
+        // Who hears the supervisor in each round (nobody hears himself).
+        (ConferenceRole::ListenOnly, [false, false, false, false]),
+        (ConferenceRole::Whisper { to: agent }, [false, true, false, false]),
+        (ConferenceRole::Barge, [true, true, true, false]),
+    ];
+    for (round, (role, hears_supervisor)) in rounds.into_iter().enumerate() {
+        conf.join(&sessions[3], role).wait().unwrap();
+        let heard = talk_together(&phones, 60 * round, 60);
+        for (listener, audio) in heard.iter().enumerate() {
+            assert!(
+                audio.len() >= 40 * 160,
+                "{} heard {} samples",
+                names[listener],
+                audio.len()
+            );
+            // The frames while the others talked (the conference sends silence before
+            // and after), past the first few.
+            let tail = talking(audio);
+            for (speaker, &freq) in tones.iter().enumerate() {
+                let expected = if speaker == 3 {
+                    hears_supervisor[listener]
+                } else {
+                    listener != speaker && (speaker < 3)
+                };
+                let a = amplitude(&tail, freq);
+                if expected {
+                    assert!(
+                        a > 3000.0,
+                        "{role:?}: {} should hear {} ({a:.0})",
+                        names[listener],
+                        names[speaker]
+                    );
+                } else {
+                    assert!(
+                        a < 150.0,
+                        "{role:?}: {} should not hear {} ({a:.0})",
+                        names[listener],
+                        names[speaker]
+                    );
+                }
+            }
+        }
+    }
+    // Leaving: the caller hears nobody any more, and the others no longer hear the caller.
+    conf.leave(&sessions[0]).wait().unwrap();
+    // What was sent before the leave (the mix goes on, silent, between rounds) is drained.
+    for (p, _, _) in &phones {
+        collect(p, 10_000, Duration::from_millis(100));
+    }
+    let heard = talk_together(&phones, 180, 40);
+    assert!(
+        heard[0].is_empty(),
+        "the caller still gets {} samples",
+        heard[0].len()
+    );
+    let tail = talking(&heard[1]);
+    assert!(amplitude(&tail, 500.0) < 150.0 && amplitude(&tail, 1300.0) > 3000.0);
+}

@@ -1,7 +1,8 @@
 //! The media engine: the driver that puts the sans-IO parts of this crate on real UDP
 //! sockets. A center anchors each call leg's media in a [`MediaSession`]: it plays prompts
 //! and tones to it, hears its DTMF, bridges it to another session (relaying RTP untouched
-//! when both legs use the same codec, transcoding when they do not) and records it.
+//! when both legs use the same codec, transcoding when they do not) or puts it in a
+//! conference, and records it.
 //!
 //! ```no_run
 //! use std::net::{IpAddr, Ipv4Addr};
@@ -47,6 +48,14 @@
 //! differ; commands sent meanwhile wait in the session's own queue and follow it. Bridge
 //! requests run one at a time engine-wide (each takes a few messages between workers), so
 //! two bridges never chase the same session around the workers.
+//!
+//! A [`Conference`] ([`MediaEngine::conference`]) is mixed on one worker, which each
+//! session that [`joins`](Conference::join) moves to (joins queue with the bridge
+//! requests). Every 20 ms the worker mixes what each member sent (decoded through its
+//! jitter buffer, at 8 kHz) with the built-in [`NPartyMixer`](crate::mixer::NPartyMixer),
+//! mix-minus with supervisor roles ([`ConferenceRole`]), and sends each member what it
+//! hears in its own codec. The mix runs while the conference has members, silence
+//! included.
 //!
 //! # Timing
 //!
@@ -105,7 +114,10 @@
 //! - RTCP goes to the remote's port + 1 (or where the peer's RTCP comes from); RTCP
 //!   multiplexed on the RTP port is read, never sent. Each leg of a bridge terminates its
 //!   own RTCP.
-//! - Recordings are 8 kHz; their file writes (a header update every 500 ms) happen on the
+//! - A session is in one bridge or one conference at a time: bridging it takes it out of
+//!   its conference, joining a conference ends its bridge.
+//! - Recordings are 8 kHz (WAV, or Ogg/Opus with
+//!   [`RecordingFormat::OggOpus`](crate::recorder::RecordingFormat)); their file writes (a header update every 500 ms) happen on the
 //!   worker, their final hashing on a thread of its own.
 //! - Session events queue without a bound; an owner that never reads them keeps them.
 
@@ -739,6 +751,24 @@ impl MediaEngine {
         reply
     }
 
+    /// A new conference: sessions that [`Conference::join`] it hear the mix of the others
+    /// (the built-in [`NPartyMixer`](crate::mixer::NPartyMixer) at 8 kHz, mix-minus, with
+    /// supervisor roles). It is mixed on one worker, which its members move to.
+    pub fn conference(&self) -> Conference {
+        let inner = &self.inner;
+        let home = inner
+            .loads
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| l.load(Ordering::Relaxed))
+            .map_or(0, |(i, _)| i);
+        Conference {
+            id: inner.next_id.fetch_add(1, Ordering::Relaxed),
+            home,
+            engine: Arc::clone(inner),
+        }
+    }
+
     /// Ends the bridge `session` is in (nothing happens when it is in none).
     pub fn unbridge(&self, session: &MediaSession) -> Reply<()> {
         let (tx, reply) = reply_pair();
@@ -763,6 +793,85 @@ impl MediaEngine {
         for t in lock(&self.inner.threads).drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+/// How a session takes part in a [`Conference`] (the mixer's
+/// [`Role`](crate::mixer::Role), with sessions for participants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ConferenceRole {
+    /// Hears the others, heard by all of them.
+    #[default]
+    Normal,
+    /// A supervisor listening in: hears the normal and barging members, heard by nobody.
+    ListenOnly,
+    /// A supervisor coaching one member (the agent): hears the normal and barging
+    /// members, heard by `to` only (who must already be a member).
+    Whisper {
+        /// The member who hears the whisper.
+        to: SessionId,
+    },
+    /// A supervisor who barged in: heard by all, like a normal member.
+    Barge,
+}
+
+/// A conference of sessions on one engine (see [`MediaEngine::conference`]).
+///
+/// Each member's received audio is decoded (through its jitter buffer) into the mix every
+/// 20 ms, and what the member hears is encoded in its own codec and sent to its remote. A
+/// member's own playback takes precedence over the mix while it plays; its recording
+/// records what it receives (left) and the mix it is sent (right). A member leaves with
+/// [`Conference::leave`], or when it is bridged, closed, or joins another conference.
+/// Dropping the handle leaves the members where they are.
+pub struct Conference {
+    id: u64,
+    home: usize,
+    engine: Arc<EngineInner>,
+}
+
+impl std::fmt::Debug for Conference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conference")
+            .field("id", &self.id)
+            .field("worker", &self.home)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conference {
+    /// The conference's number (unique in the engine, shared with session numbers).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Adds `session` to the conference with `role`, or changes its role when it is a
+    /// member already. Ends its bridge, if any, and moves it to the conference's worker.
+    /// Fails when a whisper's target is not a member.
+    pub fn join(&self, session: &MediaSession, role: ConferenceRole) -> Reply<()> {
+        let (tx, reply) = reply_pair();
+        let ticket = BridgeTicket::new(
+            tx,
+            Arc::clone(&self.engine.bridges),
+            Arc::clone(&self.engine.links),
+        );
+        let msg = WorkerMsg::ConfJoin {
+            conf: self.id,
+            home: self.home,
+            session: Arc::clone(&session.handle.shared),
+            role,
+            reply: ticket,
+            hops: 0,
+        };
+        self.engine.bridges.submit(msg, &self.engine.links);
+        reply
+    }
+
+    /// Takes `session` out of the conference (nothing happens when it is not in it).
+    pub fn leave(&self, session: &MediaSession) -> Reply<()> {
+        let (tx, reply) = reply_pair();
+        // A command that cannot be queued drops its responder, which answers the reply.
+        let _ = session.handle.command(Command::LeaveConference(self.id, tx));
+        reply
     }
 }
 

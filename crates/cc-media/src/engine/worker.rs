@@ -17,13 +17,14 @@ use super::events::{Responder, lock};
 use super::ports::PortLease;
 use super::stream::{OutStream, Stamp};
 use super::{
-    AudioCodec, DtmfSource, PayloadFormat, SessionConfig, SessionEvent, SessionId, SessionShared,
-    SessionStats,
+    AudioCodec, ConferenceRole, DtmfSource, PayloadFormat, SessionConfig, SessionEvent, SessionId,
+    SessionShared, SessionStats,
 };
 use crate::codec::{Codec, G711, L16, Law, Opus, OpusConfig, Resampled};
 use crate::dtmf::{DigitEvent, DtmfDetector, DtmfSender, EventReceiver};
 use crate::error::{Error, Result};
 use crate::jitter::{JitterBuffer, JitterConfig, Pop};
+use crate::mixer::{Mixer, NPartyMixer, ParticipantId, Role};
 use crate::player::prompt::{PromptAudio, PromptSet};
 use crate::player::tones::ToneSpec;
 use crate::player::{FRAME, PlayState, Player};
@@ -116,6 +117,16 @@ pub(crate) enum WorkerMsg {
         then: Box<WorkerMsg>,
         hops: u8,
     },
+    /// Add `session` to conference `conf` (mixed on worker `home`) with `role`, moving it
+    /// there first if needed; or change its role.
+    ConfJoin {
+        conf: u64,
+        home: usize,
+        session: Arc<SessionShared>,
+        role: ConferenceRole,
+        reply: BridgeTicket,
+        hops: u8,
+    },
     /// End the bridge of `a`.
     Unbridge {
         a: Arc<SessionShared>,
@@ -130,7 +141,7 @@ impl WorkerMsg {
     /// Answers the request inside `self` with `err`, if it carries one.
     fn fail(self, err: Error) {
         match self {
-            WorkerMsg::Bridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Bridge { reply, .. } | WorkerMsg::ConfJoin { reply, .. } => reply.send(Err(err)),
             WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
             WorkerMsg::Migrate { then, .. } | WorkerMsg::Adopt(_, Some(then)) => then.fail(err),
             _ => {}
@@ -175,12 +186,14 @@ impl BridgeQueue {
     }
 }
 
-/// Sends a bridge request to the worker of its first session.
+/// Sends a bridge request to the worker of its first session, a conference join to the
+/// conference's worker.
 fn dispatch_bridge(msg: WorkerMsg, links: &[WorkerLink]) {
-    let WorkerMsg::Bridge { a, .. } = &msg else {
-        return;
+    let owner = match &msg {
+        WorkerMsg::Bridge { a, .. } => *lock(&a.worker),
+        WorkerMsg::ConfJoin { home, .. } => *home,
+        _ => return,
     };
-    let owner = *lock(&a.worker);
     if let Some(link) = links.get(owner) {
         // A failed send drops the message; its ticket then starts the next request.
         let _ = link.send(msg);
@@ -229,6 +242,7 @@ pub(crate) enum Command {
     StopRecording(Responder<RecordingMetadata>),
     Stats(Responder<SessionStats>),
     SendDtmf(Vec<DtmfDigit>, u32, Responder<()>),
+    LeaveConference(u64, Responder<()>),
     Close(Option<Responder<SessionStats>>),
 }
 
@@ -426,6 +440,8 @@ pub(crate) struct Session {
     /// PCM waiting to be encoded into packets of this session's ptime.
     tx_fifo: PcmQueue,
     peer: Option<usize>,
+    /// The conference this session is in.
+    conf: Option<Membership>,
     recording: Option<Recording>,
     /// Puts received audio back in order before it is decoded (for a transcode, the
     /// recording or the detector; relayed packets never wait in it). Made when first
@@ -520,6 +536,7 @@ impl Session {
             playing: false,
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
+            conf: None,
             recording: None,
             jitter: None,
             jitter_next: now,
@@ -1088,6 +1105,24 @@ pub(crate) struct Worker {
     grid: Instant,
     /// Whether some session played or recorded at the last tick.
     active: bool,
+    /// The conferences mixed here, by number.
+    conferences: HashMap<u64, Conf>,
+}
+
+/// A session's place in a conference.
+struct Membership {
+    /// The conference's number.
+    id: u64,
+    /// Its participant in the conference's mixer.
+    pid: ParticipantId,
+    /// Decoded audio waiting for the next mix (packets of any length in, 20 ms out).
+    input: PcmQueue,
+}
+
+/// A conference mixed on this worker: its mixer and its members' slots.
+struct Conf {
+    mixer: NPartyMixer,
+    members: Vec<(usize, ParticipantId)>,
 }
 
 impl Worker {
@@ -1115,6 +1150,7 @@ impl Worker {
                 next_deadline: Instant::now(),
                 grid: Instant::now(),
                 active: false,
+                conferences: HashMap::new(),
             },
             WorkerLink {
                 tx,
@@ -1194,6 +1230,7 @@ impl Worker {
                     s.record_frame();
                 }
             }
+            self.mix_conferences(now);
             self.grid += TICK;
         }
         let mut next = now + MAX_SLEEP;
@@ -1219,6 +1256,7 @@ impl Worker {
                 }
             }
         }
+        active |= !self.conferences.is_empty();
         self.active = active;
         self.next_deadline = if active { self.grid } else { next };
     }
@@ -1247,6 +1285,11 @@ impl Worker {
             let Some((n, pass)) = s.pop_audio(&mut bufs.pcm[..], now) else {
                 continue;
             };
+            if let Some(m) = s.conf.as_mut() {
+                // Silence standing for a digit or a long gap keeps the mix's time.
+                m.input.push(bufs.pcm.get(..n).unwrap_or_default());
+                continue;
+            }
             if route != Route::Transcode || !pass {
                 continue;
             }
@@ -1260,6 +1303,178 @@ impl Worker {
                 p.flush_pcm(bufs, now);
                 s.c.transcoded += 1;
             }
+        }
+    }
+
+    /// Mixes one frame of every conference: each member's waiting audio goes in, and
+    /// what it hears is encoded and sent (unless it plays, or sends digits, itself).
+    fn mix_conferences(&mut self, now: Instant) {
+        let Self {
+            sessions,
+            bufs,
+            conferences,
+            ..
+        } = self;
+        for conf in conferences.values_mut() {
+            for &(slot, pid) in &conf.members {
+                let Some(m) = sessions
+                    .get_mut(slot)
+                    .and_then(|s| s.as_deref_mut())
+                    .and_then(|s| s.conf.as_mut())
+                else {
+                    continue;
+                };
+                if let Ok(input) = conf.mixer.input_mut(pid) {
+                    m.input.pop_frame(input);
+                }
+            }
+            conf.mixer.mix();
+            for &(slot, pid) in &conf.members {
+                let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                    continue;
+                };
+                let Ok(out) = conf.mixer.output(pid) else {
+                    continue;
+                };
+                if s.playing || s.dtmf_active() || s.remote.is_none() || s.format.is_none() {
+                    continue;
+                }
+                s.tx_fifo.push(out);
+                s.flush_pcm(bufs, now);
+            }
+        }
+    }
+
+    /// Handles a conference join on the conference's worker: moves the session here
+    /// first if it is elsewhere, then adds it (or changes its role).
+    #[allow(clippy::too_many_arguments)]
+    fn conf_join(
+        &mut self,
+        conf: u64,
+        home: usize,
+        session: Arc<SessionShared>,
+        role: ConferenceRole,
+        reply: BridgeTicket,
+        hops: u8,
+        links: &[WorkerLink],
+    ) {
+        let again = |session: Arc<SessionShared>, reply: BridgeTicket| WorkerMsg::ConfJoin {
+            conf,
+            home,
+            session,
+            role,
+            reply,
+            hops: hops + 1,
+        };
+        let Some(slot) = self.slot_of(session.id) else {
+            let owner = *lock(&session.worker);
+            if session.closed.load(Ordering::Acquire) || hops > MAX_HOPS {
+                reply.send(Err(Error::SessionClosed {
+                    session: session.id.0,
+                }));
+            } else if owner == self.index {
+                // On its way here: try again behind its Adopt.
+                let msg = again(Arc::clone(&session), reply);
+                forward(&session, msg, hops, links);
+            } else if let Some(link) = links.get(owner) {
+                let then = Box::new(again(Arc::clone(&session), reply));
+                let _ = link.send(WorkerMsg::Migrate {
+                    session,
+                    to: home,
+                    then,
+                    hops: 0,
+                });
+            }
+            return;
+        };
+        let role = match role {
+            ConferenceRole::Normal => Role::Normal,
+            ConferenceRole::ListenOnly => Role::ListenOnly,
+            ConferenceRole::Barge => Role::Barge,
+            ConferenceRole::Whisper { to } => {
+                let target = self
+                    .slot_of(to)
+                    .filter(|_| to != session.id)
+                    .and_then(|t| self.sessions.get(t))
+                    .and_then(|t| t.as_deref())
+                    .and_then(|t| t.conf.as_ref())
+                    .filter(|m| m.id == conf)
+                    .map(|m| m.pid);
+                let Some(target) = target else {
+                    reply.send(Err(Error::SessionState {
+                        session: session.id.0,
+                        what: "a whisper's target must be another member of the conference",
+                    }));
+                    return;
+                };
+                Role::Whisper { target }
+            }
+        };
+        self.unlink(slot);
+        let member = self
+            .session(slot)
+            .and_then(|s| s.conf.as_ref())
+            .map(|m| (m.id, m.pid));
+        match member {
+            Some((id, pid)) if id == conf => {
+                let result = self
+                    .conferences
+                    .get_mut(&conf)
+                    .map_or(Ok(()), |c| c.mixer.set_role(pid, role));
+                reply.send(result);
+                return;
+            }
+            Some(_) => self.conf_leave(slot),
+            None => {}
+        }
+        let entry = match self.conferences.entry(conf) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => match NPartyMixer::new(8000) {
+                Ok(mixer) => v.insert(Conf {
+                    mixer,
+                    members: Vec::new(),
+                }),
+                Err(e) => {
+                    reply.send(Err(e));
+                    return;
+                }
+            },
+        };
+        let pid = match entry.mixer.join(role) {
+            Ok(pid) => pid,
+            Err(e) => {
+                reply.send(Err(e));
+                return;
+            }
+        };
+        entry.members.push((slot, pid));
+        if let Some(s) = self.session(slot) {
+            s.tx_fifo.clear();
+            s.conf = Some(Membership {
+                id: conf,
+                pid,
+                input: PcmQueue::new(FRAME * 10),
+            });
+        }
+        self.next_deadline = Instant::now();
+        reply.send(Ok(()));
+    }
+
+    /// Takes the session of `slot` out of its conference, if any (the conference ends
+    /// with its last member).
+    fn conf_leave(&mut self, slot: usize) {
+        let Some(m) = self.session(slot).and_then(|s| s.conf.take()) else {
+            return;
+        };
+        if let Some(c) = self.conferences.get_mut(&m.id) {
+            let _ = c.mixer.leave(m.pid);
+            c.members.retain(|&(member, _)| member != slot);
+            if c.members.is_empty() {
+                self.conferences.remove(&m.id);
+            }
+        }
+        if let Some(s) = self.session(slot) {
+            s.tx_fifo.clear();
         }
     }
 
@@ -1408,7 +1623,11 @@ impl Worker {
                 });
                 jb.push(ssrc, seq, at, marker, &[], now);
             }
-        } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
+        } else if s.detector.is_some()
+            || s.recording.is_some()
+            || s.conf.is_some()
+            || route == Route::Transcode
+        {
             // Decoded audio waits in the jitter buffer, read on the worker's clock: put
             // back in order, duplicates dropped, gaps concealed.
             let pf = format.pf;
@@ -1541,6 +1760,7 @@ impl Worker {
 
     /// Removes the session of `slot` from this worker (unbridged, sockets deregistered).
     fn remove(&mut self, slot: usize, loads: &[AtomicUsize]) -> Option<Box<Session>> {
+        self.conf_leave(slot);
         self.unlink(slot);
         let mut session = self.sessions.get_mut(slot).and_then(Option::take)?;
         let registry = self.poll.registry();
@@ -1573,6 +1793,14 @@ impl Worker {
                 }
             }
             WorkerMsg::Bridge { a, b, reply, hops } => self.bridge(a, b, reply, hops, links),
+            WorkerMsg::ConfJoin {
+                conf,
+                home,
+                session,
+                role,
+                reply,
+                hops,
+            } => self.conf_join(conf, home, session, role, reply, hops, links),
             WorkerMsg::Migrate {
                 session,
                 to,
@@ -1680,6 +1908,8 @@ impl Worker {
         };
         self.unlink(sa);
         self.unlink(sb);
+        self.conf_leave(sa);
+        self.conf_leave(sb);
         if let Some(s) = self.session(sa) {
             s.peer = Some(sb);
         }
@@ -1755,6 +1985,12 @@ impl Worker {
                         reply.send(Ok(()));
                         self.next_deadline = now;
                     }
+                }
+                Command::LeaveConference(id, reply) => {
+                    if s.conf.as_ref().is_some_and(|m| m.id == id) {
+                        self.conf_leave(slot);
+                    }
+                    reply.send(Ok(()));
                 }
                 Command::Close(reply) => {
                     if let Some(mut session) = self.remove(slot, loads) {
