@@ -1143,7 +1143,7 @@ fn frame_tones(x: &[i16], count: usize) -> Vec<Option<usize>> {
 
 #[test]
 fn reordered_duplicated_and_lost_packets_are_recorded_in_order_while_the_relay_passes_them_as_they_came() {
-    let engine = engine(30_200, 1);
+    let engine = engine(38_100, 1);
     let caller = phone();
     let agent = phone();
     let a = engine.open_session(SessionConfig::default()).unwrap();
@@ -1495,4 +1495,42 @@ fn a_conference_mixes_minus_each_member_and_honours_listen_whisper_and_barge() {
     );
     let tail = talking(&heard[1]);
     assert!(amplitude(&tail, 500.0) < 150.0 && amplitude(&tail, 1300.0) > 3000.0);
+}
+
+#[test]
+fn a_session_records_what_it_hears_as_ogg_opus() {
+    use cc_media::recorder::{RecordingFormat, read_ogg_opus};
+    let engine_a = engine(38_200, 1);
+    let engine_b = engine(38_300, 1);
+    let a = engine_a.open_session(SessionConfig::default()).unwrap();
+    let b = engine_b.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcma()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcma()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    let mut req = request("heard-opus");
+    req.format = RecordingFormat::OggOpus;
+    b.start_recording(store, req).wait().unwrap();
+    a.play([tone(&[1000], 1000)]).unwrap();
+    assert!(wait_event(&a, |e| matches!(e, SessionEvent::PlayFinished { .. })).is_some());
+    stats_until(&b, |s| s.packets_received >= 50);
+    std::thread::sleep(Duration::from_millis(200));
+    let meta = b.stop_recording().wait().unwrap();
+    assert!(
+        meta.location.extension().is_some_and(|e| e == "opus"),
+        "{:?}",
+        meta.location
+    );
+    let audio = read_ogg_opus(&meta.location).unwrap();
+    assert!(audio.complete);
+    assert_eq!((audio.channels, audio.sample_rate), (2, 8000));
+    let left: Vec<i16> = audio.samples.iter().step_by(2).copied().collect();
+    let heard = audible(&left, 500);
+    assert!(
+        heard.len() >= 7000,
+        "only {} samples of tone recorded",
+        heard.len()
+    );
+    let share = tone_share(heard, 1000.0, 8000.0);
+    assert!(share > 0.95, "1 kHz holds {share:.3} of the energy");
 }

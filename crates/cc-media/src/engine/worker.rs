@@ -279,11 +279,18 @@ fn make_codec(pf: &PayloadFormat) -> Result<Box<dyn Codec>> {
     })
 }
 
-/// The jitter buffer of a session receiving `pf`: 20 to 200 ms deep, starting at 40 ms.
+/// The jitter buffer of a session receiving `pf`: 20 to 200 ms deep, starting at 40 ms;
+/// its slots hold the largest packet of the codec (120 ms of G.711, an Opus packet, 60 ms
+/// of L16), so that a G.711 session's buffer takes 60 KiB rather than 120.
 fn jitter_config(pf: &PayloadFormat) -> JitterConfig {
+    let max_payload = match pf.codec {
+        AudioCodec::Pcmu | AudioCodec::Pcma => 960,
+        AudioCodec::Opus { .. } => crate::codec::opus::MAX_PACKET,
+        AudioCodec::L16 { rate } => (rate as usize / 1000) * 2 * 60,
+    };
     JitterConfig {
         capacity: JITTER_SLOTS,
-        max_payload: MAX_PAYLOAD,
+        max_payload: max_payload.min(MAX_PAYLOAD),
         min_depth: 1,
         max_depth: JITTER_MAX_DEPTH,
         initial_depth: 2,
