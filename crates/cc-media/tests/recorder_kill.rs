@@ -97,8 +97,10 @@ fn an_ogg_opus_recorder_killed_by_sigkill_leaves_a_playable_file() {
     assert!(!audio.complete, "no end-of-stream page after SIGKILL");
     assert_eq!((audio.channels, audio.sample_rate), (2, 8000));
     let kept = Duration::from_secs_f64(audio.samples.len() as f64 / 2.0 / 8000.0);
+    // At most a page (500 ms) and the frame held back are lost; nothing is invented (the
+    // start is seen by polling, a few ms late).
     assert!(
-        kept + Duration::from_secs(1) >= lived && kept <= lived,
+        kept + Duration::from_secs(1) >= lived && kept <= lived + Duration::from_millis(50),
         "kept {kept:?} of {lived:?} recorded"
     );
     let left: Vec<i16> = audio.samples.iter().step_by(2).copied().collect();
