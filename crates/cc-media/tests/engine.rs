@@ -1597,3 +1597,57 @@ fn a_transcoded_stream_is_sent_in_order_whatever_order_it_came_in() {
     let stats = a.close().wait().unwrap();
     assert_eq!(stats.transcoded, COUNT as u64);
 }
+
+#[test]
+fn the_jitter_buffer_adds_a_bounded_delay_to_a_transcoded_stream() {
+    let engine = engine(38_500, 1);
+    let caller = phone();
+    let agent = phone();
+    agent.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcma()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    // 100 packets in real time, every fifth 30 ms late (a jittery link), each out as it
+    // comes: the transcoded packet k leaves after packet k arrived, within the buffer's
+    // greatest depth (200 ms) and a tick.
+    let packets = pcmu_tone(1000.0, 100, 3);
+    let start = Instant::now();
+    let mut sent = Vec::new();
+    let mut got = Vec::new();
+    let mut rms = Vec::new();
+    let mut buf = [0_u8; 2048];
+    let mut next = 0;
+    while got.len() < 100 && start.elapsed() < WAIT {
+        let due = |k: usize| start + Duration::from_millis(20 * k as u64 + if k % 5 == 4 { 30 } else { 0 });
+        while next < 100 && Instant::now() >= due(next) {
+            caller.send_to(&packets[next].0, a.local_rtp_addr()).unwrap();
+            sent.push(Instant::now());
+            next += 1;
+        }
+        if let Ok((n, _)) = agent.recv_from(&mut buf) {
+            let p = RtpPacket::parse(&buf[..n]).unwrap();
+            assert_eq!(p.payload_type(), 8);
+            let mut frame = [0_i16; 160];
+            G711::new(Law::A).decode(p.payload(), &mut frame).unwrap();
+            rms.push((frame.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0).sqrt());
+            got.push(Instant::now());
+        }
+    }
+    assert_eq!(got.len(), 100);
+    let delays: Vec<Duration> = got
+        .iter()
+        .zip(&sent)
+        .map(|(g, s)| g.saturating_duration_since(*s))
+        .collect();
+    let mut sorted = delays.clone();
+    sorted.sort();
+    let (median, worst) = (sorted[50], sorted[99]);
+    assert!(worst < Duration::from_millis(250), "worst delay {worst:?}");
+    assert!(median < Duration::from_millis(150), "median delay {median:?}");
+    // The late packets were waited for, not concealed: every frame is the tone.
+    assert!(rms.iter().all(|&r| r > 4000.0), "a silent frame: {rms:?}");
+    assert_eq!(b.close().wait().unwrap().packets_sent, 100);
+    eprintln!("jitter delay: median {median:?}, worst {worst:?}");
+}
