@@ -82,6 +82,16 @@ pub enum Error {
         /// The underlying WAV error.
         source: hound::Error,
     },
+    /// An Ogg/Opus file (a recording read back) is not one this crate can play.
+    #[error(
+        "{path}: not a playable Ogg/Opus file: {reason}; expected Ogg pages starting with OpusHead and OpusTags (RFC 7845)"
+    )]
+    OggOpus {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong, e.g. `the first packet is not OpusHead`.
+        reason: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

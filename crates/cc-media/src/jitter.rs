@@ -465,6 +465,19 @@ impl JitterBuffer {
         }
     }
 
+    /// The payload buffered for extended sequence number `index`, if it is here: after a
+    /// [`Pop::Gap`] at `index - 1`, the packet after the loss, for concealment that reads
+    /// ahead (Opus FEC). It stays buffered and is played in its turn.
+    pub fn peek(&self, index: u64) -> Option<&[u8]> {
+        if !self.holds_packet(index) {
+            return None;
+        }
+        let at = (index % self.config.capacity as u64) as usize;
+        let len = self.slots.get(at)?.len;
+        let start = at * self.config.max_payload;
+        self.data.get(start..start + len)
+    }
+
     /// Drops everything buffered and forgets the stream (SSRC, sequence, timing); keeps the
     /// counters and the learned lateness.
     pub fn reset(&mut self) {

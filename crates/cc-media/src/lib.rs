@@ -8,13 +8,14 @@
 //!   estimate, for RTCP reports and the call record;
 //! - [`jitter`]: a sans-IO adaptive jitter buffer that hands gaps to concealment;
 //! - [`codec`]: the [`Codec`] trait, G.711 µ-law/A-law, bit-exact with ITU-T G.191, and
-//!   Opus (8/16/48 kHz mono over the system libopus, with FEC, DTX and concealment);
+//!   Opus (8/16/48 kHz mono over the system libopus, with FEC, DTX and concealment), L16
+//!   (8/16 kHz), and [`Resampled`](codec::Resampled), a codec seen at another PCM rate;
 //! - [`dtmf`]: RFC 4733 telephone-events (parse, build, send, receive) and in-band
 //!   Goertzel detection;
 //! - [`mixer`]: the [`Mixer`] trait and an N-party mix-minus mixer with supervisor roles
 //!   (listen, whisper, barge);
-//! - [`recorder`]: a crash-safe WAV recorder (stereo or mono, pause/resume, SHA-256
-//!   metadata) and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
+//! - [`recorder`]: a crash-safe recorder of WAV or Ogg/Opus files (stereo or mono,
+//!   pause/resume, SHA-256 metadata), and a reader that decodes Ogg/Opus back and the [`RecordingStore`](recorder::RecordingStore) trait with a local store
 //!   per tenant;
 //! - [`player`]: tones, prompts in several languages, numbers, dates and money spoken
 //!   from prompt sets, music on hold, in 20 ms frames;
@@ -39,7 +40,7 @@ pub mod rtp;
 pub mod stats;
 pub mod wav;
 
-pub use codec::{Codec, G711, Law, Opus, OpusConfig};
+pub use codec::{Codec, G711, L16, Law, Opus, OpusConfig};
 pub use engine::{MediaEngine, MediaSession};
 pub use error::{Error, Result};
 pub use mixer::{Mixer, NPartyMixer};

@@ -1122,3 +1122,532 @@ fn thousands_of_random_datagrams_do_not_stop_a_worker() {
     a.close().wait().unwrap();
     b.close().wait().unwrap();
 }
+
+/// Which of `count` tones (`300 + 50 k` Hz, each a whole DFT bin of a 160-sample frame)
+/// each 20 ms frame of `x` holds, or `None` for a quiet frame.
+fn frame_tones(x: &[i16], count: usize) -> Vec<Option<usize>> {
+    x.chunks_exact(160)
+        .map(|f| {
+            let rms = (f.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0).sqrt();
+            if rms < 300.0 {
+                return None;
+            }
+            (0..count).max_by(|&a, &b| {
+                let sa = tone_share(f, 300.0 + 50.0 * a as f64, 8000.0);
+                let sb = tone_share(f, 300.0 + 50.0 * b as f64, 8000.0);
+                sa.total_cmp(&sb)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn reordered_duplicated_and_lost_packets_are_recorded_in_order_while_the_relay_passes_them_as_they_came() {
+    let engine = engine(38_100, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    a.start_recording(store, request("reordered")).wait().unwrap();
+
+    // Packet k carries 20 ms of a tone of its own (300 + 50 k Hz).
+    const COUNT: usize = 40;
+    let mut g = G711::new(Law::Mu);
+    let packets: Vec<Vec<u8>> = (0..COUNT)
+        .map(|k| {
+            let mut payload = [0_u8; 160];
+            g.encode(&sine(300.0 + 50.0 * k as f64, 0, 160), &mut payload)
+                .unwrap();
+            rtp(0, 7000 + k as u16, 160 * k as u32, 0xBEEF, k == 0, &payload)
+        })
+        .collect();
+    // What is sent in each 20 ms slot: 6 before 5; 10 twice; 15 lost; 22, 21, 20 in
+    // reverse (20 arrives 40 ms after its turn in the sender's clock, still before its
+    // playout); 25 again two slots later (a late duplicate); 33 and 34 lost.
+    let mut slots: Vec<Vec<usize>> = (0..COUNT).map(|k| vec![k]).collect();
+    slots[5] = vec![6, 5];
+    slots[6] = vec![];
+    slots[10] = vec![10, 10];
+    slots[15] = vec![];
+    slots[20] = vec![];
+    slots[21] = vec![];
+    slots[22] = vec![22, 21, 20];
+    slots[27] = vec![27, 25];
+    slots[33] = vec![];
+    slots[34] = vec![];
+    let arrival: Vec<usize> = slots.iter().flatten().copied().collect();
+    let start = Instant::now();
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(wait) =
+            (start + Duration::from_millis(20 * i as u64)).checked_duration_since(Instant::now())
+        {
+            std::thread::sleep(wait);
+        }
+        for &k in slot {
+            caller.send_to(&packets[k], a.local_rtp_addr()).unwrap();
+        }
+    }
+    // The relay is untouched by the jitter buffer: every datagram, in the order it came.
+    let relayed = collect(&agent, arrival.len(), WAIT);
+    assert_eq!(relayed.len(), arrival.len());
+    let relayed_order: Vec<usize> = relayed
+        .iter()
+        .map(|p| {
+            let payload = RtpPacket::parse(p).unwrap().payload().to_vec();
+            packets
+                .iter()
+                .position(|q| RtpPacket::parse(q).unwrap().payload() == payload.as_slice())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(relayed_order, arrival);
+
+    std::thread::sleep(Duration::from_millis(400));
+    let meta = a.stop_recording().wait().unwrap();
+    let (left, _) = read_stereo(&meta.location);
+    let frames = frame_tones(&left, COUNT);
+    let first = frames.iter().position(Option::is_some).unwrap();
+    let last = frames.iter().rposition(Option::is_some).unwrap();
+    // In order, once each; each lost packet is one frame of silence (G.711 conceals with
+    // silence), so the audio after it keeps its time.
+    let expected: Vec<Option<usize>> = (0..COUNT)
+        .map(|k| (![15, 33, 34].contains(&k)).then_some(k))
+        .collect();
+    assert_eq!(frames[first..=last], expected[..], "recorded frames: {frames:?}");
+    let stats = a.close().wait().unwrap();
+    assert_eq!(stats.relayed, arrival.len() as u64);
+}
+
+/// `count` L16 packets at `rate` of a `freq` Hz tone, 20 ms each, payload type `pt`.
+fn l16_tone(freq: f64, rate: u32, count: usize, pt: u8, ssrc: u32) -> Vec<Vec<u8>> {
+    let per = rate as usize / 50;
+    (0..count)
+        .map(|i| {
+            let payload: Vec<u8> = (i * per..(i + 1) * per)
+                .flat_map(|n| {
+                    let v =
+                        (8000.0 * (std::f64::consts::TAU * freq * n as f64 / f64::from(rate)).sin()) as i16;
+                    v.to_be_bytes()
+                })
+                .collect();
+            rtp(pt, i as u16, (per * i) as u32, ssrc, i == 0, &payload)
+        })
+        .collect()
+}
+
+#[test]
+fn l16_at_16_and_8_khz_is_transcoded_to_and_from_pcmu_and_opus() {
+    assert!(AudioCodec::L16 { rate: 16_000 }.relays_to(AudioCodec::L16 { rate: 16_000 }));
+    assert!(!AudioCodec::L16 { rate: 16_000 }.relays_to(AudioCodec::L16 { rate: 8000 }));
+    assert!(!AudioCodec::L16 { rate: 8000 }.relays_to(AudioCodec::Pcmu));
+    assert!(PayloadFormat::l16(44_100, 97).validate().is_err());
+    assert!(PayloadFormat::l16(16_000, 11).validate().is_err());
+    let engine = engine(30_300, 1);
+
+    // Wideband L16 caller, PCMU agent.
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::l16(16_000, 97))
+        .unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcmu()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    for packet in l16_tone(1000.0, 16_000, 50, 97, 5) {
+        caller.send_to(&packet, a.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let got = collect(&agent, 50, WAIT);
+    assert_eq!(got.len(), 50);
+    let mut pcmu = G711::new(Law::Mu);
+    let mut heard = Vec::new();
+    for packet in &got {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (0, 160));
+        let mut frame = [0_i16; 160];
+        pcmu.decode(p.payload(), &mut frame).unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    let share = tone_share(&heard[800..], 1000.0, 8000.0);
+    assert!(share > 0.99, "L16 16 kHz -> PCMU: 1 kHz holds {share:.4}");
+    // And back: PCMU at 600 Hz reaches the caller as L16 at 16 kHz, on its 16 kHz clock.
+    for (packet, _) in pcmu_tone(600.0, 50, 6) {
+        agent.send_to(&packet, b.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let back = collect(&caller, 50, WAIT);
+    assert_eq!(back.len(), 50);
+    let mut wide = Vec::new();
+    for (i, packet) in back.iter().enumerate() {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (97, 640));
+        if i > 0 {
+            let prev = RtpPacket::parse(&back[i - 1]).unwrap();
+            assert_eq!(p.timestamp().wrapping_sub(prev.timestamp()), 320);
+        }
+        wide.extend(
+            p.payload()
+                .chunks_exact(2)
+                .map(|b| i16::from_be_bytes([b[0], b[1]])),
+        );
+    }
+    let share = tone_share(&wide[1600..], 600.0, 16_000.0);
+    assert!(share > 0.99, "PCMU -> L16 16 kHz: 600 Hz holds {share:.4}");
+    let level =
+        (wide[1600..].iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / (wide.len() - 1600) as f64).sqrt();
+    assert!((level - 8000.0 / 2f64.sqrt()).abs() < 600.0, "level {level:.0}");
+    assert_eq!(a.close().wait().unwrap().transcoded, 50);
+    b.close().wait().unwrap();
+
+    // Narrowband L16 caller, Opus agent.
+    let narrow = engine.open_session(SessionConfig::default()).unwrap();
+    let opus_leg = engine.open_session(SessionConfig::default()).unwrap();
+    narrow
+        .set_remote(addr(&caller), PayloadFormat::l16(8000, 96))
+        .unwrap();
+    opus_leg
+        .set_remote(addr(&agent), PayloadFormat::opus(111))
+        .unwrap();
+    engine.bridge(&narrow, &opus_leg).wait().unwrap();
+    for packet in l16_tone(1000.0, 8000, 50, 96, 8) {
+        caller.send_to(&packet, narrow.local_rtp_addr()).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let got = collect(&agent, 50, WAIT);
+    assert_eq!(got.len(), 50);
+    let mut opus = Opus::new(OpusConfig {
+        sample_rate: 48_000,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let mut pcm = Vec::new();
+    let mut frame = [0_i16; 960];
+    for packet in &got {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!(p.payload_type(), 111);
+        let n = opus.decode(p.payload(), &mut frame).unwrap();
+        pcm.extend_from_slice(&frame[..n]);
+    }
+    let share = tone_share(&pcm[48_000 / 5..], 1000.0, 48_000.0);
+    assert!(share > 0.99, "L16 8 kHz -> Opus: 1 kHz holds {share:.4}");
+}
+
+/// Each phone sends `count` PCMU packets of its own tone in real time (from packet
+/// `first` of its stream); returns what each phone heard meanwhile, decoded.
+fn talk_together(phones: &[(UdpSocket, SocketAddr, f64)], first: usize, count: usize) -> Vec<Vec<i16>> {
+    std::thread::scope(|scope| {
+        for (k, (phone, to, freq)) in phones.iter().enumerate() {
+            let (phone, to, freq) = (phone, *to, *freq);
+            scope.spawn(move || {
+                let mut g = G711::new(Law::Mu);
+                let start = Instant::now();
+                for i in first..first + count {
+                    if let Some(wait) = (start + Duration::from_millis(20 * (i - first) as u64))
+                        .checked_duration_since(Instant::now())
+                    {
+                        std::thread::sleep(wait);
+                    }
+                    let mut payload = [0_u8; 160];
+                    let pcm: Vec<i16> = sine(freq, i * 160, 160).iter().map(|v| v / 2).collect();
+                    g.encode(&pcm, &mut payload).unwrap();
+                    let packet = rtp(0, i as u16, 160 * i as u32, 0x100 + k as u32, i == 0, &payload);
+                    phone.send_to(&packet, to).unwrap();
+                }
+            });
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    phones
+        .iter()
+        .map(|(phone, _, _)| {
+            let mut g = G711::new(Law::Mu);
+            let mut heard = Vec::new();
+            for packet in collect(phone, 10_000, Duration::from_millis(300)) {
+                let p = RtpPacket::parse(&packet).unwrap();
+                let mut frame = [0_i16; 160];
+                g.decode(p.payload(), &mut frame).unwrap();
+                heard.extend_from_slice(&frame);
+            }
+            heard
+        })
+        .collect()
+}
+
+/// The 20 ms frames of `x` with sound in them, less the first five and the last three.
+fn talking(x: &[i16]) -> Vec<i16> {
+    let loud: Vec<&[i16]> = x
+        .chunks_exact(160)
+        .filter(|f| f.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0 > 1000.0 * 1000.0)
+        .collect();
+    loud.get(5..loud.len().saturating_sub(3))
+        .unwrap_or_default()
+        .concat()
+}
+
+/// Amplitude of `freq` in `x` (a sine of amplitude A gives about A), by Goertzel.
+fn amplitude(x: &[i16], freq: f64) -> f64 {
+    let w = std::f64::consts::TAU * freq / 8000.0;
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in x {
+        let s0 = f64::from(v) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    2.0 * (s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2).max(0.0).sqrt() / x.len().max(1) as f64
+}
+
+#[test]
+fn a_conference_mixes_minus_each_member_and_honours_listen_whisper_and_barge() {
+    use cc_media::engine::ConferenceRole;
+    // Two workers: members start apart and move to the conference's worker.
+    let engine = engine(30_700, 2);
+    let names = ["caller", "agent", "third", "supervisor"];
+    let tones = [500.0, 900.0, 1300.0, 1700.0];
+    let sessions: Vec<MediaSession> = (0..4)
+        .map(|_| engine.open_session(SessionConfig::default()).unwrap())
+        .collect();
+    let phones: Vec<(UdpSocket, SocketAddr, f64)> = sessions
+        .iter()
+        .zip(tones)
+        .map(|(s, f)| {
+            let p = phone();
+            p.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+            s.set_remote(addr(&p), PayloadFormat::pcmu()).unwrap();
+            (p, s.local_rtp_addr(), f)
+        })
+        .collect();
+    let conf = engine.conference();
+    for s in &sessions[..3] {
+        conf.join(s, ConferenceRole::Normal).wait().unwrap();
+    }
+    // A whisper needs a member to whisper to.
+    let not_member = engine.open_session(SessionConfig::default()).unwrap();
+    assert!(
+        conf.join(&sessions[3], ConferenceRole::Whisper { to: not_member.id() })
+            .wait()
+            .is_err()
+    );
+    conf.join(&sessions[3], ConferenceRole::ListenOnly)
+        .wait()
+        .unwrap();
+
+    let agent = sessions[1].id();
+    let rounds: [(ConferenceRole, [bool; 4]); 3] = [
+        // Who hears the supervisor in each round (nobody hears himself).
+        (ConferenceRole::ListenOnly, [false, false, false, false]),
+        (ConferenceRole::Whisper { to: agent }, [false, true, false, false]),
+        (ConferenceRole::Barge, [true, true, true, false]),
+    ];
+    for (round, (role, hears_supervisor)) in rounds.into_iter().enumerate() {
+        conf.join(&sessions[3], role).wait().unwrap();
+        let heard = talk_together(&phones, 60 * round, 60);
+        for (listener, audio) in heard.iter().enumerate() {
+            assert!(
+                audio.len() >= 40 * 160,
+                "{} heard {} samples",
+                names[listener],
+                audio.len()
+            );
+            // The frames while the others talked (the conference sends silence before
+            // and after), past the first few.
+            let tail = talking(audio);
+            for (speaker, &freq) in tones.iter().enumerate() {
+                let expected = if speaker == 3 {
+                    hears_supervisor[listener]
+                } else {
+                    listener != speaker && (speaker < 3)
+                };
+                let a = amplitude(&tail, freq);
+                if expected {
+                    assert!(
+                        a > 3000.0,
+                        "{role:?}: {} should hear {} ({a:.0})",
+                        names[listener],
+                        names[speaker]
+                    );
+                } else {
+                    assert!(
+                        a < 150.0,
+                        "{role:?}: {} should not hear {} ({a:.0})",
+                        names[listener],
+                        names[speaker]
+                    );
+                }
+            }
+        }
+    }
+    // Leaving: the caller hears nobody any more, and the others no longer hear the caller.
+    conf.leave(&sessions[0]).wait().unwrap();
+    // What was sent before the leave (the mix goes on, silent, between rounds) is drained.
+    for (p, _, _) in &phones {
+        collect(p, 10_000, Duration::from_millis(100));
+    }
+    let heard = talk_together(&phones, 180, 40);
+    assert!(
+        heard[0].is_empty(),
+        "the caller still gets {} samples",
+        heard[0].len()
+    );
+    let tail = talking(&heard[1]);
+    assert!(amplitude(&tail, 500.0) < 150.0 && amplitude(&tail, 1300.0) > 3000.0);
+}
+
+#[test]
+fn a_session_records_what_it_hears_as_ogg_opus() {
+    use cc_media::recorder::{RecordingFormat, read_ogg_opus};
+    let engine_a = engine(38_200, 1);
+    let engine_b = engine(38_300, 1);
+    let a = engine_a.open_session(SessionConfig::default()).unwrap();
+    let b = engine_b.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(b.local_rtp_addr(), PayloadFormat::pcma()).unwrap();
+    b.set_remote(a.local_rtp_addr(), PayloadFormat::pcma()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    let mut req = request("heard-opus");
+    req.format = RecordingFormat::OggOpus;
+    b.start_recording(store, req).wait().unwrap();
+    a.play([tone(&[1000], 1000)]).unwrap();
+    assert!(wait_event(&a, |e| matches!(e, SessionEvent::PlayFinished { .. })).is_some());
+    stats_until(&b, |s| s.packets_received >= 50);
+    std::thread::sleep(Duration::from_millis(200));
+    let meta = b.stop_recording().wait().unwrap();
+    assert!(
+        meta.location.extension().is_some_and(|e| e == "opus"),
+        "{:?}",
+        meta.location
+    );
+    let audio = read_ogg_opus(&meta.location).unwrap();
+    assert!(audio.complete);
+    assert_eq!((audio.channels, audio.sample_rate), (2, 8000));
+    let left: Vec<i16> = audio.samples.iter().step_by(2).copied().collect();
+    let heard = audible(&left, 500);
+    assert!(
+        heard.len() >= 7000,
+        "only {} samples of tone recorded",
+        heard.len()
+    );
+    let share = tone_share(heard, 1000.0, 8000.0);
+    assert!(share > 0.95, "1 kHz holds {share:.3} of the energy");
+}
+
+#[test]
+fn a_transcoded_stream_is_sent_in_order_whatever_order_it_came_in() {
+    let engine = engine(38_400, 1);
+    let caller = phone();
+    let agent = phone();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcma()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    const COUNT: usize = 30;
+    let mut g = G711::new(Law::Mu);
+    let packets: Vec<Vec<u8>> = (0..COUNT)
+        .map(|k| {
+            let mut payload = [0_u8; 160];
+            g.encode(&sine(300.0 + 50.0 * k as f64, 0, 160), &mut payload)
+                .unwrap();
+            rtp(0, 100 + k as u16, 160 * k as u32, 0xF00D, k == 0, &payload)
+        })
+        .collect();
+    // 3 before 2, 9 twice, 12 lost, 17-16-15 reversed, 20 again later.
+    let mut slots: Vec<Vec<usize>> = (0..COUNT).map(|k| vec![k]).collect();
+    slots[2] = vec![3, 2];
+    slots[3] = vec![];
+    slots[9] = vec![9, 9];
+    slots[12] = vec![];
+    slots[15] = vec![];
+    slots[16] = vec![];
+    slots[17] = vec![17, 16, 15];
+    slots[22] = vec![22, 20];
+    let start = Instant::now();
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(wait) =
+            (start + Duration::from_millis(20 * i as u64)).checked_duration_since(Instant::now())
+        {
+            std::thread::sleep(wait);
+        }
+        for &k in slot {
+            caller.send_to(&packets[k], a.local_rtp_addr()).unwrap();
+        }
+    }
+    // One packet out per packet time: 30, the lost one concealed (silence for G.711).
+    let got = collect(&agent, COUNT, WAIT);
+    assert_eq!(got.len(), COUNT);
+    assert!(
+        collect(&agent, 1, Duration::from_millis(200)).is_empty(),
+        "a duplicate went out"
+    );
+    let mut pcma = G711::new(Law::A);
+    let mut heard = Vec::new();
+    for packet in &got {
+        let p = RtpPacket::parse(packet).unwrap();
+        assert_eq!(p.payload_type(), 8);
+        let mut frame = [0_i16; 160];
+        pcma.decode(p.payload(), &mut frame).unwrap();
+        heard.extend_from_slice(&frame);
+    }
+    let expected: Vec<Option<usize>> = (0..COUNT).map(|k| (k != 12).then_some(k)).collect();
+    assert_eq!(frame_tones(&heard, COUNT), expected);
+    let stats = a.close().wait().unwrap();
+    assert_eq!(stats.transcoded, COUNT as u64);
+}
+
+#[test]
+fn the_jitter_buffer_adds_a_bounded_delay_to_a_transcoded_stream() {
+    let engine = engine(38_500, 1);
+    let caller = phone();
+    let agent = phone();
+    agent.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+    let a = engine.open_session(SessionConfig::default()).unwrap();
+    let b = engine.open_session(SessionConfig::default()).unwrap();
+    a.set_remote(addr(&caller), PayloadFormat::pcmu()).unwrap();
+    b.set_remote(addr(&agent), PayloadFormat::pcma()).unwrap();
+    engine.bridge(&a, &b).wait().unwrap();
+    // 100 packets in real time, every fifth 30 ms late (a jittery link), each out as it
+    // comes: the transcoded packet k leaves after packet k arrived, within the buffer's
+    // greatest depth (200 ms) and a tick.
+    let packets = pcmu_tone(1000.0, 100, 3);
+    let start = Instant::now();
+    let mut sent = Vec::new();
+    let mut got = Vec::new();
+    let mut rms = Vec::new();
+    let mut buf = [0_u8; 2048];
+    let mut next = 0;
+    while got.len() < 100 && start.elapsed() < WAIT {
+        let due = |k: usize| start + Duration::from_millis(20 * k as u64 + if k % 5 == 4 { 30 } else { 0 });
+        while next < 100 && Instant::now() >= due(next) {
+            caller.send_to(&packets[next].0, a.local_rtp_addr()).unwrap();
+            sent.push(Instant::now());
+            next += 1;
+        }
+        if let Ok((n, _)) = agent.recv_from(&mut buf) {
+            let p = RtpPacket::parse(&buf[..n]).unwrap();
+            assert_eq!(p.payload_type(), 8);
+            let mut frame = [0_i16; 160];
+            G711::new(Law::A).decode(p.payload(), &mut frame).unwrap();
+            rms.push((frame.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 160.0).sqrt());
+            got.push(Instant::now());
+        }
+    }
+    assert_eq!(got.len(), 100);
+    let delays: Vec<Duration> = got
+        .iter()
+        .zip(&sent)
+        .map(|(g, s)| g.saturating_duration_since(*s))
+        .collect();
+    let mut sorted = delays.clone();
+    sorted.sort();
+    let (median, worst) = (sorted[50], sorted[99]);
+    assert!(worst < Duration::from_millis(250), "worst delay {worst:?}");
+    assert!(median < Duration::from_millis(150), "median delay {median:?}");
+    // The late packets were waited for, not concealed: every frame is the tone.
+    assert!(rms.iter().all(|&r| r > 4000.0), "a silent frame: {rms:?}");
+    assert_eq!(b.close().wait().unwrap().packets_sent, 100);
+    eprintln!("jitter delay: median {median:?}, worst {worst:?}");
+}

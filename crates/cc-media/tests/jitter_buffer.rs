@@ -131,6 +131,39 @@ fn loss_is_a_gap_and_a_late_packet_grows_the_depth() {
 }
 
 #[test]
+fn after_a_gap_the_next_packet_can_be_read_ahead_and_still_plays() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(JitterConfig {
+        initial_depth: 2,
+        ..JitterConfig::default()
+    });
+    for seq in [20, 22, 23] {
+        push(&mut jb, seq, at(t0, u32::from(seq) - 20));
+    }
+    let mut tick = 3;
+    assert!(matches!(
+        next_item(&mut jb, t0, &mut tick),
+        Got::Frame { seq: 20, .. }
+    ));
+    let Pop::Gap { seq: 21, index } = jb.pop(at(t0, tick + 1)) else {
+        panic!("21 should be a gap");
+    };
+    tick += 1;
+    assert_eq!(jb.peek(index + 1), Some(&payload(22)[..]));
+    assert_eq!(jb.peek(index), None, "the lost packet is not here");
+    assert_eq!(jb.peek(index + 3), None, "nothing beyond what arrived");
+    assert_eq!(
+        next_item(&mut jb, t0, &mut tick),
+        Got::Frame {
+            seq: 22,
+            ts: 22 * 160,
+            payload: payload(22),
+            discarded: 0
+        }
+    );
+}
+
+#[test]
 fn reordering_inside_the_depth_is_repaired() {
     let t0 = Instant::now();
     let mut jb = JitterBuffer::new(JitterConfig {

@@ -5,10 +5,14 @@
 //! reuses them, so coding a packet allocates nothing.
 
 pub mod g711;
+pub mod l16;
 pub mod opus;
+pub mod resampled;
 
 pub use g711::{G711, Law};
+pub use l16::L16;
 pub use opus::{Opus, OpusConfig};
+pub use resampled::Resampled;
 
 use crate::error::Result;
 

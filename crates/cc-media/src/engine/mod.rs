@@ -1,7 +1,8 @@
 //! The media engine: the driver that puts the sans-IO parts of this crate on real UDP
 //! sockets. A center anchors each call leg's media in a [`MediaSession`]: it plays prompts
 //! and tones to it, hears its DTMF, bridges it to another session (relaying RTP untouched
-//! when both legs use the same codec, transcoding when they do not) and records it.
+//! when both legs use the same codec, transcoding when they do not) or puts it in a
+//! conference, and records it.
 //!
 //! ```no_run
 //! use std::net::{IpAddr, Ipv4Addr};
@@ -48,6 +49,14 @@
 //! requests run one at a time engine-wide (each takes a few messages between workers), so
 //! two bridges never chase the same session around the workers.
 //!
+//! A [`Conference`] ([`MediaEngine::conference`]) is mixed on one worker, which each
+//! session that [`joins`](Conference::join) moves to (joins queue with the bridge
+//! requests). Every 20 ms the worker mixes what each member sent (decoded through its
+//! jitter buffer, at 8 kHz) with the built-in [`NPartyMixer`](crate::mixer::NPartyMixer),
+//! mix-minus with supervisor roles ([`ConferenceRole`]), and sends each member what it
+//! hears in its own codec. The mix runs while the conference has members, silence
+//! included.
+//!
 //! # Timing
 //!
 //! Generated audio (the player) and the recorders run on one 20 ms clock per worker: a
@@ -85,7 +94,9 @@
 //! the in-band DTMF detector and the recorder. Opus legs are encoded and decoded at 8 kHz
 //! PCM; libopus resamples internally, and its packets decode at any rate, so an Opus leg
 //! bridged to another Opus leg (the wideband case) is relayed untouched and never
-//! narrowed, and an Opus leg bridged to G.711 loses nothing G.711 could carry.
+//! narrowed, and an Opus leg bridged to G.711 loses nothing G.711 could carry. L16 at
+//! 16 kHz is resampled to and from 8 kHz ([`Resampled`](crate::codec::Resampled)); two
+//! L16 legs of the same rate relay untouched, so wideband L16 stays wideband between them.
 
 //! # Limits
 //!
@@ -93,13 +104,20 @@
 //! - RFC 4733 events are relayed as they are across a bridge of one codec, and re-sent as
 //!   new events (once each digit ended) across a transcoding bridge; comfort noise (PT 13)
 //!   and other payload types not negotiated are dropped and counted.
-//! - Received audio is decoded in arrival order, without a jitter buffer: up to four lost
-//!   packets are concealed (Opus FEC/PLC, G.711 silence); a reordered packet is decoded
-//!   late. Relayed packets are not touched, so the far end's jitter buffer sees the truth.
+//! - Received audio that is decoded (for a transcode, a recording or in-band detection)
+//!   first waits in a [`JitterBuffer`](crate::jitter::JitterBuffer) read on the worker's
+//!   20 ms clock: reordered packets are put back in order, duplicates dropped, up to four
+//!   lost packets in a row concealed (Opus FEC from the next packet when it is here, else
+//!   PLC; G.711 silence) and longer gaps left silent. It adds 20 to 200 ms (40 ms at the
+//!   start, more as jitter is measured). Relayed packets never wait in it and are not
+//!   touched, so the far end's jitter buffer sees the truth.
 //! - RTCP goes to the remote's port + 1 (or where the peer's RTCP comes from); RTCP
 //!   multiplexed on the RTP port is read, never sent. Each leg of a bridge terminates its
 //!   own RTCP.
-//! - Recordings are 8 kHz; their file writes (a header update every 500 ms) happen on the
+//! - A session is in one bridge or one conference at a time: bridging it takes it out of
+//!   its conference, joining a conference ends its bridge.
+//! - Recordings are 8 kHz (WAV, or Ogg/Opus with
+//!   [`RecordingFormat::OggOpus`](crate::recorder::RecordingFormat)); their file writes (a header update every 500 ms) happen on the
 //!   worker, their final hashing on a thread of its own.
 //! - Session events queue without a bound; an owner that never reads them keeps them.
 
@@ -214,6 +232,12 @@ pub enum AudioCodec {
         /// 8000, 16000 or 48000.
         rate: u32,
     },
+    /// L16: linear 16-bit PCM, big-endian (RFC 3551), mono, on a dynamic payload type;
+    /// resampled to and from the engine's 8 kHz where `rate` is 16 kHz.
+    L16 {
+        /// 8000 or 16000 (also the RTP clock rate).
+        rate: u32,
+    },
 }
 
 impl AudioCodec {
@@ -222,6 +246,7 @@ impl AudioCodec {
         match self {
             AudioCodec::Pcmu | AudioCodec::Pcma => 8000,
             AudioCodec::Opus { .. } => crate::codec::opus::RTP_CLOCK_RATE,
+            AudioCodec::L16 { rate } => rate,
         }
     }
 
@@ -232,21 +257,21 @@ impl AudioCodec {
             (AudioCodec::Pcmu, AudioCodec::Pcmu)
                 | (AudioCodec::Pcma, AudioCodec::Pcma)
                 | (AudioCodec::Opus { .. }, AudioCodec::Opus { .. })
-        )
+        ) || matches!((self, other), (AudioCodec::L16 { rate: a }, AudioCodec::L16 { rate: b }) if a == b)
     }
 }
 
 /// What was negotiated for a session's RTP: what it sends and what it expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayloadFormat {
-    /// The audio payload type (0 PCMU, 8 PCMA, dynamic 96 to 127 for Opus).
+    /// The audio payload type (0 PCMU, 8 PCMA, dynamic 96 to 127 for Opus and L16).
     pub payload_type: u8,
     /// The codec.
     pub codec: AudioCodec,
     /// The payload type of `telephone-event` (RFC 4733), if negotiated; at the codec's
     /// clock rate.
     pub telephone_event_pt: Option<u8>,
-    /// Audio per packet sent: 10 to 60 ms in steps of 10 for G.711; 20 ms for Opus.
+    /// Audio per packet sent: 10 to 60 ms in steps of 10 for G.711 and L16; 20 ms for Opus.
     /// Received packets may be of any length.
     pub ptime: Duration,
 }
@@ -268,6 +293,17 @@ impl PayloadFormat {
             payload_type: 8,
             codec: AudioCodec::Pcma,
             ..Self::pcmu()
+        }
+    }
+
+    /// L16 at `rate` (8000 or 16000 Hz) with payload type `payload_type`, no
+    /// telephone-event, 20 ms.
+    pub fn l16(rate: u32, payload_type: u8) -> Self {
+        Self {
+            payload_type,
+            codec: AudioCodec::L16 { rate },
+            telephone_event_pt: None,
+            ptime: Duration::from_millis(20),
         }
     }
 
@@ -320,6 +356,25 @@ impl PayloadFormat {
                         "Opus ptime",
                         format!("{:?}", self.ptime),
                         "20 ms (packets of any length are received)",
+                    );
+                }
+            }
+            AudioCodec::L16 { rate } => {
+                if !matches!(rate, 8000 | 16_000) {
+                    return bad("L16 rate", rate.to_string(), "8000 or 16000 Hz");
+                }
+                if !(96..=127).contains(&self.payload_type) {
+                    return bad(
+                        "L16 payload type",
+                        self.payload_type.to_string(),
+                        "a dynamic payload type, 96 to 127",
+                    );
+                }
+                if !self.ptime.as_nanos().is_multiple_of(10_000_000) || !(10..=60).contains(&ms) {
+                    return bad(
+                        "L16 ptime",
+                        format!("{:?}", self.ptime),
+                        "10 to 60 ms in steps of 10 ms",
                     );
                 }
             }
@@ -696,6 +751,24 @@ impl MediaEngine {
         reply
     }
 
+    /// A new conference: sessions that [`Conference::join`] it hear the mix of the others
+    /// (the built-in [`NPartyMixer`](crate::mixer::NPartyMixer) at 8 kHz, mix-minus, with
+    /// supervisor roles). It is mixed on one worker, which its members move to.
+    pub fn conference(&self) -> Conference {
+        let inner = &self.inner;
+        let home = inner
+            .loads
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| l.load(Ordering::Relaxed))
+            .map_or(0, |(i, _)| i);
+        Conference {
+            id: inner.next_id.fetch_add(1, Ordering::Relaxed),
+            home,
+            engine: Arc::clone(inner),
+        }
+    }
+
     /// Ends the bridge `session` is in (nothing happens when it is in none).
     pub fn unbridge(&self, session: &MediaSession) -> Reply<()> {
         let (tx, reply) = reply_pair();
@@ -720,6 +793,85 @@ impl MediaEngine {
         for t in lock(&self.inner.threads).drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+/// How a session takes part in a [`Conference`] (the mixer's
+/// [`Role`](crate::mixer::Role), with sessions for participants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ConferenceRole {
+    /// Hears the others, heard by all of them.
+    #[default]
+    Normal,
+    /// A supervisor listening in: hears the normal and barging members, heard by nobody.
+    ListenOnly,
+    /// A supervisor coaching one member (the agent): hears the normal and barging
+    /// members, heard by `to` only (who must already be a member).
+    Whisper {
+        /// The member who hears the whisper.
+        to: SessionId,
+    },
+    /// A supervisor who barged in: heard by all, like a normal member.
+    Barge,
+}
+
+/// A conference of sessions on one engine (see [`MediaEngine::conference`]).
+///
+/// Each member's received audio is decoded (through its jitter buffer) into the mix every
+/// 20 ms, and what the member hears is encoded in its own codec and sent to its remote. A
+/// member's own playback takes precedence over the mix while it plays; its recording
+/// records what it receives (left) and the mix it is sent (right). A member leaves with
+/// [`Conference::leave`], or when it is bridged, closed, or joins another conference.
+/// Dropping the handle leaves the members where they are.
+pub struct Conference {
+    id: u64,
+    home: usize,
+    engine: Arc<EngineInner>,
+}
+
+impl std::fmt::Debug for Conference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conference")
+            .field("id", &self.id)
+            .field("worker", &self.home)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conference {
+    /// The conference's number (unique in the engine, shared with session numbers).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Adds `session` to the conference with `role`, or changes its role when it is a
+    /// member already. Ends its bridge, if any, and moves it to the conference's worker.
+    /// Fails when a whisper's target is not a member.
+    pub fn join(&self, session: &MediaSession, role: ConferenceRole) -> Reply<()> {
+        let (tx, reply) = reply_pair();
+        let ticket = BridgeTicket::new(
+            tx,
+            Arc::clone(&self.engine.bridges),
+            Arc::clone(&self.engine.links),
+        );
+        let msg = WorkerMsg::ConfJoin {
+            conf: self.id,
+            home: self.home,
+            session: Arc::clone(&session.handle.shared),
+            role,
+            reply: ticket,
+            hops: 0,
+        };
+        self.engine.bridges.submit(msg, &self.engine.links);
+        reply
+    }
+
+    /// Takes `session` out of the conference (nothing happens when it is not in it).
+    pub fn leave(&self, session: &MediaSession) -> Reply<()> {
+        let (tx, reply) = reply_pair();
+        // A command that cannot be queued drops its responder, which answers the reply.
+        let _ = session.handle.command(Command::LeaveConference(self.id, tx));
+        reply
     }
 }
 

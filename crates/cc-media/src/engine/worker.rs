@@ -17,12 +17,14 @@ use super::events::{Responder, lock};
 use super::ports::PortLease;
 use super::stream::{OutStream, Stamp};
 use super::{
-    AudioCodec, DtmfSource, PayloadFormat, SessionConfig, SessionEvent, SessionId, SessionShared,
-    SessionStats,
+    AudioCodec, ConferenceRole, DtmfSource, PayloadFormat, SessionConfig, SessionEvent, SessionId,
+    SessionShared, SessionStats,
 };
-use crate::codec::{Codec, G711, Law, Opus, OpusConfig};
+use crate::codec::{Codec, G711, L16, Law, Opus, OpusConfig, Resampled};
 use crate::dtmf::{DigitEvent, DtmfDetector, DtmfSender, EventReceiver};
 use crate::error::{Error, Result};
+use crate::jitter::{JitterBuffer, JitterConfig, Pop};
+use crate::mixer::{Mixer, NPartyMixer, ParticipantId, Role};
 use crate::player::prompt::{PromptAudio, PromptSet};
 use crate::player::tones::ToneSpec;
 use crate::player::{FRAME, PlayState, Player};
@@ -55,8 +57,13 @@ const MAX_PCM: usize = 960;
 const MAX_CONCEALED: u16 = 4;
 /// Room for the concealed packets and the packet after them.
 const PCM_BUF: usize = MAX_PCM * (MAX_CONCEALED as usize + 1);
-/// Largest encoded payload (an Opus packet).
-const MAX_PAYLOAD: usize = crate::codec::opus::MAX_PACKET;
+/// Largest encoded payload: 60 ms of L16 at 16 kHz (an Opus packet is at most 1275).
+const MAX_PAYLOAD: usize = 1920;
+/// Packets a session's jitter buffer holds: room for a burst of a second of 20 ms packets.
+const JITTER_SLOTS: usize = 64;
+/// The jitter buffer's greatest target depth (200 ms of 20 ms packets): the most delay it
+/// adds to what is decoded.
+const JITTER_MAX_DEPTH: u16 = 10;
 
 /// How often a message may be passed on after a moving session before it gives up.
 const MAX_HOPS: u8 = 32;
@@ -110,6 +117,16 @@ pub(crate) enum WorkerMsg {
         then: Box<WorkerMsg>,
         hops: u8,
     },
+    /// Add `session` to conference `conf` (mixed on worker `home`) with `role`, moving it
+    /// there first if needed; or change its role.
+    ConfJoin {
+        conf: u64,
+        home: usize,
+        session: Arc<SessionShared>,
+        role: ConferenceRole,
+        reply: BridgeTicket,
+        hops: u8,
+    },
     /// End the bridge of `a`.
     Unbridge {
         a: Arc<SessionShared>,
@@ -124,7 +141,7 @@ impl WorkerMsg {
     /// Answers the request inside `self` with `err`, if it carries one.
     fn fail(self, err: Error) {
         match self {
-            WorkerMsg::Bridge { reply, .. } => reply.send(Err(err)),
+            WorkerMsg::Bridge { reply, .. } | WorkerMsg::ConfJoin { reply, .. } => reply.send(Err(err)),
             WorkerMsg::Unbridge { reply, .. } => reply.send(Err(err)),
             WorkerMsg::Migrate { then, .. } | WorkerMsg::Adopt(_, Some(then)) => then.fail(err),
             _ => {}
@@ -169,12 +186,14 @@ impl BridgeQueue {
     }
 }
 
-/// Sends a bridge request to the worker of its first session.
+/// Sends a bridge request to the worker of its first session, a conference join to the
+/// conference's worker.
 fn dispatch_bridge(msg: WorkerMsg, links: &[WorkerLink]) {
-    let WorkerMsg::Bridge { a, .. } = &msg else {
-        return;
+    let owner = match &msg {
+        WorkerMsg::Bridge { a, .. } => *lock(&a.worker),
+        WorkerMsg::ConfJoin { home, .. } => *home,
+        _ => return,
     };
-    let owner = *lock(&a.worker);
     if let Some(link) = links.get(owner) {
         // A failed send drops the message; its ticket then starts the next request.
         let _ = link.send(msg);
@@ -223,6 +242,7 @@ pub(crate) enum Command {
     StopRecording(Responder<RecordingMetadata>),
     Stats(Responder<SessionStats>),
     SendDtmf(Vec<DtmfDigit>, u32, Responder<()>),
+    LeaveConference(u64, Responder<()>),
     Close(Option<Responder<SessionStats>>),
 }
 
@@ -250,7 +270,34 @@ fn make_codec(pf: &PayloadFormat) -> Result<Box<dyn Codec>> {
             payload_type: pf.payload_type,
             ..OpusConfig::default()
         })?),
+        AudioCodec::L16 { rate: 8000 } => Box::new(L16::new(8000, pf.payload_type)?),
+        AudioCodec::L16 { rate } => Box::new(Resampled::new(
+            Box::new(L16::new(rate, pf.payload_type)?),
+            rate,
+            8000,
+        )?),
     })
+}
+
+/// The jitter buffer of a session receiving `pf`: 20 to 200 ms deep, starting at 40 ms;
+/// its slots hold the largest packet of the codec (120 ms of G.711, an Opus packet, 60 ms
+/// of L16), so that a G.711 session's buffer takes 60 KiB rather than 120.
+fn jitter_config(pf: &PayloadFormat) -> JitterConfig {
+    let max_payload = match pf.codec {
+        AudioCodec::Pcmu | AudioCodec::Pcma => 960,
+        AudioCodec::Opus { .. } => crate::codec::opus::MAX_PACKET,
+        AudioCodec::L16 { rate } => (rate as usize / 1000) * 2 * 60,
+    };
+    JitterConfig {
+        capacity: JITTER_SLOTS,
+        max_payload: max_payload.min(MAX_PAYLOAD),
+        min_depth: 1,
+        max_depth: JITTER_MAX_DEPTH,
+        initial_depth: 2,
+        frame: pf.ptime,
+        clock_rate: pf.codec.clock_rate(),
+        ..JitterConfig::default()
+    }
 }
 
 /// 8 kHz samples waiting, bounded so that pushing never allocates.
@@ -400,10 +447,20 @@ pub(crate) struct Session {
     /// PCM waiting to be encoded into packets of this session's ptime.
     tx_fifo: PcmQueue,
     peer: Option<usize>,
+    /// The conference this session is in.
+    conf: Option<Membership>,
     recording: Option<Recording>,
-    /// The stream received and the sequence number expected next, for loss concealment.
-    rx_ssrc: Option<u32>,
-    rx_expected: Option<u16>,
+    /// Puts received audio back in order before it is decoded (for a transcode, the
+    /// recording or the detector; relayed packets never wait in it). Made when first
+    /// needed, dropped when the codec changes.
+    jitter: Option<JitterBuffer>,
+    /// When the jitter buffer is next read.
+    jitter_next: Instant,
+    /// Gaps concealed in a row.
+    rx_gaps: u16,
+    /// Sequence number and timestamp of the newest audio packet, from which a
+    /// telephone-event's place on the audio clock is reckoned.
+    rx_last_audio: Option<(u16, u32)>,
     /// Samples the last received packet decoded to (the size of a concealed packet).
     rx_frame: usize,
     /// Digits waiting to be sent, and how long each is held, in ms.
@@ -486,9 +543,12 @@ impl Session {
             playing: false,
             tx_fifo: PcmQueue::new(MAX_PCM * 2),
             peer: None,
+            conf: None,
             recording: None,
-            rx_ssrc: None,
-            rx_expected: None,
+            jitter: None,
+            jitter_next: now,
+            rx_gaps: 0,
+            rx_last_audio: None,
             rx_frame: FRAME,
             dtmf_queue: VecDeque::new(),
             dtmf_out: None,
@@ -760,6 +820,66 @@ impl Session {
         }
     }
 
+    /// Reads the jitter buffer once into `pcm`: the next packet decoded, a gap concealed
+    /// (the codec's concealment, Opus FEC from the packet after it when that is here, for
+    /// up to [`MAX_CONCEALED`] in a row; silence after), a telephone-event's place as
+    /// silence. The samples go to the detector and the recording; returns how many there
+    /// are and whether they go on to a transcoding peer (not when they stand for a digit
+    /// or a long gap), or `None` when there is nothing this tick.
+    fn pop_audio(&mut self, pcm: &mut [i16], now: Instant) -> Option<(usize, bool)> {
+        let (Some(jb), Some(format)) = (self.jitter.as_mut(), self.format.as_mut()) else {
+            return None;
+        };
+        let each = self.rx_frame.clamp(1, MAX_PCM);
+        let (n, pass) = match jb.pop(now) {
+            Pop::Empty => return None,
+            Pop::Frame(f) if f.payload.is_empty() => {
+                self.rx_gaps = 0;
+                pcm.get_mut(..each)?.fill(0);
+                (each, false)
+            }
+            Pop::Frame(f) => {
+                self.rx_gaps = 0;
+                let Ok(n) = format.codec.decode(f.payload, pcm) else {
+                    self.c.decode_errors += 1;
+                    return None;
+                };
+                self.rx_frame = n;
+                (n, true)
+            }
+            Pop::Gap { index, .. } => {
+                let out = pcm.get_mut(..each)?;
+                self.rx_gaps = self.rx_gaps.saturating_add(1);
+                if self.rx_gaps <= MAX_CONCEALED {
+                    if let Ok(n) = format.codec.conceal(jb.peek(index + 1), out) {
+                        (n, true)
+                    } else {
+                        self.c.decode_errors += 1;
+                        out.fill(0);
+                        (each, false)
+                    }
+                } else {
+                    out.fill(0);
+                    (each, false)
+                }
+            }
+        };
+        let samples = pcm.get(..n)?;
+        if let Some(det) = self.detector.as_mut() {
+            det.process(samples);
+            while let Some(d) = det.poll_digit() {
+                self.shared.events.push(SessionEvent::Dtmf {
+                    digit: d.digit,
+                    source: DtmfSource::InBand,
+                });
+            }
+        }
+        if let Some(rec) = self.recording.as_mut() {
+            rec.rx.push(samples);
+        }
+        Some((n, pass))
+    }
+
     /// Writes one recording frame.
     fn record_frame(&mut self) {
         let Some(rec) = self.recording.as_mut() else {
@@ -792,6 +912,8 @@ impl Session {
                 self.stats = Some(ReceiveStats::new(pf.codec.clock_rate()));
             }
             self.tx_fifo.clear();
+            self.jitter = None;
+            self.rx_last_audio = None;
             if let Some(rec) = self.recording.as_mut() {
                 rec.out_decoder = make_codec(&pf).ok();
             }
@@ -990,6 +1112,24 @@ pub(crate) struct Worker {
     grid: Instant,
     /// Whether some session played or recorded at the last tick.
     active: bool,
+    /// The conferences mixed here, by number.
+    conferences: HashMap<u64, Conf>,
+}
+
+/// A session's place in a conference.
+struct Membership {
+    /// The conference's number.
+    id: u64,
+    /// Its participant in the conference's mixer.
+    pid: ParticipantId,
+    /// Decoded audio waiting for the next mix (packets of any length in, 20 ms out).
+    input: PcmQueue,
+}
+
+/// A conference mixed on this worker: its mixer and its members' slots.
+struct Conf {
+    mixer: NPartyMixer,
+    members: Vec<(usize, ParticipantId)>,
 }
 
 impl Worker {
@@ -1017,6 +1157,7 @@ impl Worker {
                 next_deadline: Instant::now(),
                 grid: Instant::now(),
                 active: false,
+                conferences: HashMap::new(),
             },
             WorkerLink {
                 tx,
@@ -1080,7 +1221,12 @@ impl Worker {
             self.grid = now;
         }
         while self.grid <= now {
-            for s in self.sessions.iter_mut().flatten() {
+            let at = self.grid;
+            for slot in 0..self.sessions.len() {
+                self.read_jitter(slot, at, now);
+                let Some(s) = self.sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                    continue;
+                };
                 if s.dtmf_active() {
                     s.dtmf_tick(now);
                 }
@@ -1091,12 +1237,16 @@ impl Worker {
                     s.record_frame();
                 }
             }
+            self.mix_conferences(now);
             self.grid += TICK;
         }
         let mut next = now + MAX_SLEEP;
         let mut active = false;
         for s in self.sessions.iter_mut().flatten() {
-            active |= s.playing || s.recording.is_some() || s.dtmf_active();
+            active |= s.playing
+                || s.recording.is_some()
+                || s.dtmf_active()
+                || s.jitter.as_ref().is_some_and(|j| !j.is_empty());
             if !s.rtcp_interval.is_zero() && s.remote.is_some() {
                 if now >= s.next_rtcp {
                     s.send_rtcp(now, &mut self.bufs.out[..], false);
@@ -1113,8 +1263,226 @@ impl Worker {
                 }
             }
         }
+        active |= !self.conferences.is_empty();
         self.active = active;
         self.next_deadline = if active { self.grid } else { next };
+    }
+
+    /// Reads the jitter buffer of `slot` for the grid tick `at`, one packet's time at a
+    /// time (the length of the packets received), and hands the audio to a transcoding
+    /// peer.
+    fn read_jitter(&mut self, slot: usize, at: Instant, now: Instant) {
+        let route = self.route(slot);
+        let Self { sessions, bufs, .. } = self;
+        loop {
+            let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                return;
+            };
+            if s.jitter.is_none() {
+                return;
+            }
+            // Idle, or far behind: the reading clock starts afresh.
+            if s.jitter_next + MAX_LAG < at {
+                s.jitter_next = at;
+            }
+            if s.jitter_next > at {
+                return;
+            }
+            s.jitter_next += Duration::from_micros(s.rx_frame.clamp(80, MAX_PCM) as u64 * 125);
+            let Some((n, pass)) = s.pop_audio(&mut bufs.pcm[..], now) else {
+                continue;
+            };
+            if let Some(m) = s.conf.as_mut() {
+                // Silence standing for a digit or a long gap keeps the mix's time.
+                m.input.push(bufs.pcm.get(..n).unwrap_or_default());
+                continue;
+            }
+            if route != Route::Transcode || !pass {
+                continue;
+            }
+            let Some(peer_slot) = s.peer else { continue };
+            let Ok([Some(s), Some(p)]) = sessions.get_disjoint_mut([slot, peer_slot]) else {
+                continue;
+            };
+            // While the peer sends digits of its own, nothing else goes out on its stream.
+            if !p.dtmf_active() {
+                p.tx_fifo.push(bufs.pcm.get(..n).unwrap_or_default());
+                p.flush_pcm(bufs, now);
+                s.c.transcoded += 1;
+            }
+        }
+    }
+
+    /// Mixes one frame of every conference: each member's waiting audio goes in, and
+    /// what it hears is encoded and sent (unless it plays, or sends digits, itself).
+    fn mix_conferences(&mut self, now: Instant) {
+        let Self {
+            sessions,
+            bufs,
+            conferences,
+            ..
+        } = self;
+        for conf in conferences.values_mut() {
+            for &(slot, pid) in &conf.members {
+                let Some(m) = sessions
+                    .get_mut(slot)
+                    .and_then(|s| s.as_deref_mut())
+                    .and_then(|s| s.conf.as_mut())
+                else {
+                    continue;
+                };
+                if let Ok(input) = conf.mixer.input_mut(pid) {
+                    m.input.pop_frame(input);
+                }
+            }
+            conf.mixer.mix();
+            for &(slot, pid) in &conf.members {
+                let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
+                    continue;
+                };
+                let Ok(out) = conf.mixer.output(pid) else {
+                    continue;
+                };
+                if s.playing || s.dtmf_active() || s.remote.is_none() || s.format.is_none() {
+                    continue;
+                }
+                s.tx_fifo.push(out);
+                s.flush_pcm(bufs, now);
+            }
+        }
+    }
+
+    /// Handles a conference join on the conference's worker: moves the session here
+    /// first if it is elsewhere, then adds it (or changes its role).
+    #[allow(clippy::too_many_arguments)]
+    fn conf_join(
+        &mut self,
+        conf: u64,
+        home: usize,
+        session: Arc<SessionShared>,
+        role: ConferenceRole,
+        reply: BridgeTicket,
+        hops: u8,
+        links: &[WorkerLink],
+    ) {
+        let again = |session: Arc<SessionShared>, reply: BridgeTicket| WorkerMsg::ConfJoin {
+            conf,
+            home,
+            session,
+            role,
+            reply,
+            hops: hops + 1,
+        };
+        let Some(slot) = self.slot_of(session.id) else {
+            let owner = *lock(&session.worker);
+            if session.closed.load(Ordering::Acquire) || hops > MAX_HOPS {
+                reply.send(Err(Error::SessionClosed {
+                    session: session.id.0,
+                }));
+            } else if owner == self.index {
+                // On its way here: try again behind its Adopt.
+                let msg = again(Arc::clone(&session), reply);
+                forward(&session, msg, hops, links);
+            } else if let Some(link) = links.get(owner) {
+                let then = Box::new(again(Arc::clone(&session), reply));
+                let _ = link.send(WorkerMsg::Migrate {
+                    session,
+                    to: home,
+                    then,
+                    hops: 0,
+                });
+            }
+            return;
+        };
+        let role = match role {
+            ConferenceRole::Normal => Role::Normal,
+            ConferenceRole::ListenOnly => Role::ListenOnly,
+            ConferenceRole::Barge => Role::Barge,
+            ConferenceRole::Whisper { to } => {
+                let target = self
+                    .slot_of(to)
+                    .filter(|_| to != session.id)
+                    .and_then(|t| self.sessions.get(t))
+                    .and_then(|t| t.as_deref())
+                    .and_then(|t| t.conf.as_ref())
+                    .filter(|m| m.id == conf)
+                    .map(|m| m.pid);
+                let Some(target) = target else {
+                    reply.send(Err(Error::SessionState {
+                        session: session.id.0,
+                        what: "a whisper's target must be another member of the conference",
+                    }));
+                    return;
+                };
+                Role::Whisper { target }
+            }
+        };
+        self.unlink(slot);
+        let member = self
+            .session(slot)
+            .and_then(|s| s.conf.as_ref())
+            .map(|m| (m.id, m.pid));
+        match member {
+            Some((id, pid)) if id == conf => {
+                let result = self
+                    .conferences
+                    .get_mut(&conf)
+                    .map_or(Ok(()), |c| c.mixer.set_role(pid, role));
+                reply.send(result);
+                return;
+            }
+            Some(_) => self.conf_leave(slot),
+            None => {}
+        }
+        let entry = match self.conferences.entry(conf) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => match NPartyMixer::new(8000) {
+                Ok(mixer) => v.insert(Conf {
+                    mixer,
+                    members: Vec::new(),
+                }),
+                Err(e) => {
+                    reply.send(Err(e));
+                    return;
+                }
+            },
+        };
+        let pid = match entry.mixer.join(role) {
+            Ok(pid) => pid,
+            Err(e) => {
+                reply.send(Err(e));
+                return;
+            }
+        };
+        entry.members.push((slot, pid));
+        if let Some(s) = self.session(slot) {
+            s.tx_fifo.clear();
+            s.conf = Some(Membership {
+                id: conf,
+                pid,
+                input: PcmQueue::new(FRAME * 10),
+            });
+        }
+        self.next_deadline = Instant::now();
+        reply.send(Ok(()));
+    }
+
+    /// Takes the session of `slot` out of its conference, if any (the conference ends
+    /// with its last member).
+    fn conf_leave(&mut self, slot: usize) {
+        let Some(m) = self.session(slot).and_then(|s| s.conf.take()) else {
+            return;
+        };
+        if let Some(c) = self.conferences.get_mut(&m.id) {
+            let _ = c.mixer.leave(m.pid);
+            c.members.retain(|&(member, _)| member != slot);
+            if c.members.is_empty() {
+                self.conferences.remove(&m.id);
+            }
+        }
+        if let Some(s) = self.session(slot) {
+            s.tx_fifo.clear();
+        }
     }
 
     fn read_rtcp(&mut self, slot: usize) {
@@ -1173,6 +1541,7 @@ impl Worker {
             bufs,
             tx,
             next_deadline,
+            active,
             ..
         } = self;
         let Some(s) = sessions.get_mut(slot).and_then(|s| s.as_deref_mut()) else {
@@ -1230,24 +1599,8 @@ impl Worker {
         if let Some(stats) = s.stats.as_mut() {
             stats.on_rtp(ssrc, seq, ts, now);
         }
-        // Packets missing just before this one (0 for a new stream, in order or late).
-        let mut lost = 0;
-        match s.rx_expected {
-            Some(e) if s.rx_ssrc == Some(ssrc) => {
-                let ahead = seq.wrapping_sub(e);
-                if ahead < 0x8000 {
-                    lost = ahead;
-                    s.rx_expected = Some(seq.wrapping_add(1));
-                }
-            }
-            _ => {
-                s.rx_ssrc = Some(ssrc);
-                s.rx_expected = Some(seq.wrapping_add(1));
-            }
-        }
         let payload_range = payload_start..payload_start + payload_len;
         let payload = data.get(payload_range.clone()).unwrap_or_default();
-        let mut decoded = 0;
         let mut ended = None;
         if is_event {
             if s.dtmf.handle(ts, marker, payload).is_err() {
@@ -1266,42 +1619,36 @@ impl Worker {
                     }
                 }
             }
-        } else if s.detector.is_some() || s.recording.is_some() || route == Route::Transcode {
-            // A small forward gap in the sequence (a lost packet or a few) is filled with
-            // the codec's concealment (Opus: FEC from this packet, else PLC; G.711:
-            // silence), so that the recording and the transcoded stream keep their time.
-            if (1..=MAX_CONCEALED).contains(&lost) {
-                let each = s.rx_frame.clamp(1, MAX_PCM);
-                for k in 0..lost {
-                    let next = (k + 1 == lost).then_some(payload);
-                    let Some(out) = bufs.pcm.get_mut(decoded..decoded + each) else {
-                        break;
-                    };
-                    match format.codec.conceal(next, out) {
-                        Ok(n) => decoded += n,
-                        Err(_) => s.c.decode_errors += 1,
-                    }
-                }
+            // The event holds its place in the audio's sequence numbers (played as
+            // silence), so that the jitter buffer does not take it for a loss; its
+            // timestamp is where the audio clock would be, not the event's start.
+            if let Some(jb) = s.jitter.as_mut() {
+                let at = s.rx_last_audio.map_or(ts, |(last_seq, last_ts)| {
+                    let steps = i64::from(seq.wrapping_sub(last_seq) as i16);
+                    let per = (s.rx_frame as u64 * u64::from(format.pf.codec.clock_rate()) / 8000) as i64;
+                    last_ts.wrapping_add((steps * per) as u32)
+                });
+                jb.push(ssrc, seq, at, marker, &[], now);
             }
-            match format.codec.decode(payload, &mut bufs.pcm[decoded..]) {
-                Ok(n) => {
-                    decoded += n;
-                    s.rx_frame = n;
-                }
-                Err(_) => s.c.decode_errors += 1,
+        } else if s.detector.is_some()
+            || s.recording.is_some()
+            || s.conf.is_some()
+            || route == Route::Transcode
+        {
+            // Decoded audio waits in the jitter buffer, read on the worker's clock: put
+            // back in order, duplicates dropped, gaps concealed.
+            let pf = format.pf;
+            let jb = s
+                .jitter
+                .get_or_insert_with(|| JitterBuffer::new(jitter_config(&pf)));
+            jb.push(ssrc, seq, ts, marker, payload, now);
+            if s.rx_last_audio
+                .is_none_or(|(last, _)| seq.wrapping_sub(last).wrapping_sub(1) < 0x8000)
+            {
+                s.rx_last_audio = Some((seq, ts));
             }
-            let pcm = bufs.pcm.get(..decoded).unwrap_or_default();
-            if let Some(det) = s.detector.as_mut() {
-                det.process(pcm);
-                while let Some(d) = det.poll_digit() {
-                    s.shared.events.push(SessionEvent::Dtmf {
-                        digit: d.digit,
-                        source: DtmfSource::InBand,
-                    });
-                }
-            }
-            if let Some(rec) = s.recording.as_mut() {
-                rec.rx.push(pcm);
+            if !*active {
+                *next_deadline = (*next_deadline).min(now);
             }
         }
         if route == Route::Drop {
@@ -1354,11 +1701,6 @@ impl Worker {
                 p.dtmf_queue.push_back(digit);
                 *next_deadline = (*next_deadline).min(now);
             }
-        } else if route == Route::Transcode && !peer_busy {
-            // Transcode: the decoded audio joins the peer's transmit queue.
-            p.tx_fifo.push(bufs.pcm.get(..decoded).unwrap_or_default());
-            p.flush_pcm(bufs, now);
-            s.c.transcoded += 1;
         }
     }
 
@@ -1425,6 +1767,7 @@ impl Worker {
 
     /// Removes the session of `slot` from this worker (unbridged, sockets deregistered).
     fn remove(&mut self, slot: usize, loads: &[AtomicUsize]) -> Option<Box<Session>> {
+        self.conf_leave(slot);
         self.unlink(slot);
         let mut session = self.sessions.get_mut(slot).and_then(Option::take)?;
         let registry = self.poll.registry();
@@ -1457,6 +1800,14 @@ impl Worker {
                 }
             }
             WorkerMsg::Bridge { a, b, reply, hops } => self.bridge(a, b, reply, hops, links),
+            WorkerMsg::ConfJoin {
+                conf,
+                home,
+                session,
+                role,
+                reply,
+                hops,
+            } => self.conf_join(conf, home, session, role, reply, hops, links),
             WorkerMsg::Migrate {
                 session,
                 to,
@@ -1564,6 +1915,8 @@ impl Worker {
         };
         self.unlink(sa);
         self.unlink(sb);
+        self.conf_leave(sa);
+        self.conf_leave(sb);
         if let Some(s) = self.session(sa) {
             s.peer = Some(sb);
         }
@@ -1639,6 +1992,12 @@ impl Worker {
                         reply.send(Ok(()));
                         self.next_deadline = now;
                     }
+                }
+                Command::LeaveConference(id, reply) => {
+                    if s.conf.as_ref().is_some_and(|m| m.id == id) {
+                        self.conf_leave(slot);
+                    }
+                    reply.send(Ok(()));
                 }
                 Command::Close(reply) => {
                     if let Some(mut session) = self.remove(slot, loads) {

@@ -18,8 +18,10 @@
 //! who barged in. A whisper to a target that leaves is heard by nobody until its target is
 //! changed.
 //!
-//! One mixer runs at one sample rate; mixing different rates needs resampling before
-//! [`Mixer::input_mut`] and after [`Mixer::output`].
+//! One mixer mixes at one sample rate; a participant may join at another
+//! ([`Mixer::join_at`]: 8, 16 and 48 kHz in any mix), and the built-in mixer resamples
+//! its frames into the mix and what it hears back out, keeping each resampler's state
+//! from frame to frame.
 
 mod nparty;
 
@@ -88,6 +90,20 @@ pub trait Mixer {
     /// Adds a participant (between frames). Its input starts silent.
     fn join(&mut self, role: Role) -> Result<ParticipantId>;
 
+    /// Adds a participant whose frames are 20 ms at `sample_rate` (between frames).
+    /// The default takes only the mixer's own rate.
+    fn join_at(&mut self, role: Role, sample_rate: u32) -> Result<ParticipantId> {
+        if sample_rate == self.sample_rate() {
+            self.join(role)
+        } else {
+            Err(crate::Error::InvalidSetting {
+                name: "participant sample rate",
+                value: sample_rate.to_string(),
+                expected: "the mixer's own rate (this mixer does not resample)",
+            })
+        }
+    }
+
     /// Removes a participant (between frames).
     fn leave(&mut self, id: ParticipantId) -> Result<()>;
 
@@ -95,7 +111,7 @@ pub trait Mixer {
     fn set_role(&mut self, id: ParticipantId, role: Role) -> Result<()>;
 
     /// The participant's input buffer for the next [`Mixer::mix`], [`Mixer::frame_len`]
-    /// samples long. It keeps its content until written again.
+    /// samples long (20 ms at its own rate for a participant that joined at another). It keeps its content until written again.
     fn input_mut(&mut self, id: ParticipantId) -> Result<&mut [i16]>;
 
     /// Mixes one frame: every participant's output becomes what it hears.

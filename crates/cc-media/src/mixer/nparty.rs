@@ -8,6 +8,18 @@
 
 use super::{MIX_FRAME_MS, Mixer, ParticipantId, Role};
 use crate::error::{Error, Result};
+use crate::player::resample::StreamResampler;
+
+/// A participant at a rate other than the mixer's: its own frames, and the resamplers
+/// between them and the mix (state kept across frames).
+#[derive(Debug)]
+struct Foreign {
+    rate: u32,
+    input: Vec<i16>,
+    output: Vec<i16>,
+    to_mix: StreamResampler,
+    from_mix: StreamResampler,
+}
 
 /// One participant's slot; a slot is reused, with a new generation, after its holder left.
 #[derive(Debug)]
@@ -17,7 +29,10 @@ struct Slot {
     role: Role,
     /// Whether a whisper is aimed at this participant in the current frame.
     whispered: bool,
+    /// The input at the mixer's rate.
     input: Vec<i16>,
+    /// For a participant at another rate.
+    foreign: Option<Box<Foreign>>,
 }
 
 /// The built-in N-party mixer (see the [module docs](super) for roles).
@@ -80,6 +95,12 @@ impl NPartyMixer {
         })
     }
 
+    /// The participant's sample rate (the mixer's unless it joined at another).
+    pub fn participant_rate(&self, id: ParticipantId) -> Result<u32> {
+        let slot = &self.slots[self.index(id)?];
+        Ok(slot.foreign.as_ref().map_or(self.sample_rate, |f| f.rate))
+    }
+
     /// The participant's role.
     pub fn role(&self, id: ParticipantId) -> Result<Role> {
         Ok(self.slots[self.index(id)?].role)
@@ -111,7 +132,33 @@ impl Mixer for NPartyMixer {
     }
 
     fn join(&mut self, role: Role) -> Result<ParticipantId> {
+        self.join_at(role, self.sample_rate)
+    }
+
+    /// Adds a participant whose audio runs at `sample_rate` (8000, 16000 or 48000 Hz, or
+    /// any rate that is a whole multiple or divisor of the mixer's): its frames are 20 ms
+    /// at that rate, resampled into the mix and back out. Its input starts silent.
+    fn join_at(&mut self, role: Role, sample_rate: u32) -> Result<ParticipantId> {
         self.check_role(role)?;
+        let foreign = if sample_rate == self.sample_rate {
+            None
+        } else {
+            let len = (sample_rate * MIX_FRAME_MS / 1000) as usize;
+            if !sample_rate.is_multiple_of(50) {
+                return Err(Error::InvalidSetting {
+                    name: "participant sample rate",
+                    value: sample_rate.to_string(),
+                    expected: "a multiple of 50 Hz (8000, 16000, 48000)",
+                });
+            }
+            Some(Box::new(Foreign {
+                rate: sample_rate,
+                input: vec![0; len],
+                output: vec![0; len],
+                to_mix: StreamResampler::new(sample_rate, self.sample_rate)?,
+                from_mix: StreamResampler::new(self.sample_rate, sample_rate)?,
+            }))
+        };
         let id = if let Some(slot_index) = self.free.pop() {
             let index = slot_index as usize;
             let Some(slot) = self.slots.get_mut(index) else {
@@ -123,6 +170,7 @@ impl Mixer for NPartyMixer {
             slot.active = true;
             slot.role = role;
             slot.input.fill(0);
+            slot.foreign = foreign;
             if let Some(out) = self.outputs.get_mut(index) {
                 out.fill(0);
             }
@@ -142,6 +190,7 @@ impl Mixer for NPartyMixer {
                 role,
                 whispered: false,
                 input: vec![0; self.frame_len],
+                foreign,
             });
             self.outputs.push(vec![0; self.frame_len]);
             ParticipantId {
@@ -176,6 +225,7 @@ impl Mixer for NPartyMixer {
     fn input_mut(&mut self, id: ParticipantId) -> Result<&mut [i16]> {
         let index = self.index(id)?;
         match self.slots.get_mut(index) {
+            Some(Slot { foreign: Some(f), .. }) => Ok(&mut f.input),
             Some(slot) => Ok(&mut slot.input),
             None => Err(Error::UnknownParticipant { id: id.to_string() }),
         }
@@ -185,6 +235,11 @@ impl Mixer for NPartyMixer {
         self.total.fill(0);
         for slot in &mut self.slots {
             slot.whispered = false;
+            if slot.active
+                && let Some(f) = slot.foreign.as_mut()
+            {
+                f.to_mix.process(&f.input, &mut slot.input);
+            }
         }
         let mut any_whisper = false;
         for index in 0..self.slots.len() {
@@ -251,10 +306,20 @@ impl Mixer for NPartyMixer {
                 *o = saturate(s);
             }
         }
+        for (slot, out) in self.slots.iter_mut().zip(&self.outputs) {
+            if slot.active
+                && let Some(f) = slot.foreign.as_mut()
+            {
+                f.from_mix.process(out, &mut f.output);
+            }
+        }
     }
 
     fn output(&self, id: ParticipantId) -> Result<&[i16]> {
         let index = self.index(id)?;
+        if let Some(f) = self.slots.get(index).and_then(|s| s.foreign.as_ref()) {
+            return Ok(&f.output);
+        }
         match self.outputs.get(index) {
             Some(out) => Ok(out),
             None => Err(Error::UnknownParticipant { id: id.to_string() }),

@@ -288,3 +288,91 @@ proptest! {
         prop_assert_eq!(m.output(ids[quiet]).unwrap(), &before[quiet][..]);
     }
 }
+
+/// `len` samples of a sine at `freq` Hz and `rate` Hz, amplitude 6000, from sample `from`.
+fn sine_at(freq: f64, rate: u32, from: usize, len: usize) -> Vec<i16> {
+    (from..from + len)
+        .map(|n| (6000.0 * (std::f64::consts::TAU * freq * n as f64 / f64::from(rate)).sin()) as i16)
+        .collect()
+}
+
+/// Amplitude of `freq` in `x` (a sine of amplitude A gives about A), by Goertzel.
+fn amplitude(x: &[i16], freq: f64, rate: u32) -> f64 {
+    let w = std::f64::consts::TAU * freq / f64::from(rate);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in x {
+        let s0 = f64::from(v) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    2.0 * (s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2).max(0.0).sqrt() / x.len() as f64
+}
+
+#[test]
+fn participants_at_8_16_and_48_khz_hear_each_other_resampled_and_never_themselves() {
+    for mixer_rate in [8000, 16_000, 48_000] {
+        let mut mixer = NPartyMixer::new(mixer_rate).unwrap();
+        // Each speaks a tone of its own, below 3.6 kHz so that every rate carries it.
+        let parties = [(8000, 500.0), (16_000, 1200.0), (48_000, 3000.0)];
+        let ids: Vec<_> = parties
+            .iter()
+            .map(|&(rate, _)| mixer.join_at(Role::Normal, rate).unwrap())
+            .collect();
+        let supervisor = mixer.join_at(Role::ListenOnly, 16_000).unwrap();
+        let coach = mixer.join_at(Role::Whisper { target: ids[0] }, 48_000).unwrap();
+        assert_eq!(mixer.participant_rate(ids[2]).unwrap(), 48_000);
+        let mut heard: Vec<Vec<i16>> = vec![Vec::new(); 5];
+        let all = [ids[0], ids[1], ids[2], supervisor, coach];
+        for frame in 0..50 {
+            for (k, &(rate, freq)) in parties.iter().enumerate() {
+                let len = rate as usize / 50;
+                let input = mixer.input_mut(ids[k]).unwrap();
+                assert_eq!(input.len(), len);
+                input.copy_from_slice(&sine_at(freq, rate, frame * len, len));
+            }
+            mixer
+                .input_mut(supervisor)
+                .unwrap()
+                .copy_from_slice(&sine_at(2000.0, 16_000, frame * 320, 320));
+            mixer
+                .input_mut(coach)
+                .unwrap()
+                .copy_from_slice(&sine_at(700.0, 48_000, frame * 960, 960));
+            mixer.mix();
+            for (k, &id) in all.iter().enumerate() {
+                heard[k].extend_from_slice(mixer.output(id).unwrap());
+            }
+        }
+        let rates = [8000, 16_000, 48_000, 16_000, 48_000];
+        let tones = [500.0, 1200.0, 3000.0, 2000.0, 700.0];
+        // Who hears whom: parties hear the other parties; the whispered-to party also
+        // hears the coach; the supervisors hear the parties; nobody hears the supervisor
+        // who listens.
+        let expect = |listener: usize, speaker: usize| -> bool {
+            listener != speaker && (speaker < 3 || (speaker == 4 && listener == 0))
+        };
+        for listener in 0..5 {
+            let rate = rates[listener];
+            // After the filters' start-up: the last 0.8 s.
+            let x = &heard[listener][rate as usize / 5..];
+            assert_eq!(heard[listener].len(), rate as usize, "one second at its own rate");
+            for (speaker, &tone) in tones.iter().enumerate() {
+                let a = amplitude(x, tone, rate);
+                if expect(listener, speaker) {
+                    assert!(
+                        (a - 6000.0).abs() < 300.0,
+                        "mixer {mixer_rate}: {listener} hears {speaker} at {a:.0}"
+                    );
+                } else {
+                    assert!(
+                        a < 60.0,
+                        "mixer {mixer_rate}: {listener} should not hear {speaker} ({a:.0})"
+                    );
+                }
+            }
+        }
+    }
+    let mut mixer = NPartyMixer::new(16_000).unwrap();
+    assert!(mixer.join_at(Role::Normal, 11_025).is_err());
+    assert!(mixer.join_at(Role::Normal, 12_000).is_err());
+}

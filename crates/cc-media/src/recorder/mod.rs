@@ -1,7 +1,9 @@
-//! Call recording: a crash-safe WAV [`Recorder`] and the [`RecordingStore`] it writes to.
+//! Call recording: a crash-safe [`Recorder`] of WAV or Ogg/Opus files and the
+//! [`RecordingStore`] it writes to.
 //!
 //! A recording is stereo (caller left, agent right) or mono (both mixed, saturating), 16-bit
-//! PCM at the call's rate. The driver feeds it the two directions of the call frame by frame,
+//! PCM WAV at the call's rate or, with [`RecordingFormat::OggOpus`], Opus in Ogg pages (see
+//! [`ogg_opus`] for its layout and crash safety). The driver feeds it the two directions of the call frame by frame,
 //! in real time. [`Recorder::pause`] and [`Recorder::resume`] bracket what must not be kept
 //! (PCI-DSS: card numbers): while paused, frames are written as silence, so the timeline of
 //! the file stays that of the call, and the span is listed in the [`RecordingMetadata`].
@@ -24,11 +26,13 @@
 //! header once more, but leaves the recording unfinished in its store (for [`LocalStore`], a
 //! `.part` file).
 
+pub mod ogg_opus;
 mod store;
 
 #[cfg(test)]
 mod tests;
 
+pub use ogg_opus::{OggOpusAudio, RecordingFormat, read_ogg_opus};
 pub use store::{FileSink, LocalStore, PART_SUFFIX, RecordingSink, RecordingStore};
 
 use std::io::{Seek, SeekFrom, Write};
@@ -40,6 +44,7 @@ use cc_core::{AgentId, CallId, RecordingId, TenantId};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use ogg_opus::OggOpusWriter;
 use store::io_error;
 
 /// The size of the WAV header this recorder writes.
@@ -80,16 +85,19 @@ pub struct RecordingRequest {
     pub recording: RecordingId,
     /// Stereo or mono.
     pub layout: Layout,
+    /// WAV or Ogg/Opus.
+    pub format: RecordingFormat,
     /// Samples per second per channel (8000 for G.711).
     pub sample_rate: u32,
     /// Wall-clock time of the first frame (the recorder reads no clock).
     pub started_at: SystemTime,
-    /// How often the header is rewritten: at most this much audio is lost on a crash.
+    /// How often the header is rewritten (WAV) or a page closed (Ogg/Opus): at most this
+    /// much audio is lost on a crash (and one 20 ms frame more for Ogg/Opus).
     pub header_interval: Duration,
 }
 
 impl RecordingRequest {
-    /// A request for an 8 kHz recording with no agent and 500 ms header updates.
+    /// A request for an 8 kHz WAV recording with no agent and 500 ms header updates.
     pub fn new(
         tenant: TenantId,
         call: CallId,
@@ -103,6 +111,7 @@ impl RecordingRequest {
             agent: None,
             recording,
             layout,
+            format: RecordingFormat::Wav,
             sample_rate: 8000,
             started_at,
             header_interval: Duration::from_millis(500),
@@ -132,6 +141,8 @@ pub struct RecordingMetadata {
     pub agent: Option<AgentId>,
     /// Stereo or mono.
     pub layout: Layout,
+    /// WAV or Ogg/Opus.
+    pub format: RecordingFormat,
     /// Samples per second per channel.
     pub sample_rate: u32,
     /// Wall-clock time of the first frame.
@@ -195,6 +206,8 @@ pub struct Recorder {
     samples: u64,
     paused_since: Option<u64>,
     paused: Vec<(u64, u64)>,
+    /// The Ogg/Opus encoder and pages, for [`RecordingFormat::OggOpus`].
+    ogg: Option<Box<OggOpusWriter>>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -250,9 +263,21 @@ impl Recorder {
         let interval_bytes = ((per_second as u128 * request.header_interval.as_nanos() / 1_000_000_000)
             as usize)
             .max(frame_bytes);
-        let mut sink = store.create(&request.tenant, &request.recording)?;
-        let header = wav_header(request.layout.channels(), request.sample_rate, 0);
+        let mut ogg = match request.format {
+            RecordingFormat::Wav => None,
+            RecordingFormat::OggOpus => {
+                let serial = request.recording.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| {
+                    (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+                });
+                Some(Box::new(OggOpusWriter::new(&request, serial)?))
+            }
+        };
+        let mut sink = store.create_as(&request.tenant, &request.recording, request.format)?;
         let path = sink.location().to_owned();
+        let header = match ogg.as_mut() {
+            None => wav_header(request.layout.channels(), request.sample_rate, 0).to_vec(),
+            Some(w) => std::mem::take(w.take_output()),
+        };
         sink.write_all(&header)
             .and_then(|()| sink.flush())
             .map_err(|e| io_error(&path, e))?;
@@ -267,6 +292,7 @@ impl Recorder {
             samples: 0,
             paused_since: None,
             paused: Vec::new(),
+            ogg,
         })
     }
 
@@ -299,6 +325,12 @@ impl Recorder {
                 what: "recorder (agent frame against caller frame)",
             });
         }
+        if let Some(w) = self.ogg.as_mut() {
+            let frame = self.paused_since.is_none().then_some((caller, agent));
+            w.push(frame, caller.len(), self.request.layout)?;
+            self.samples += caller.len() as u64;
+            return self.write_pages();
+        }
         let bytes = caller.len() * 2 * usize::from(self.request.layout.channels());
         let total = self.data_len + (self.pending.len() + bytes) as u64;
         if total > MAX_DATA_LEN {
@@ -329,8 +361,26 @@ impl Recorder {
         Ok(())
     }
 
+    /// Writes the Ogg pages completed since the last call, and flushes.
+    fn write_pages(&mut self) -> Result<()> {
+        let (Some(sink), Some(w)) = (self.sink.as_mut(), self.ogg.as_mut()) else {
+            return Ok(());
+        };
+        let out = w.take_output();
+        if out.is_empty() {
+            return Ok(());
+        }
+        let path = sink.location().to_owned();
+        let result = sink.write_all(out).and_then(|()| sink.flush());
+        out.clear();
+        result.map_err(|e| io_error(&path, e))
+    }
+
     /// Writes the pending audio, then rewrites the header sizes to cover it, and flushes.
     fn commit(&mut self) -> Result<()> {
+        if self.ogg.is_some() {
+            return self.write_pages();
+        }
         let Some(sink) = self.sink.as_mut() else {
             return Ok(());
         };
@@ -381,6 +431,9 @@ impl Recorder {
     /// Ends the recording: writes the rest, hashes the file, and has the store finish it.
     pub fn stop(mut self) -> Result<RecordingMetadata> {
         self.resume();
+        if let Some(w) = self.ogg.as_mut() {
+            w.finish()?;
+        }
         self.commit()?;
         let Some(mut sink) = self.sink.take() else {
             return Err(Error::InvalidSetting {
@@ -409,6 +462,7 @@ impl Recorder {
             call: request.call,
             agent: request.agent,
             layout: request.layout,
+            format: request.format,
             sample_rate: request.sample_rate,
             started_at: request.started_at,
             duration: self.duration(),
@@ -437,6 +491,11 @@ impl Drop for Recorder {
     /// Best effort: what is pending is written and the header updated; errors are ignored
     /// (the file stays valid up to the previous update).
     fn drop(&mut self) {
+        if self.sink.is_some()
+            && let Some(w) = self.ogg.as_mut()
+        {
+            let _ = w.finish();
+        }
         let _ = self.commit();
     }
 }

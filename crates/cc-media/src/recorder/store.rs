@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cc_core::{RecordingId, TenantId};
 
+use super::RecordingFormat;
 use crate::error::{Error, Result};
 
 /// The bytes of one recording while it is written: the recorder appends audio, seeks back
@@ -24,6 +25,19 @@ pub trait RecordingSink: Read + Write + Seek + Send {
 pub trait RecordingStore: Send + Sync {
     /// Opens the sink of a new recording.
     fn create(&self, tenant: &TenantId, recording: &RecordingId) -> Result<Box<dyn RecordingSink>>;
+
+    /// Opens the sink of a new recording in `format` (what the recorder calls). The
+    /// default ignores the format and calls [`create`](Self::create); stores that name
+    /// files by their kind override it.
+    fn create_as(
+        &self,
+        tenant: &TenantId,
+        recording: &RecordingId,
+        format: RecordingFormat,
+    ) -> Result<Box<dyn RecordingSink>> {
+        let _ = format;
+        self.create(tenant, recording)
+    }
 
     /// Completes a recording whose sink holds the final bytes, and says where it now lies.
     fn finish(
@@ -112,7 +126,7 @@ pub(crate) fn io_error(path: &Path, source: io::Error) -> Error {
 }
 
 /// The built-in store: one directory per tenant under a root, `RECORDING.wav.part` while a
-/// recording is written and `RECORDING.wav` once it stopped.
+/// recording is written and `RECORDING.wav` once it stopped (`.opus` for Ogg/Opus).
 ///
 /// A `.part` file left by a crash is a playable WAV up to the last header update (see the
 /// [recorder](super) docs); [`LocalStore::list`] lists finished recordings only.
@@ -140,16 +154,40 @@ impl LocalStore {
         Ok(self.root.join(file_name("tenant id", tenant.as_str())?))
     }
 
-    /// Where a finished recording lies.
+    /// Where a finished WAV recording lies.
     pub fn final_path(&self, tenant: &TenantId, recording: &RecordingId) -> Result<PathBuf> {
-        let name = file_name("recording id", recording.as_str())?;
-        Ok(self.tenant_dir(tenant)?.join(format!("{name}.wav")))
+        self.final_path_as(tenant, recording, RecordingFormat::Wav)
     }
 
-    /// Where a recording lies while it is written.
-    pub fn part_path(&self, tenant: &TenantId, recording: &RecordingId) -> Result<PathBuf> {
+    /// Where a finished recording in `format` lies.
+    pub fn final_path_as(
+        &self,
+        tenant: &TenantId,
+        recording: &RecordingId,
+        format: RecordingFormat,
+    ) -> Result<PathBuf> {
         let name = file_name("recording id", recording.as_str())?;
-        Ok(self.tenant_dir(tenant)?.join(format!("{name}.wav{PART_SUFFIX}")))
+        Ok(self
+            .tenant_dir(tenant)?
+            .join(format!("{name}.{}", format.extension())))
+    }
+
+    /// Where a WAV recording lies while it is written.
+    pub fn part_path(&self, tenant: &TenantId, recording: &RecordingId) -> Result<PathBuf> {
+        self.part_path_as(tenant, recording, RecordingFormat::Wav)
+    }
+
+    /// Where a recording in `format` lies while it is written.
+    pub fn part_path_as(
+        &self,
+        tenant: &TenantId,
+        recording: &RecordingId,
+        format: RecordingFormat,
+    ) -> Result<PathBuf> {
+        let name = file_name("recording id", recording.as_str())?;
+        Ok(self
+            .tenant_dir(tenant)?
+            .join(format!("{name}.{}{PART_SUFFIX}", format.extension())))
     }
 
     /// The finished recordings of one tenant, sorted; never another tenant's.
@@ -164,7 +202,9 @@ impl LocalStore {
         for entry in entries {
             let entry = entry.map_err(|e| io_error(&dir, e))?;
             let name = entry.file_name();
-            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".wav"))
+            if let Some(stem) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".wav").or_else(|| n.strip_suffix(".opus")))
                 && let Ok(id) = RecordingId::new(stem)
             {
                 ids.push(id);
@@ -189,17 +229,28 @@ fn file_name<'a>(what: &'static str, id: &'a str) -> Result<&'a str> {
 
 impl RecordingStore for LocalStore {
     fn create(&self, tenant: &TenantId, recording: &RecordingId) -> Result<Box<dyn RecordingSink>> {
+        self.create_as(tenant, recording, RecordingFormat::Wav)
+    }
+
+    fn create_as(
+        &self,
+        tenant: &TenantId,
+        recording: &RecordingId,
+        format: RecordingFormat,
+    ) -> Result<Box<dyn RecordingSink>> {
         let dir = self.tenant_dir(tenant)?;
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        let done = self.final_path(tenant, recording)?;
-        if done.exists() {
-            return Err(io_error(
-                &done,
-                io::Error::new(io::ErrorKind::AlreadyExists, "a recording with this id exists"),
-            ));
+        for kind in [RecordingFormat::Wav, RecordingFormat::OggOpus] {
+            let done = self.final_path_as(tenant, recording, kind)?;
+            if done.exists() {
+                return Err(io_error(
+                    &done,
+                    io::Error::new(io::ErrorKind::AlreadyExists, "a recording with this id exists"),
+                ));
+            }
         }
         Ok(Box::new(FileSink::create_new(
-            &self.part_path(tenant, recording)?,
+            &self.part_path_as(tenant, recording, format)?,
         )?))
     }
 
@@ -212,7 +263,12 @@ impl RecordingStore for LocalStore {
         let part = sink.location().to_owned();
         sink.sync().map_err(|e| io_error(&part, e))?;
         drop(sink);
-        let done = self.final_path(tenant, recording)?;
+        let format = if part.to_string_lossy().ends_with(&format!(".opus{PART_SUFFIX}")) {
+            RecordingFormat::OggOpus
+        } else {
+            RecordingFormat::Wav
+        };
+        let done = self.final_path_as(tenant, recording, format)?;
         std::fs::rename(&part, &done).map_err(|e| io_error(&done, e))?;
         Ok(done)
     }

@@ -5,7 +5,10 @@ use std::time::{Duration, SystemTime};
 use cc_core::{AgentId, CallId, RecordingId, TenantId};
 use sha2::{Digest, Sha256};
 
-use super::{Layout, LocalStore, PausedSpan, Recorder, RecordingRequest, RecordingStore};
+use super::{
+    Layout, LocalStore, PausedSpan, Recorder, RecordingFormat, RecordingRequest, RecordingStore,
+    read_ogg_opus,
+};
 
 fn request(tenant: &str, recording: &str, layout: Layout) -> RecordingRequest {
     let mut r = RecordingRequest::new(
@@ -234,4 +237,210 @@ fn bad_frames_and_settings_are_errors() {
     let mut req = request("acme", "rate", Layout::Stereo);
     req.sample_rate = 0;
     assert!(Recorder::start(store, req).is_err());
+}
+
+/// `len` samples of a sine at `freq` Hz and `rate` Hz, amplitude 8000, from sample `from`.
+fn sine(freq: f64, rate: u32, from: usize, len: usize) -> Vec<i16> {
+    (from..from + len)
+        .map(|n| (8000.0 * (std::f64::consts::TAU * freq * n as f64 / f64::from(rate)).sin()) as i16)
+        .collect()
+}
+
+/// Share of the energy of `x` at `freq` (1.0 for a pure tone), by Goertzel.
+fn tone_share(x: &[i16], freq: f64, rate: u32) -> f64 {
+    let w = std::f64::consts::TAU * freq / f64::from(rate);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in x {
+        let s0 = f64::from(v) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let energy: f64 = x.iter().map(|&v| f64::from(v).powi(2)).sum();
+    if energy == 0.0 {
+        0.0
+    } else {
+        2.0 * power / (x.len() as f64 * energy)
+    }
+}
+
+#[test]
+fn ogg_opus_stereo_keeps_each_party_on_its_channel_and_its_exact_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    let mut req = request("acme", "opus-stereo", Layout::Stereo);
+    req.format = RecordingFormat::OggOpus;
+    let mut rec = Recorder::start(store.clone(), req).unwrap();
+    // 2.01 s: 100 frames of 20 ms and one of 10 ms (the last Opus frame is padded, and the
+    // granule position trims the padding off again).
+    for n in 0..100 {
+        rec.write_frame(
+            &sine(1000.0, 8000, n * 160, 160),
+            &sine(450.0, 8000, n * 160, 160),
+        )
+        .unwrap();
+    }
+    rec.write_frame(&sine(1000.0, 8000, 16_000, 80), &sine(450.0, 8000, 16_000, 80))
+        .unwrap();
+    let meta = rec.stop().unwrap();
+    assert_eq!(meta.format, RecordingFormat::OggOpus);
+    assert_eq!(meta.duration, Duration::from_millis(2010));
+    assert!(
+        meta.location.ends_with("acme/opus-stereo.opus"),
+        "{:?}",
+        meta.location
+    );
+    let bytes = std::fs::read(&meta.location).unwrap();
+    assert_eq!(&bytes[..4], b"OggS");
+    assert_eq!(meta.sha256, <[u8; 32]>::from(Sha256::digest(&bytes)));
+    // Under a fifth of the WAV's size (WAV: 2 channels x 2 bytes x 8000 Hz x 2.01 s).
+    assert!(bytes.len() < 64_320 / 5, "{} bytes", bytes.len());
+
+    let audio = read_ogg_opus(&meta.location).unwrap();
+    assert_eq!(
+        (audio.channels, audio.sample_rate, audio.complete),
+        (2, 8000, true)
+    );
+    assert_eq!(audio.samples.len(), 2 * 16_080, "pre-skip and padding trimmed");
+    assert!(
+        audio.comments.contains(&"TENANT=acme".to_owned()),
+        "{:?}",
+        audio.comments
+    );
+    assert!(audio.comments.contains(&"RECORDING=opus-stereo".to_owned()));
+    let left: Vec<i16> = audio.samples.iter().step_by(2).copied().collect();
+    let right: Vec<i16> = audio.samples.iter().skip(1).step_by(2).copied().collect();
+    // Past the codec's start-up, each tone holds nearly all of its channel's energy.
+    let (l, r) = (
+        tone_share(&left[800..], 1000.0, 8000),
+        tone_share(&right[800..], 450.0, 8000),
+    );
+    assert!(l > 0.95 && r > 0.95, "left 1 kHz {l:.3}, right 450 Hz {r:.3}");
+    // And in time: the decoded tone lines up with the input (pre-skip honoured), within a
+    // few samples of codec delay.
+    let input = sine(1000.0, 8000, 0, 16_080);
+    let corr = |lag: usize| -> f64 {
+        left[4000..12_000]
+            .iter()
+            .zip(&input[4000 - lag..12_000 - lag])
+            .map(|(&a, &b)| f64::from(a) * f64::from(b))
+            .sum()
+    };
+    let best = (0..4).max_by(|&a, &b| corr(a).total_cmp(&corr(b))).unwrap();
+    assert!(corr(best) > 0.9 * corr(best).abs(), "lag {best}");
+    // libopus's own tool, where installed (opus-tools), reads the same length and tones.
+    if std::process::Command::new("opusdec")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let wav = dir.path().join("opusdec.wav");
+        let out = std::process::Command::new("opusdec")
+            .args(["--quiet", "--rate", "8000"])
+            .arg(&meta.location)
+            .arg(&wav)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let (spec, samples) = read(&wav);
+        assert_eq!(
+            (spec.channels, spec.sample_rate, samples.len()),
+            (2, 8000, 2 * 16_080)
+        );
+        let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
+        assert!(tone_share(&left[800..], 1000.0, 8000) > 0.95);
+    }
+    assert_eq!(
+        store.list(&TenantId::new("acme").unwrap()).unwrap(),
+        [RecordingId::new("opus-stereo").unwrap()]
+    );
+}
+
+#[test]
+fn ogg_opus_mono_at_16_khz_mixes_both_directions_and_pauses_as_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    let mut req = request("acme", "opus-mono", Layout::MonoMixed);
+    req.format = RecordingFormat::OggOpus;
+    req.sample_rate = 16_000;
+    let mut rec = Recorder::start(store, req).unwrap();
+    for n in 0..150 {
+        if n == 50 {
+            rec.pause();
+        }
+        if n == 100 {
+            rec.resume();
+        }
+        rec.write_frame(
+            &sine(700.0, 16_000, n * 320, 320),
+            &sine(2200.0, 16_000, n * 320, 320),
+        )
+        .unwrap();
+    }
+    let meta = rec.stop().unwrap();
+    assert_eq!(
+        meta.paused,
+        [PausedSpan {
+            start: Duration::from_secs(1),
+            end: Duration::from_secs(2)
+        }]
+    );
+    let audio = read_ogg_opus(&meta.location).unwrap();
+    assert_eq!((audio.channels, audio.sample_rate), (1, 16_000));
+    assert_eq!(audio.samples.len(), 48_000);
+    let rms = |x: &[i16]| (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+    let (talk, paused, after) = (
+        &audio.samples[1600..15_000],
+        &audio.samples[17_000..31_000],
+        &audio.samples[33_600..],
+    );
+    assert!(rms(paused) < 50.0, "paused span rms {:.0}", rms(paused));
+    for part in [talk, after] {
+        let (a, b) = (tone_share(part, 700.0, 16_000), tone_share(part, 2200.0, 16_000));
+        assert!(
+            a > 0.4 && b > 0.4 && a + b > 0.95,
+            "700 Hz {a:.3}, 2200 Hz {b:.3}"
+        );
+    }
+}
+
+#[test]
+fn a_growing_ogg_opus_recording_is_readable_up_to_its_last_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::new(dir.path()));
+    let mut req = request("acme", "opus-live", Layout::Stereo);
+    req.format = RecordingFormat::OggOpus;
+    req.header_interval = Duration::from_millis(200);
+    let mut rec = Recorder::start(store, req).unwrap();
+    let part = dir.path().join("acme").join("opus-live.opus.part");
+    let fresh = read_ogg_opus(&part).unwrap();
+    assert!(
+        fresh.samples.is_empty() && !fresh.complete,
+        "headers alone: a valid, empty stream"
+    );
+    for n in 0..53 {
+        rec.write_frame(
+            &sine(1000.0, 8000, n * 160, 160),
+            &sine(450.0, 8000, n * 160, 160),
+        )
+        .unwrap();
+        let audio = read_ogg_opus(&part).unwrap();
+        let written = (n + 1) * 160;
+        let readable = audio.samples.len() / 2;
+        // Pages of 10 packets (200 ms), the newest packet held back: never more than
+        // 220 ms behind.
+        assert!(
+            readable <= written && written - readable <= 1760,
+            "{readable} of {written}"
+        );
+    }
+    assert!(read_ogg_opus(&part).unwrap().samples.len() / 2 >= 53 * 160 - 1760);
+    let mut req = request("acme", "opus-bad-rate", Layout::Stereo);
+    req.format = RecordingFormat::OggOpus;
+    req.sample_rate = 11_025;
+    let store = Arc::new(LocalStore::new(dir.path()));
+    assert!(Recorder::start(store, req).is_err());
+    assert!(read_ogg_opus(&dir.path().join("nothing.opus")).is_err());
+    std::fs::write(dir.path().join("junk.opus"), b"OggS not really").unwrap();
+    assert!(read_ogg_opus(&dir.path().join("junk.opus")).is_err());
 }
