@@ -95,34 +95,54 @@ impl Router {
     }
 
     /// The best waiting contact agent `a` qualifies for on `ch`: the smallest key among
-    /// the heads of the classes it qualifies for, in the queues it may serve. Allocates
-    /// nothing and reads no contact beyond those heads (and contacts it refused itself).
+    /// the heads of the classes it is eligible for (a list kept per agent), read from the
+    /// table of heads. Allocates nothing and reads no contact set, unless the head of a
+    /// class is a contact this agent refused (then that class's set, from its head).
     pub(super) fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
         let agent = self.agents.get(a as usize)?;
         // Contacts waiting for this agent alone (it is their preferred agent).
-        let mut best: Option<WaitKey> = agent
-            .sticky
-            .iter()
-            .find(|k| self.slot(k.3).is_some_and(|x| x.contact.channel == ch))
-            .copied();
-        for queue in agent.queues.iter().filter_map(|&q| self.queues.get(q as usize)) {
-            let t = queue.tenant;
-            for class in &queue.classes {
-                if class.channel != ch || class.waiting.is_empty() || !agent.eligible(t, &class.reqs) {
-                    continue;
-                }
-                let head = class.waiting.iter().find(|k| {
-                    self.slots
-                        .get(k.3 as usize)
-                        .and_then(Option::as_ref)
-                        .is_some_and(|x| x.refused_by != Some(a))
-                });
-                if let Some(&k) = head
-                    && best.is_none_or(|b| k < b)
-                {
-                    best = Some(k);
-                }
+        let mut best: Option<WaitKey> = if agent.sticky.is_empty() {
+            None
+        } else {
+            agent
+                .sticky
+                .iter()
+                .find(|k| self.slot(k.3).is_some_and(|x| x.contact.channel == ch))
+                .copied()
+        };
+        let ch = ch.index() as u8;
+        for &g in &agent.classes {
+            let Some(head) = self.heads.get(g as usize) else {
+                continue;
+            };
+            let Some((k, refused)) = head.first else {
+                continue;
+            };
+            if head.channel != ch || best.is_some_and(|b| b <= k) {
+                continue;
             }
+            let k = if refused == a {
+                // The agent refused this class's first contact: the next one it did not.
+                let class = self
+                    .queues
+                    .get(head.queue as usize)
+                    .and_then(|q| q.classes.get(head.class as usize));
+                let next = class.and_then(|c| {
+                    c.waiting.iter().copied().find(|k| {
+                        self.slots
+                            .get(k.3 as usize)
+                            .and_then(Option::as_ref)
+                            .is_some_and(|x| x.refused_by != Some(a))
+                    })
+                });
+                match next {
+                    Some(k) if best.is_none_or(|b| k < b) => k,
+                    _ => continue,
+                }
+            } else {
+                k
+            };
+            best = Some(k);
         }
         best
     }

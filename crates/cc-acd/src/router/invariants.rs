@@ -175,6 +175,63 @@ impl Router {
                 }
             }
         }
+        // The table of heads: every class's entry holds its first contact and who refused
+        // it; every agent lists exactly the classes of its queues it is eligible for.
+        for (qi, queue) in self.queues.iter().enumerate() {
+            for (ci, class) in queue.classes.iter().enumerate() {
+                let Some(h) = self.heads.get(class.gid as usize) else {
+                    return Err(format!("class {ci} of queue {} has no head", queue.config.id));
+                };
+                let first = class.waiting.first().map(|&k| {
+                    let refused = self.slots[k.3 as usize].as_ref().and_then(|x| x.refused_by);
+                    (k, refused.unwrap_or(NO_AGENT))
+                });
+                if h.queue != qi as u32 || h.class != ci as u32 || h.first != first {
+                    return Err(format!(
+                        "head of class {ci} of queue {} out of date: {:?} != {first:?}",
+                        queue.config.id, h.first
+                    ));
+                }
+            }
+        }
+        for (a, ag) in self.agents.iter().enumerate() {
+            let mut want = Vec::new();
+            for &q in &ag.queues {
+                let queue = &self.queues[q as usize];
+                if queue.removed || !queue.agents.contains(&(a as u32)) {
+                    return Err(format!(
+                        "agent {} linked to queue {} one way",
+                        ag.state.id(),
+                        queue.config.id
+                    ));
+                }
+                for class in &queue.classes {
+                    if ag.state.capacity().get(class.channel) > 0 && ag.eligible(queue.tenant, &class.reqs) {
+                        want.push(class.gid);
+                    }
+                }
+            }
+            let mut have = ag.classes.clone();
+            want.sort_unstable();
+            have.sort_unstable();
+            if want != have {
+                return Err(format!(
+                    "agent {} lists classes {have:?}, eligible for {want:?}",
+                    ag.state.id()
+                ));
+            }
+            if ag.removed && (ag.state.presence() != &Presence::LoggedOut || !ag.state.tasks().is_empty()) {
+                return Err(format!("removed agent {} still works", ag.state.id()));
+            }
+        }
+        for queue in &self.queues {
+            if queue.removed && (queue.waiting != 0 || !queue.agents.is_empty()) {
+                return Err(format!(
+                    "removed queue {} still has contacts waiting or agents",
+                    queue.config.id
+                ));
+            }
+        }
         // Counts add up per queue.
         for (q, queue) in self.queues.iter().enumerate() {
             let c = &queue.counters;

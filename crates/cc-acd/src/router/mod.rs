@@ -73,7 +73,8 @@ pub enum Command {
         /// Why, e.g. `max_wait`.
         reason: &'static str,
     },
-    /// Tell the caller their place and estimated wait (sent on entering a queue).
+    /// Tell the caller their place and estimated wait: sent on entering a queue, then
+    /// every [`QueueConfig::announce_every`] while the contact waits there.
     Announce {
         /// The contact.
         contact: ContactId,
@@ -109,7 +110,22 @@ const T_ESCALATE: usize = 1;
 const T_AGE: usize = 2;
 const T_MAX_WAIT: usize = 3;
 const T_STICKY: usize = 4;
-const TIMER_KINDS: usize = 5;
+const T_ANNOUNCE: usize = 5;
+const TIMER_KINDS: usize = 6;
+
+/// No agent (an unset `refused_by` in a [`Head`]).
+const NO_AGENT: u32 = u32::MAX;
+
+/// The best waiting contact of one class, kept beside the class so that an agent-side
+/// decision reads one small entry per class it qualifies for instead of each class's set.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    queue: u32,
+    class: u32,
+    channel: u8,
+    /// The class's first key and the agent that last refused that contact ([`NO_AGENT`]).
+    first: Option<(WaitKey, u32)>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
@@ -157,6 +173,11 @@ struct AgentSlot {
     queues: Vec<u32>,
     /// Contacts waiting for this agent alone (it is their preferred agent), by wait key.
     sticky: BTreeSet<WaitKey>,
+    /// The classes (numbers in the table of heads) of its queues it is eligible for, on a
+    /// channel where it has capacity.
+    classes: Vec<u32>,
+    /// Removed from the configuration (its index stays, for its id may come back).
+    removed: bool,
 }
 
 impl AgentSlot {
@@ -227,6 +248,8 @@ pub struct Router {
     commands: VecDeque<Command>,
     events: VecDeque<EventBody>,
     scratch: Vec<Candidate>,
+    /// The head of every class of every queue, by class number.
+    heads: Vec<Head>,
 }
 
 impl Router {
@@ -253,6 +276,7 @@ impl Router {
             commands: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::new(),
+            heads: Vec::new(),
         }
     }
 
@@ -296,21 +320,36 @@ impl Router {
     }
 
     /// Adds a queue. Overflow targets that are queues must exist already and belong to the
-    /// same tenant.
+    /// same tenant. The id of a removed queue may be added again once the contacts it
+    /// still had connected have ended.
     pub fn add_queue(&mut self, config: QueueConfig) -> Result<()> {
         config.validate()?;
-        if self.queue_ids.get(config.id.as_str()).is_some() {
-            return Err(Error::DuplicateQueue(config.id.clone()));
-        }
+        let again = match self.queue_ids.get(config.id.as_str()) {
+            None => None,
+            Some(q) => match self.queues.get(q.index()) {
+                Some(old) if old.removed && old.in_service == 0 => Some(q.raw()),
+                Some(old) if old.removed => {
+                    return Err(Error::invalid(
+                        "queue",
+                        &config.id,
+                        "a removed queue comes back once its connected contacts have ended",
+                    ));
+                }
+                _ => return Err(Error::DuplicateQueue(config.id.clone())),
+            },
+        };
         for dest in config.destinations() {
             self.check_destination(dest, &config.tenant, &config.id)?;
         }
         let tenant = self.tenant(&config.tenant)?;
         let skills = self.dense_reqs(&config.skills, None)?;
-        let q = self.queue_ids.intern(config.id.clone())?.raw();
+        let q = match again {
+            Some(q) => q,
+            None => self.queue_ids.intern(config.id.clone())?.raw(),
+        };
         let order = config.strategy.order();
         let strategy = config.strategy.build();
-        self.queues.push(Queue {
+        let queue = Queue {
             config,
             tenant,
             skills,
@@ -321,7 +360,13 @@ impl Router {
             rr_cursor: u32::MAX,
             counters: QueueCounters::default(),
             strategy,
-        });
+            agents: Vec::new(),
+            removed: false,
+        };
+        match self.queues.get_mut(q as usize) {
+            Some(old) => *old = queue,
+            None => self.queues.push(queue),
+        }
         if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {
             list.push(q);
         }
@@ -342,6 +387,7 @@ impl Router {
             .queue_ids
             .get(queue.as_str())
             .and_then(|q| self.queues.get(q.index()))
+            .filter(|q| !q.removed)
             .ok_or_else(|| Error::UnknownQueue(queue.clone()))?;
         if &target.config.tenant != tenant {
             return Err(Error::invalid(
@@ -401,13 +447,48 @@ impl Router {
     /// Adds queue `q` to agent `a`'s list when the agent serves its tenant and has every
     /// skill the queue itself requires (at some level: escalation may lower the levels).
     fn link_agent_queue(&mut self, a: usize, q: u32) {
-        let (Some(agent), Some(queue)) = (self.agents.get_mut(a), self.queues.get(q as usize)) else {
+        let (Some(agent), Some(queue)) = (self.agents.get_mut(a), self.queues.get_mut(q as usize)) else {
             return;
         };
         let t = queue.tenant;
-        if agent.tenants.binary_search(&t).is_ok() && queue.skills.iter().all(|&(s, _)| agent.level(t, s) > 0)
+        if !agent.removed
+            && !queue.removed
+            && agent.tenants.binary_search(&t).is_ok()
+            && queue.skills.iter().all(|&(s, _)| agent.level(t, s) > 0)
         {
             agent.queues.push(q);
+            queue.agents.push(a as u32);
+            for class in &queue.classes {
+                if agent.state.capacity().get(class.channel) > 0 && agent.eligible(t, &class.reqs) {
+                    agent.classes.push(class.gid);
+                }
+            }
+        }
+    }
+
+    /// Numbers a class just created in queue `q` and adds it to the lists of the queue's
+    /// agents that are eligible for it.
+    fn new_class(&mut self, q: u32, c: usize) {
+        let gid = self.heads.len() as u32;
+        let Some(queue) = self.queues.get(q as usize) else {
+            return;
+        };
+        let Some(class) = queue.classes.get(c) else {
+            return;
+        };
+        self.heads.push(Head {
+            queue: q,
+            class: c as u32,
+            channel: class.channel.index() as u8,
+            first: None,
+        });
+        for &a in &queue.agents {
+            if let Some(agent) = self.agents.get_mut(a as usize)
+                && agent.state.capacity().get(class.channel) > 0
+                && agent.eligible(queue.tenant, &class.reqs)
+            {
+                agent.classes.push(gid);
+            }
         }
     }
 
@@ -444,9 +525,11 @@ impl Router {
             tenants: served,
             capacity,
         } = profile;
-        if self.agent_ids.get(id.as_str()).is_some() {
-            return Err(Error::DuplicateAgent(id.clone()));
-        }
+        let again = match self.agent_ids.get(id.as_str()) {
+            None => None,
+            Some(a) if self.agents.get(a.index()).is_some_and(|x| x.removed) => Some(a.raw()),
+            Some(_) => return Err(Error::DuplicateAgent(id.clone())),
+        };
         if served.is_empty() {
             return Err(Error::invalid(
                 "agent tenants",
@@ -481,8 +564,11 @@ impl Router {
                 memberships.push((c, self.pools.id(t, Some(s), c), l));
             }
         }
-        self.agent_ids.intern(id.clone())?;
-        self.agents.push(AgentSlot {
+        let a = match again {
+            Some(a) => a,
+            None => self.agent_ids.intern(id.clone())?.raw(),
+        };
+        let slot = AgentSlot {
             state: AgentState::new(id.clone(), capacity),
             tenant_ids: served.iter().map(|t| t.tenant.clone()).collect(),
             tenants,
@@ -491,8 +577,14 @@ impl Router {
             avail: [None; 8],
             queues: Vec::new(),
             sticky: BTreeSet::new(),
-        });
-        let a = self.agents.len() - 1;
+            classes: Vec::new(),
+            removed: false,
+        };
+        match self.agents.get_mut(a as usize) {
+            Some(old) => *old = slot,
+            None => self.agents.push(slot),
+        }
+        let a = a as usize;
         for q in 0..self.queues.len() as u32 {
             self.link_agent_queue(a, q);
         }
@@ -505,6 +597,7 @@ impl Router {
         self.queue_ids
             .get(queue.as_str())
             .map(Dense::raw)
+            .filter(|&q| self.queues.get(q as usize).is_some_and(|x| !x.removed))
             .ok_or_else(|| Error::UnknownQueue(queue.clone()))
     }
 
@@ -512,6 +605,7 @@ impl Router {
         self.agent_ids
             .get(agent.as_str())
             .map(Dense::raw)
+            .filter(|&a| self.agents.get(a as usize).is_some_and(|x| !x.removed))
             .ok_or_else(|| Error::UnknownAgent(agent.clone()))
     }
 
@@ -551,6 +645,7 @@ impl Router {
                         T_ESCALATE => self.fire_escalation(s, now),
                         T_AGE => self.fire_aging(s, at),
                         T_MAX_WAIT => self.fire_max_wait(s, now),
+                        T_ANNOUNCE => self.fire_announce(s, now),
                         _ => self.fire_sticky(s, now),
                     }
                 }
@@ -604,6 +699,11 @@ impl Router {
     }
 
     fn estimated_wait(&self, q: &Queue) -> Duration {
+        self.estimated_wait_at(q, q.waiting + 1)
+    }
+
+    /// The estimated wait of the contact at `position` (1-based) in queue `q`.
+    fn estimated_wait_at(&self, q: &Queue, position: usize) -> Duration {
         let aht = q
             .counters
             .handle_ms
@@ -615,7 +715,7 @@ impl Router {
             .copied()
             .unwrap_or(0)
             .max(1);
-        aht.saturating_mul(q.waiting as u32 + 1) / staffed
+        aht.saturating_mul(u32::try_from(position).unwrap_or(u32::MAX)) / staffed
     }
 
     fn stats_of(&self, qs: &[u32], now: Instant) -> QueueStats {
@@ -719,5 +819,6 @@ mod contacts;
 mod dispatch;
 #[cfg(test)]
 mod invariants;
+mod reconfig;
 mod timers;
 mod waiting;
