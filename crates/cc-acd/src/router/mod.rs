@@ -645,7 +645,7 @@ impl Router {
                         T_ESCALATE => self.fire_escalation(s, now),
                         T_AGE => self.fire_aging(s, at),
                         T_MAX_WAIT => self.fire_max_wait(s, now),
-                        T_ANNOUNCE => self.fire_announce(s, now),
+                        T_ANNOUNCE => self.fire_announce(s, at, now),
                         _ => self.fire_sticky(s, now),
                     }
                 }

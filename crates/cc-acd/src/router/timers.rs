@@ -183,17 +183,26 @@ impl Router {
         }
     }
 
-    /// Periodic announcement: a contact still waiting is told its place (by arrival among
-    /// the contacts waiting in its queue) and estimated wait; the next one is armed from the
-    /// queue's current interval. A ringing contact is told nothing this time.
-    pub(super) fn fire_announce(&mut self, s: u32, now: Instant) {
+    /// Periodic announcement, due at `due`: a contact still waiting is told its place (by
+    /// arrival among the contacts waiting in its queue) and estimated wait; the next one is
+    /// armed one interval (the queue's current one) after `due`, or after `now` when the
+    /// driver came so late that it would already be due. A ringing contact is told nothing
+    /// this time.
+    pub(super) fn fire_announce(&mut self, s: u32, due: Instant, now: Instant) {
         let Some(slot) = self.slot(s) else {
             return;
         };
         let Some(queue) = self.queues.get(slot.queue as usize) else {
             return;
         };
-        let next = queue.config.announce_every.map(|d| now + d);
+        let next = queue
+            .config
+            .announce_every
+            .map(|d| if due + d > now { due + d } else { now + d });
+        if next.is_none() {
+            // Announcements were turned off since this one was armed.
+            return;
+        }
         match slot.state {
             CState::Connected { .. } => return,
             CState::Ringing { .. } => {}
