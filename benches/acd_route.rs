@@ -26,7 +26,10 @@
 //! 2 chats; every agent on a voice call and 100,000 voice contacts waiting (minimum levels
 //! 1–5, priorities 0–2); chats arrive while agents still have chat capacity, so the
 //! queue's strategy (longest idle or skill-weighted = most skilled) chooses among the
-//! ~80 agents with the skill. Besides criterion's means it prints, per decision kind, a
+//! ~80 agents with the skill. Decisions are measured alone (read only:
+//! `Router::next_agent_for` for a chat, `Router::next_contact_for` for an agent) and in full
+//! input cycles (with the reservation and index updates that follow), each beside a naive
+//! scan written here. Besides criterion's means it prints, per decision kind, a
 //! latency distribution (each decision timed alone with `Instant`, sorted: p50, p99,
 //! p99.9, max), decisions per second, and memory per agent and per waiting contact (the
 //! process's resident set before and after).
@@ -604,6 +607,25 @@ fn blended(c: &mut Criterion) {
                 );
             cases.push((contact, queue_id(t, q), t, skill, level));
         }
+        // Contact side, read only: the agent the strategy picks for a chat (no reservation).
+        let mut k = 0usize;
+        {
+            let router = &b.router;
+            report_latency(&format!("{BLENDED}/next_agent_read_only_{name}"), 200_000, || {
+                k = (k + 1) % cases.len();
+                let (contact, queue, ..) = &cases[k];
+                let start = Instant::now();
+                black_box(router.next_agent_for(contact, queue).ok().flatten().is_some());
+                start.elapsed()
+            });
+        }
+        group.bench_function(format!("next_agent_{name}/{BLENDED}"), |bench| {
+            bench.iter(|| {
+                k = (k + 1) % cases.len();
+                let (contact, queue, ..) = &cases[k];
+                black_box(b.router.next_agent_for(contact, queue).ok().flatten().is_some())
+            });
+        });
         // Contact side: a chat arrives and the strategy picks an agent (offer), then the
         // customer leaves (the agent is released): two inputs, one decision.
         let mut k = 0usize;

@@ -52,15 +52,22 @@ impl Pool {
         }
     }
 
-    /// Whether the pool holds `agent` (checked through the round-robin set when kept,
-    /// else the longest-idle one with the given key).
+    /// Whether every set the pool keeps (bit per order in `orders`) holds `agent` with the
+    /// key and level it was inserted with.
     #[cfg(test)]
-    pub(crate) fn contains(&self, orders: u8, agent: u32, k: AvailKey) -> bool {
-        if orders & AgentOrder::RoundRobin.bit() != 0 {
-            self.index.contains(&agent)
-        } else {
-            self.idle.contains(&(k.since, agent)) || self.random.contains(&(k.rand, agent))
-        }
+    pub(crate) fn contains(&self, orders: u8, agent: u32, level: u8, k: AvailKey) -> bool {
+        let has = |order: AgentOrder, present: bool| orders & order.bit() == 0 || present;
+        has(AgentOrder::LongestIdle, self.idle.contains(&(k.since, agent)))
+            && has(
+                AgentOrder::MostSkilled,
+                self.level.contains(&(Reverse(level), k.since, agent)),
+            )
+            && has(
+                AgentOrder::LeastOccupied,
+                self.handled.contains(&(k.load, k.since, agent)),
+            )
+            && has(AgentOrder::RoundRobin, self.index.contains(&agent))
+            && has(AgentOrder::Random, self.random.contains(&(k.rand, agent)))
     }
 }
 
@@ -121,10 +128,10 @@ impl Pools {
     }
 
     #[cfg(test)]
-    pub(crate) fn contains(&self, pool: u32, agent: u32, k: AvailKey) -> bool {
+    pub(crate) fn contains(&self, pool: u32, agent: u32, level: u8, k: AvailKey) -> bool {
         self.all
             .get(pool as usize)
-            .is_some_and(|p| p.contains(self.orders, agent, k))
+            .is_some_and(|p| p.contains(self.orders, agent, level, k))
     }
 
     /// Visits the pool's agents in `order`, best first, until `f` breaks. Round robin

@@ -1,8 +1,10 @@
 //! Routing decisions: an agent for a contact, a contact for an agent, the offer.
 
+use cc_core::{SkillLevel, SkillRequirement};
+
 use super::{
-    AgentId, AgentOrder, CState, Candidate, Channel, Command, ContactChange, ContactId, ControlFlow, Dense,
-    Instant, Result, Router, T_LEASE, WaitKey,
+    AgentId, AgentOrder, CState, Candidate, Channel, Command, Contact, ContactChange, ContactId, ControlFlow,
+    Dense, Error, Instant, QueueId, Result, Router, T_LEASE, WaitKey,
 };
 
 impl Router {
@@ -155,6 +157,99 @@ impl Router {
             .best_for_agent(a, channel)
             .and_then(|k| self.slot(k.3))
             .map(|slot| &slot.contact.id))
+    }
+
+    /// The agent `contact` would be offered if it entered `queue` now (a read-only routing
+    /// decision: a what-if for an IVR or a wallboard, and the contact-side decision alone,
+    /// without the reservation that follows it).
+    ///
+    /// As on arrival: its preferred agent when available and eligible, else the first
+    /// eligible agent of the queue's index order (longest idle, most skilled, ...), walked
+    /// from the pool of the first required skill. A strategy that picks among a window of
+    /// candidates ([`crate::RoutingStrategy::window`] above 1) is not asked here: the answer
+    /// is the first candidate of its order (for ring-all, the first agent rung). `None`
+    /// when no eligible agent is available. Allocates nothing for a contact without a
+    /// language (the `lang:` skill name is built for one with).
+    pub fn next_agent_for(&self, contact: &Contact, queue: &QueueId) -> Result<Option<&AgentId>> {
+        let q = self.queue_index(queue)?;
+        let Some(qref) = self.queues.get(q as usize) else {
+            return Err(Error::UnknownQueue(queue.clone()));
+        };
+        if contact.tenant != qref.config.tenant {
+            return Err(Error::TenantMismatch {
+                contact: contact.id.clone(),
+                contact_tenant: contact.tenant.clone(),
+                queue: queue.clone(),
+                queue_tenant: qref.config.tenant.clone(),
+            });
+        }
+        // The queue's requirements merged with the contact's, highest level per skill.
+        const MAX_REQS: usize = 16;
+        let mut reqs = [(0u32, 0u8); MAX_REQS];
+        let mut n = 0;
+        let language = contact.language.as_ref().map(|l| SkillRequirement {
+            skill: l.skill(),
+            min_level: SkillLevel::MIN,
+        });
+        let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
+            self.skills
+                .get(r.skill.as_str())
+                .map(|s| (s.raw(), r.min_level.get()))
+                .ok_or_else(|| Error::UnknownSkill {
+                    skill: r.skill.clone(),
+                    contact: contact.id.clone(),
+                })
+        });
+        for req in qref.skills.iter().copied().map(Ok).chain(own) {
+            let (sk, l) = req?;
+            match reqs[..n].iter_mut().find(|x| x.0 == sk) {
+                Some(x) => x.1 = x.1.max(l),
+                None if n < MAX_REQS => {
+                    reqs[n] = (sk, l);
+                    n += 1;
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "skill requirements",
+                        n + 1,
+                        "a contact may need at most 16 skills (queue and contact together)",
+                    ));
+                }
+            }
+        }
+        let reqs = &mut reqs[..n];
+        reqs.sort_unstable();
+        let reqs = &*reqs;
+        let (tenant, channel) = (qref.tenant, contact.channel);
+        if let Some(p) = contact
+            .preferred_agent
+            .as_ref()
+            .and_then(|p| self.agent_ids.get(p.as_str()))
+            .map(Dense::raw)
+            && let Some(agent) = self.agents.get(p as usize)
+            && agent.state.available(channel)
+            && agent.eligible(tenant, reqs)
+        {
+            return Ok(Some(agent.state.id()));
+        }
+        let Some(pool) = self
+            .pools
+            .get(tenant, reqs.first().map(|r| r.0), channel.index() as u8)
+        else {
+            return Ok(None);
+        };
+        let mut found = None;
+        self.pools
+            .visit(pool, qref.strategy.order(), qref.rr_cursor, |a| {
+                match self.agents.get(a as usize) {
+                    Some(agent) if agent.eligible(tenant, reqs) => {
+                        found = Some(agent.state.id());
+                        ControlFlow::Break(())
+                    }
+                    _ => ControlFlow::Continue(()),
+                }
+            });
+        Ok(found)
     }
 
     /// Offers the best waiting contacts to an agent while it has capacity.

@@ -102,8 +102,8 @@ impl Router {
                     return Err(format!("agent {} pool flag out of date on {ch}", ag.state.id()));
                 }
                 if let Some(k) = ag.avail[ch.index()] {
-                    for &(c, pool, _) in &ag.memberships {
-                        if usize::from(c) == ch.index() && !self.pools.contains(pool, a as u32, k) {
+                    for &(c, pool, level) in &ag.memberships {
+                        if usize::from(c) == ch.index() && !self.pools.contains(pool, a as u32, level, k) {
                             return Err(format!("agent {} missing from a pool", ag.state.id()));
                         }
                     }

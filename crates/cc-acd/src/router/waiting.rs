@@ -13,30 +13,28 @@ impl Router {
         };
         let key = Self::key(slot, s);
         let refused = slot.refused_by.unwrap_or(NO_AGENT);
-        let inserted = match slot.sticky_for {
-            Some(a) => self
-                .agents
+        let inserted = if let Some(a) = slot.sticky_for {
+            self.agents
                 .get_mut(a as usize)
-                .is_some_and(|x| x.sticky.insert(key)),
-            None => {
-                let class = self
-                    .queues
-                    .get_mut(slot.queue as usize)
-                    .and_then(|q| q.classes.get_mut(slot.class));
-                match class {
-                    Some(c) => {
-                        let inserted = c.waiting.insert(key);
-                        // A new first contact of its class becomes the class's head.
-                        if inserted
-                            && let Some(h) = self.heads.get_mut(c.gid as usize)
-                            && h.first.is_none_or(|(k, _)| key < k)
-                        {
-                            h.first = Some((key, refused));
-                        }
-                        inserted
+                .is_some_and(|x| x.sticky.insert(key))
+        } else {
+            let class = self
+                .queues
+                .get_mut(slot.queue as usize)
+                .and_then(|q| q.classes.get_mut(slot.class));
+            match class {
+                Some(c) => {
+                    let inserted = c.waiting.insert(key);
+                    // A new first contact of its class becomes the class's head.
+                    if inserted
+                        && let Some(h) = self.heads.get_mut(c.gid as usize)
+                        && h.first.is_none_or(|(k, _)| key < k)
+                    {
+                        h.first = Some((key, refused));
                     }
-                    None => false,
+                    inserted
                 }
+                None => false,
             }
         };
         if inserted && let Some(q) = self.queues.get_mut(slot.queue as usize) {
@@ -50,37 +48,35 @@ impl Router {
             return;
         };
         let key = Self::key(slot, s);
-        let removed = match slot.sticky_for {
-            Some(a) => self
-                .agents
+        let removed = if let Some(a) = slot.sticky_for {
+            self.agents
                 .get_mut(a as usize)
-                .is_some_and(|x| x.sticky.remove(&key)),
-            None => {
-                let class = self
-                    .queues
-                    .get_mut(slot.queue as usize)
-                    .and_then(|q| q.classes.get_mut(slot.class));
-                match class {
-                    Some(c) => {
-                        let removed = c.waiting.remove(&key);
-                        // The head left: the next contact of the class takes its place.
-                        if removed
-                            && let Some(h) = self.heads.get_mut(c.gid as usize)
-                            && h.first.is_some_and(|(k, _)| k == key)
-                        {
-                            let slots = &self.slots;
-                            h.first = c.waiting.first().map(|&k| {
-                                let refused = slots
-                                    .get(k.3 as usize)
-                                    .and_then(Option::as_ref)
-                                    .and_then(|x| x.refused_by);
-                                (k, refused.unwrap_or(NO_AGENT))
-                            });
-                        }
-                        removed
+                .is_some_and(|x| x.sticky.remove(&key))
+        } else {
+            let class = self
+                .queues
+                .get_mut(slot.queue as usize)
+                .and_then(|q| q.classes.get_mut(slot.class));
+            match class {
+                Some(c) => {
+                    let removed = c.waiting.remove(&key);
+                    // The head left: the next contact of the class takes its place.
+                    if removed
+                        && let Some(h) = self.heads.get_mut(c.gid as usize)
+                        && h.first.is_some_and(|(k, _)| k == key)
+                    {
+                        let slots = &self.slots;
+                        h.first = c.waiting.first().map(|&k| {
+                            let refused = slots
+                                .get(k.3 as usize)
+                                .and_then(Option::as_ref)
+                                .and_then(|x| x.refused_by);
+                            (k, refused.unwrap_or(NO_AGENT))
+                        });
                     }
-                    None => false,
+                    removed
                 }
+                None => false,
             }
         };
         if removed && let Some(q) = self.queues.get_mut(slot.queue as usize) {
