@@ -2,10 +2,11 @@
 //! the agents available on that channel, in one ordered set per [`AgentOrder`] in use.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use crate::fasthash::FastMap;
 use crate::strategy::AgentOrder;
 
 /// The key an agent was inserted into its pools with (kept to remove it exactly).
@@ -75,7 +76,7 @@ impl Pool {
 #[derive(Debug, Default)]
 pub(crate) struct Pools {
     all: Vec<Pool>,
-    by_key: HashMap<(u32, u32, u8), u32>,
+    by_key: FastMap<(u32, u32, u8), u32>,
     /// The orders some queue uses (bit per [`AgentOrder`]); only these sets are kept.
     orders: u8,
 }

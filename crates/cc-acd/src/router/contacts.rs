@@ -73,8 +73,8 @@ impl Router {
         let preferred = contact
             .preferred_agent
             .as_ref()
-            .and_then(|p| self.agent_ids.get(p.as_str()))
-            .map(Dense::raw);
+            .and_then(|p| self.agent_lookup.get(p.as_str()))
+            .copied();
         let s = if let Some(s) = self.free.pop() {
             s
         } else {

@@ -192,9 +192,9 @@ impl Router {
             min_level: SkillLevel::MIN,
         });
         let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
-            self.skills
+            self.skill_lookup
                 .get(r.skill.as_str())
-                .map(|s| (s.raw(), r.min_level.get()))
+                .map(|&s| (s, r.min_level.get()))
                 .ok_or_else(|| Error::UnknownSkill {
                     skill: r.skill.clone(),
                     contact: contact.id.clone(),
@@ -224,8 +224,8 @@ impl Router {
         if let Some(p) = contact
             .preferred_agent
             .as_ref()
-            .and_then(|p| self.agent_ids.get(p.as_str()))
-            .map(Dense::raw)
+            .and_then(|p| self.agent_lookup.get(p.as_str()))
+            .copied()
             && let Some(agent) = self.agents.get(p as usize)
             && agent.state.available(channel)
             && agent.eligible(tenant, reqs)
@@ -367,6 +367,8 @@ impl Router {
         {
             return false;
         }
+        #[cfg(test)]
+        self.note_fifo(s, a);
         self.unpark(s);
         let Some(slot) = self.slot_mut(s) else {
             return false;

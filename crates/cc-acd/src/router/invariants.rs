@@ -271,6 +271,37 @@ impl AgentSlot {
 }
 
 impl Router {
+    /// Records a FIFO violation if waiting contact `s`, about to be offered to agent `a`,
+    /// has a contact of its class (same priority or higher, same channel and
+    /// requirements) waiting ahead of it that `a` did not refuse, unless `a` is its
+    /// preferred agent. Called by every offer, so timer-driven offers are checked too.
+    pub(crate) fn note_fifo(&mut self, s: u32, a: u32) {
+        let Some(slot) = self.slot(s) else {
+            return;
+        };
+        if slot.state != CState::Waiting || slot.preferred == Some(a) || slot.sticky_for.is_some() {
+            return;
+        }
+        let key = Self::key(slot, s);
+        let class = &self.queues[slot.queue as usize].classes[slot.class];
+        let ahead = class
+            .waiting
+            .range(..key)
+            .find(|k| self.slot(k.3).map(|x| x.refused_by) != Some(Some(a)));
+        if let Some(k) = ahead {
+            let violation = format!(
+                "{} offered while {k:?} waits ahead of it in its class",
+                slot.contact.id
+            );
+            self.fifo_violations.push(violation);
+        }
+    }
+
+    /// The FIFO violations recorded since the last call.
+    pub(crate) fn take_fifo_violations(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.fifo_violations)
+    }
+
     /// FIFO within equal priority and eligibility: `contact`, just offered to `agent`, had
     /// no contact of its class ahead of it still waiting (bar those `agent` refused), unless
     /// it went to its preferred agent.
@@ -298,5 +329,34 @@ impl Router {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod checks {
+    use crate::tests::{a, agent, c, drain, offers, q, router_with, start, voice};
+
+    /// The FIFO check is not vacuous: an offer made out of order is caught.
+    #[test]
+    fn an_offer_out_of_arrival_order_is_caught() {
+        let t0 = start();
+        let mut r = router_with(|_| {});
+        agent(&mut r, "1001", &[]);
+        agent(&mut r, "1002", &[]);
+        r.login(&a("1001"), true, t0).unwrap();
+        r.login(&a("1002"), false, t0).unwrap();
+        for id in ["c1", "c2", "c3"] {
+            r.enqueue(voice(id, "acme"), &q("q1"), t0).unwrap();
+        }
+        assert_eq!(offers(&drain(&mut r)), vec![("c1".into(), "1001".into())]);
+        assert!(r.take_fifo_violations().is_empty());
+        // Make 1002 ready behind the router's back and hand it c3 while c2 waits ahead.
+        let a2 = r.agent_index(&a("1002")).unwrap();
+        r.agents[a2 as usize].state.ready().unwrap();
+        let s3 = r.slot_index(&c("c3")).unwrap();
+        assert!(r.offer(s3, a2, t0));
+        let caught = r.take_fifo_violations();
+        assert_eq!(caught.len(), 1, "{caught:?}");
+        assert!(caught[0].starts_with("c3 offered while"), "{caught:?}");
     }
 }

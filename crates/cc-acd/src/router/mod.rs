@@ -14,6 +14,7 @@ use cc_core::{
 use crate::agent::{AgentProfile, AgentState, Presence, TaskState};
 use crate::config::RouterConfig;
 use crate::error::{Error, Result};
+use crate::fasthash::FastMap;
 use crate::index::{AvailKey, Pools};
 use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
 use crate::stats::{AgentCounts, QueueCounters, QueueStats};
@@ -250,6 +251,14 @@ pub struct Router {
     scratch: Vec<Candidate>,
     /// The head of every class of every queue, by class number.
     heads: Vec<Head>,
+    /// The interners' maps again, with the fast hasher: ids are configuration, and these
+    /// lookups happen on every input.
+    queue_lookup: FastMap<QueueId, u32>,
+    agent_lookup: FastMap<AgentId, u32>,
+    skill_lookup: FastMap<SkillId, u32>,
+    /// FIFO violations seen at the moment of an offer (tests only).
+    #[cfg(test)]
+    fifo_violations: Vec<String>,
 }
 
 impl Router {
@@ -277,6 +286,11 @@ impl Router {
             events: VecDeque::new(),
             scratch: Vec::new(),
             heads: Vec::new(),
+            queue_lookup: FastMap::default(),
+            agent_lookup: FastMap::default(),
+            skill_lookup: FastMap::default(),
+            #[cfg(test)]
+            fifo_violations: Vec::new(),
         }
     }
 
@@ -302,8 +316,8 @@ impl Router {
         for r in reqs {
             let s =
                 match contact {
-                    None => self.skills.intern(r.skill.clone())?.raw(),
-                    Some(contact) => self.skills.get(r.skill.as_str()).map(Dense::raw).ok_or_else(|| {
+                    None => self.intern_skill(&r.skill)?,
+                    Some(contact) => self.skill_lookup.get(r.skill.as_str()).copied().ok_or_else(|| {
                         Error::UnknownSkill {
                             skill: r.skill.clone(),
                             contact: contact.clone(),
@@ -343,9 +357,12 @@ impl Router {
         }
         let tenant = self.tenant(&config.tenant)?;
         let skills = self.dense_reqs(&config.skills, None)?;
-        let q = match again {
-            Some(q) => q,
-            None => self.queue_ids.intern(config.id.clone())?.raw(),
+        let q = if let Some(q) = again {
+            q
+        } else {
+            let q = self.queue_ids.intern(config.id.clone())?.raw();
+            self.queue_lookup.insert(config.id.clone(), q);
+            q
         };
         let order = config.strategy.order();
         let strategy = config.strategy.build();
@@ -543,7 +560,7 @@ impl Router {
             let t = self.tenant(&ts.tenant)?;
             tenants.push(t);
             for (skill, level) in &ts.skills {
-                let s = self.skills.intern(skill.clone())?.raw();
+                let s = self.intern_skill(skill)?;
                 skills.push((t, s, level.get()));
             }
         }
@@ -564,9 +581,12 @@ impl Router {
                 memberships.push((c, self.pools.id(t, Some(s), c), l));
             }
         }
-        let a = match again {
-            Some(a) => a,
-            None => self.agent_ids.intern(id.clone())?.raw(),
+        let a = if let Some(a) = again {
+            a
+        } else {
+            let a = self.agent_ids.intern(id.clone())?.raw();
+            self.agent_lookup.insert(id.clone(), a);
+            a
         };
         let slot = AgentSlot {
             state: AgentState::new(id.clone(), capacity),
@@ -593,18 +613,25 @@ impl Router {
 
     // ----- lookups ----------------------------------------------------------------------
 
+    /// A skill's dense number, interned (configuration only).
+    fn intern_skill(&mut self, skill: &SkillId) -> Result<u32> {
+        let s = self.skills.intern(skill.clone())?.raw();
+        self.skill_lookup.insert(skill.clone(), s);
+        Ok(s)
+    }
+
     fn queue_index(&self, queue: &QueueId) -> Result<u32> {
-        self.queue_ids
+        self.queue_lookup
             .get(queue.as_str())
-            .map(Dense::raw)
+            .copied()
             .filter(|&q| self.queues.get(q as usize).is_some_and(|x| !x.removed))
             .ok_or_else(|| Error::UnknownQueue(queue.clone()))
     }
 
     fn agent_index(&self, agent: &AgentId) -> Result<u32> {
-        self.agent_ids
+        self.agent_lookup
             .get(agent.as_str())
-            .map(Dense::raw)
+            .copied()
             .filter(|&a| self.agents.get(a as usize).is_some_and(|x| !x.removed))
             .ok_or_else(|| Error::UnknownAgent(agent.clone()))
     }

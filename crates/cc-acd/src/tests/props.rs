@@ -326,6 +326,9 @@ proptest! {
             if let Err(violation) = r.check_invariants() {
                 prop_assert!(false, "{}", violation);
             }
+            // FIFO at every offer of this step, timer-driven ones included.
+            let fifo = r.take_fifo_violations();
+            prop_assert!(fifo.is_empty(), "{:?}", fifo);
             // No reservation survives its lease once time has reached it.
             if let Some(at) = r.poll_timeout() {
                 prop_assert!(at > now, "a timer due at or before now was left unfired");
@@ -387,6 +390,9 @@ proptest! {
             if let Err(violation) = r.check_invariants() {
                 prop_assert!(false, "{}", violation);
             }
+            // FIFO at every offer of this step, timer-driven ones included.
+            let fifo = r.take_fifo_violations();
+            prop_assert!(fifo.is_empty(), "{:?}", fifo);
         }
     }
 }
