@@ -48,14 +48,15 @@ impl Router {
         let agents = &self.agents;
         let scratch = &mut self.scratch;
         scratch.clear();
-        self.pools.visit(pool, order, queue.rr_cursor, |a| {
+        let reqs = class.reqs.as_slice();
+        self.pools.visit(pool, order, queue.rr_cursor, |a, level| {
             if Some(a) == refused {
                 return ControlFlow::Continue(());
             }
             let Some(agent) = agents.get(a as usize) else {
                 return ControlFlow::Continue(());
             };
-            if !agent.eligible(tenant, &class.reqs) {
+            if !eligible_in_pool(reqs, level).unwrap_or_else(|| agent.eligible(tenant, reqs)) {
                 return ControlFlow::Continue(());
             }
             let key = agent.avail.get(channel.index()).copied().flatten();
@@ -240,16 +241,20 @@ impl Router {
         };
         let mut found = None;
         self.pools
-            .visit(pool, qref.strategy.order(), qref.rr_cursor, |a| {
-                match self.agents.get(a as usize) {
-                    Some(agent) if agent.eligible(tenant, reqs) => {
-                        found = Some(agent.state.id());
-                        ControlFlow::Break(())
-                    }
-                    _ => ControlFlow::Continue(()),
+            .visit(pool, qref.strategy.order(), qref.rr_cursor, |a, level| {
+                let eligible = eligible_in_pool(reqs, level).unwrap_or_else(|| {
+                    self.agents
+                        .get(a as usize)
+                        .is_some_and(|x| x.eligible(tenant, reqs))
+                });
+                if eligible {
+                    found = Some(a);
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
                 }
             });
-        Ok(found)
+        Ok(found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a))))
     }
 
     /// Offers the best waiting contacts to an agent while it has capacity.
@@ -382,5 +387,16 @@ impl Router {
         self.set_timer(s, T_LEASE, Some(lease_until));
         self.announce_offer(s, a, q, contact, lease_until, callback);
         true
+    }
+}
+
+/// Whether an agent met in a pool (of the tenant, and of the first required skill, at
+/// `level`) is eligible for `reqs`, when the pool alone tells: no requirement, or only the
+/// pool's skill. `None` when the agent's other skills must be read.
+fn eligible_in_pool(reqs: &[(u32, u8)], level: u8) -> Option<bool> {
+    match reqs {
+        [] => Some(true),
+        [(_, min)] => Some(level >= *min),
+        _ => None,
     }
 }
