@@ -199,7 +199,9 @@ impl AgentSlot {
 ///
 /// Methods fall in four groups, as in quinn's `Connection`:
 ///
-/// - **setup**: [`Router::add_queue`], [`Router::add_agent`], [`Router::set_strategy`];
+/// - **setup**, also while running: [`Router::add_queue`], [`Router::update_queue`],
+///   [`Router::remove_queue`], [`Router::add_agent`], [`Router::update_agent`],
+///   [`Router::remove_agent`], [`Router::set_strategy`];
 /// - **inputs** (each takes `now`): agent [`login`](Router::login) /
 ///   [`ready`](Router::ready) / [`not_ready`](Router::not_ready) /
 ///   [`logout`](Router::logout), supervisor [`force_ready`](Router::force_ready) /
@@ -210,7 +212,9 @@ impl AgentSlot {
 /// - **outputs**: [`poll_command`](Router::poll_command) (what the center must do),
 ///   [`poll_event`](Router::poll_event) (what happened), [`poll_timeout`](Router::poll_timeout)
 ///   (when to call [`handle_timeout`](Router::handle_timeout));
-/// - **getters**: statistics and states.
+/// - **getters**: statistics and states, and the read-only routing decisions
+///   [`next_agent_for`](Router::next_agent_for) (contact side) and
+///   [`next_contact_for`](Router::next_contact_for) (agent side).
 ///
 /// After every input, drain commands and events, then re-arm the timer from
 /// `poll_timeout`. The router never reads a clock; a `now` earlier than one already seen

@@ -1,6 +1,8 @@
-//! Configuration changes at run time: removing agents and queues safely.
+//! Configuration changes at run time: changing and removing agents, removing queues, safely.
 
-use super::{AgentId, AgentState, CState, Destination, Error, Instant, Presence, QueueId, Result, Router};
+use super::{
+    AgentId, AgentProfile, AgentState, CState, Destination, Error, Instant, Presence, QueueId, Result, Router,
+};
 
 impl Router {
     /// Removes an agent from the configuration while the router runs.
@@ -41,6 +43,49 @@ impl Router {
         for q in queues {
             if let Some(queue) = self.queues.get_mut(q as usize) {
                 queue.agents.retain(|&x| x != a);
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes an agent's profile (tenants, skills, capacity) while the router runs.
+    ///
+    /// The agent must hold no contact, as for [`Router::remove_agent`]; otherwise
+    /// [`Error::InvalidTransition`] and nothing changes. It stays as it was (logged out,
+    /// ready, or not ready with the same reason), with its counts of answered and missed
+    /// offers started afresh and its idle time starting now. Contacts waiting for it alone
+    /// fall back to the queue's strategy, as on a logout.
+    pub fn update_agent(&mut self, profile: AgentProfile, now: Instant) -> Result<()> {
+        let now = self.tick(now);
+        let a = self.agent_index(&profile.id)?;
+        let Some(slot) = self.agents.get(a as usize) else {
+            return Err(Error::UnknownAgent(profile.id.clone()));
+        };
+        if !slot.state.tasks().is_empty() {
+            return Err(Error::InvalidTransition {
+                agent: profile.id.clone(),
+                action: "change the profile of",
+                state: slot.state.status(),
+                hint: "the agent still holds a contact: let it end, or use Router::force_logout first",
+            });
+        }
+        if profile.tenants.is_empty() {
+            return Err(Error::invalid(
+                "agent tenants",
+                profile.id.as_str(),
+                "an agent must serve at least one tenant",
+            ));
+        }
+        let presence = slot.state.presence().clone();
+        let id = profile.id.clone();
+        self.remove_agent(&id, now)?;
+        self.add_agent(profile)?;
+        match presence {
+            Presence::LoggedOut => {}
+            Presence::Ready => self.login(&id, true, now)?,
+            Presence::NotReady(reason) => {
+                self.login(&id, false, now)?;
+                self.not_ready(&id, &reason, now)?;
             }
         }
         Ok(())

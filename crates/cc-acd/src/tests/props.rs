@@ -42,6 +42,8 @@ enum Op {
     Redirect(usize, bool),
     RemoveAgent(usize),
     AddAgentBack(usize),
+    /// The agent's profile with its first skill's level raised or lowered.
+    UpdateAgent(usize, u8),
     RemoveQueue(usize, Option<bool>),
     AddQueueBack(usize),
     Advance(u64),
@@ -86,6 +88,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (contact.clone(), any::<bool>()).prop_map(|(k, inside)| Op::Redirect(k, inside)),
         1 => agent.clone().prop_map(Op::RemoveAgent),
         1 => agent.clone().prop_map(Op::AddAgentBack),
+        1 => (agent.clone(), 1u8..=10).prop_map(|(i, l)| Op::UpdateAgent(i, l)),
         1 => (0..3usize, proptest::option::of(any::<bool>())).prop_map(|(q, to)| Op::RemoveQueue(q, to)),
         1 => (0..3usize).prop_map(Op::AddQueueBack),
         3 => (0u64..40).prop_map(Op::Advance),
@@ -281,6 +284,13 @@ proptest! {
                 }
                 Op::RemoveAgent(i) => r.remove_agent(&name(i), now),
                 Op::AddAgentBack(i) => r.add_agent(profiles().swap_remove(i)),
+                Op::UpdateAgent(i, level) => {
+                    let mut p = profiles().swap_remove(i);
+                    if let Some((_, l)) = p.tenants.first_mut().and_then(|t| t.skills.first_mut()) {
+                        *l = lv(level);
+                    }
+                    r.update_agent(p, now)
+                }
                 Op::RemoveQueue(qi, to) => {
                     let to = to.map(|inside| if inside { Destination::Queue { queue: q("q2") } } else { external() });
                     r.remove_queue(&q(QUEUES[qi]), to, now)

@@ -276,3 +276,59 @@ fn waiting_contacts_hear_their_place_and_wait_at_each_interval() {
         })
     ));
 }
+
+#[test]
+fn an_agent_profile_changes_while_it_stays_logged_in() {
+    let t0 = start();
+    let mut r = router_with(|q| {
+        q.skills = vec![cc_core::SkillRequirement {
+            skill: sk("billing"),
+            min_level: lv(5),
+        }];
+    });
+    agent(&mut r, "1001", &[("billing", 3)]);
+    r.login(&a("1001"), true, t0).unwrap();
+    r.enqueue(voice("c1", "acme"), &q("q1"), t0).unwrap();
+    assert!(offers(&drain(&mut r)).is_empty(), "level 3 is too low");
+    // Trained up: level 8; it stays ready and takes the waiting contact at once.
+    let better = AgentProfile::new(a("1001")).serving(t("acme"), vec![(sk("billing"), lv(8))]);
+    r.update_agent(better.clone(), t0 + secs(1)).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("c1".into(), "1001".into())]);
+    r.check_invariants().unwrap();
+    // Ringing: refused, nothing changed.
+    assert!(matches!(
+        r.update_agent(better.clone(), t0 + secs(2)),
+        Err(Error::InvalidTransition { .. })
+    ));
+    assert_eq!(r.agent_status(&a("1001")).unwrap(), AgentStatus::Reserved);
+    r.accept(&c("c1"), &a("1001"), t0 + secs(2)).unwrap();
+    r.complete(&c("c1"), t0 + secs(3)).unwrap();
+    // Not ready keeps its reason; a profile with no tenant is refused whole.
+    r.not_ready(&a("1001"), "training", t0 + secs(4)).unwrap();
+    assert!(matches!(
+        r.update_agent(AgentProfile::new(a("1001")), t0 + secs(5)),
+        Err(Error::InvalidValue { .. })
+    ));
+    r.update_agent(
+        AgentProfile::new(a("1001")).serving(t("acme"), vec![(sk("billing"), lv(2))]),
+        t0 + secs(5),
+    )
+    .unwrap();
+    assert_eq!(
+        r.agent(&a("1001")).unwrap().presence(),
+        &crate::Presence::NotReady("training".into())
+    );
+    r.ready(&a("1001"), t0 + secs(6)).unwrap();
+    r.enqueue(voice("c2", "acme"), &q("q1"), t0 + secs(6)).unwrap();
+    assert!(offers(&drain(&mut r)).is_empty(), "level 2 is too low again");
+    r.update_agent(better, t0 + secs(7)).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("c2".into(), "1001".into())]);
+    assert!(matches!(
+        r.update_agent(
+            AgentProfile::new(a("nobody")).serving(t("acme"), vec![]),
+            t0 + secs(8)
+        ),
+        Err(Error::UnknownAgent(_))
+    ));
+    r.check_invariants().unwrap();
+}
