@@ -582,40 +582,40 @@ fn blended(c: &mut Criterion) {
         ("longest_idle", StrategyKind::LongestIdle, false),
         ("most_skilled", StrategyKind::MostSkilled, true),
     ] {
-        let mut b = build_blended(strategy);
+        let mut run = build_blended(strategy);
         if name == "longest_idle" {
             println!(
                 "memory {BLENDED}: about {} bytes per agent (4 skills, 1 voice + 2 chats, logged in), {} bytes per waiting contact (resident set before and after; {} contacts held, {} agents)",
-                b.bytes_per_agent,
-                b.bytes_per_waiting,
-                b.router.contacts(),
-                b.agents.len()
+                run.bytes_per_agent,
+                run.bytes_per_waiting,
+                run.router.contacts(),
+                run.agents.len()
             );
         }
-        let n_agents = b.agents.len();
+        let n_agents = run.agents.len();
         let mut group = c.benchmark_group("acd_route");
         // Chat cases: a chat of a random queue needing its skill at a random level 1–5.
         let id: ContactId = "bench-chat".parse().expect("contact");
         let mut cases: Vec<(Contact, QueueId, usize, usize, u8)> = Vec::new();
         for _ in 0..4096 {
-            let t = (b.rng.next_u64() % w.tenants as u64) as usize;
-            let q = (b.rng.next_u64() % w.queues_per_tenant as u64) as usize;
-            let skill = q % w.skills_per_tenant;
-            let level = (b.rng.next_u64() % 5) as u8 + 1;
-            let contact = Contact::new(id.clone(), tenant_id(t), Channel::Chat, Direction::Inbound)
+            let tenant = (run.rng.next_u64() % w.tenants as u64) as usize;
+            let queue_n = (run.rng.next_u64() % w.queues_per_tenant as u64) as usize;
+            let skill = queue_n % w.skills_per_tenant;
+            let level = (run.rng.next_u64() % 5) as u8 + 1;
+            let contact = Contact::new(id.clone(), tenant_id(tenant), Channel::Chat, Direction::Inbound)
                 .with_skill(
-                    skill_name(t, skill).parse().expect("skill"),
+                    skill_name(tenant, skill).parse().expect("skill"),
                     SkillLevel::new(level).expect("level"),
                 );
-            cases.push((contact, queue_id(t, q), t, skill, level));
+            cases.push((contact, queue_id(tenant, queue_n), tenant, skill, level));
         }
         // Contact side, read only: the agent the strategy picks for a chat (no reservation).
-        let mut k = 0usize;
+        let mut idx = 0usize;
         {
-            let router = &b.router;
+            let router = &run.router;
             report_latency(&format!("{BLENDED}/next_agent_read_only_{name}"), 200_000, || {
-                k = (k + 1) % cases.len();
-                let (contact, queue, ..) = &cases[k];
+                idx = (idx + 1) % cases.len();
+                let (contact, queue, ..) = &cases[idx];
                 let start = Instant::now();
                 black_box(router.next_agent_for(contact, queue).ok().flatten().is_some());
                 start.elapsed()
@@ -623,20 +623,20 @@ fn blended(c: &mut Criterion) {
         }
         group.bench_function(format!("next_agent_{name}/{BLENDED}"), |bench| {
             bench.iter(|| {
-                k = (k + 1) % cases.len();
-                let (contact, queue, ..) = &cases[k];
-                black_box(b.router.next_agent_for(contact, queue).ok().flatten().is_some())
+                idx = (idx + 1) % cases.len();
+                let (contact, queue, ..) = &cases[idx];
+                black_box(run.router.next_agent_for(contact, queue).ok().flatten().is_some())
             });
         });
         // Contact side: a chat arrives and the strategy picks an agent (offer), then the
         // customer leaves (the agent is released): two inputs, one decision.
-        let mut k = 0usize;
-        let mut now = b.now + Duration::from_secs(1);
+        let mut idx = 0usize;
+        let mut now = run.now + Duration::from_secs(1);
         {
-            let router = &mut b.router;
+            let router = &mut run.router;
             report_latency(&format!("{BLENDED}/chat_arrive_offer_{name}"), 200_000, || {
-                k = (k + 1) % cases.len();
-                let (contact, queue, ..) = &cases[k];
+                idx = (idx + 1) % cases.len();
+                let (contact, queue, ..) = &cases[idx];
                 now += Duration::from_micros(10);
                 let start = Instant::now();
                 router.enqueue(contact.clone(), queue, now).expect("enqueue");
@@ -648,38 +648,45 @@ fn blended(c: &mut Criterion) {
         }
         group.bench_function(format!("chat_arrive_offer_abandon_{name}/{BLENDED}"), |bench| {
             bench.iter(|| {
-                k = (k + 1) % cases.len();
-                let (contact, queue, ..) = &cases[k];
+                idx = (idx + 1) % cases.len();
+                let (contact, queue, ..) = &cases[idx];
                 now += Duration::from_micros(10);
-                b.router.enqueue(contact.clone(), queue, now).expect("enqueue");
-                b.router.abandon(&id, now).expect("abandon");
-                while let Some(cmd) = b.router.poll_command() {
+                run.router.enqueue(contact.clone(), queue, now).expect("enqueue");
+                run.router.abandon(&id, now).expect("abandon");
+                while let Some(cmd) = run.router.poll_command() {
                     black_box(cmd);
                 }
             });
         });
         let chats = vec![0u8; n_agents];
-        let mut k = 0usize;
+        let mut idx = 0usize;
         group.bench_function(format!("chat_best_agent_naive_scan_{name}/{BLENDED}"), |bench| {
             bench.iter(|| {
-                k = (k + 1) % cases.len();
-                let &(_, _, t, s, l) = &cases[k];
-                black_box(naive_best_chat_agent(&b.naive_agents, &chats, t, s, l, by_level))
+                idx = (idx + 1) % cases.len();
+                let &(_, _, tenant, skill, level) = &cases[idx];
+                black_box(naive_best_chat_agent(
+                    &run.naive_agents,
+                    &chats,
+                    tenant,
+                    skill,
+                    level,
+                    by_level,
+                ))
             });
         });
         // Agent side, read only: which of the 100,000 waiting contacts an agent gets next.
-        let mut k = 0usize;
+        let mut idx = 0usize;
         {
-            let (router, agents) = (&b.router, &b.agents);
+            let (router, agents) = (&run.router, &run.agents);
             report_latency(
                 &format!("{BLENDED}/next_contact_read_only_{name}"),
                 200_000,
                 || {
-                    k = (k + 7) % n_agents;
+                    idx = (idx + 7) % n_agents;
                     let start = Instant::now();
                     black_box(
                         router
-                            .next_contact_for(&agents[k], Channel::Voice)
+                            .next_contact_for(&agents[idx], Channel::Voice)
                             .ok()
                             .flatten()
                             .is_some(),
@@ -690,53 +697,53 @@ fn blended(c: &mut Criterion) {
         }
         group.bench_function(format!("next_contact_{name}/{BLENDED}"), |bench| {
             bench.iter(|| {
-                k = (k + 7) % n_agents;
+                idx = (idx + 7) % n_agents;
                 black_box(
-                    b.router
-                        .next_contact_for(&b.agents[k], Channel::Voice)
+                    run.router
+                        .next_contact_for(&run.agents[idx], Channel::Voice)
                         .ok()
                         .flatten()
                         .is_some(),
                 )
             });
         });
-        let mut k = 0usize;
+        let mut idx = 0usize;
         group.bench_function(format!("next_contact_naive_scan_{name}/{BLENDED}"), |bench| {
             bench.iter(|| {
-                k = (k + 7) % n_agents;
-                black_box(naive_next_contact(&b.naive_agents[k], &b.naive_contacts))
+                idx = (idx + 7) % n_agents;
+                black_box(naive_next_contact(&run.naive_agents[idx], &run.naive_contacts))
             });
         });
         // Agent side, in full: an agent ends its call and is offered the best waiting
         // contact (decision), answers it, and a new caller arrives and waits (decision: no
         // agent free): three inputs, two decisions; 100,000 keep waiting.
-        let agent_index: HashMap<AgentId, usize> = b.agents.iter().cloned().zip(0..).collect();
-        let mut k = 0usize;
-        let mut step = |b: &mut Blended, timed: bool| -> (Duration, Duration) {
+        let agent_index: HashMap<AgentId, usize> = run.agents.iter().cloned().zip(0..).collect();
+        let mut idx = 0usize;
+        let mut step = |run: &mut Blended, timed: bool| -> (Duration, Duration) {
             // The next agent on a call (one whose call ended with nobody left for it is
             // skipped).
             let held = loop {
-                k = (k + 7) % n_agents;
-                if let Some(held) = b.holding[k].take() {
+                idx = (idx + 7) % n_agents;
+                if let Some(held) = run.holding[idx].take() {
                     break held;
                 }
             };
             now += Duration::from_micros(10);
             let start = timed.then(Instant::now);
-            b.router.complete(&held, now).expect("complete");
-            let complete = start.map_or(Duration::ZERO, |s| s.elapsed());
-            accept_voice_offers(&mut b.router, &agent_index, &mut b.holding, now);
-            b.enqueued += 1;
-            let (contact, queue, _) = random_voice(w, &mut b.rng, b.enqueued);
+            run.router.complete(&held, now).expect("complete");
+            let complete = start.map_or(Duration::ZERO, |t| t.elapsed());
+            accept_voice_offers(&mut run.router, &agent_index, &mut run.holding, now);
+            run.enqueued += 1;
+            let (contact, queue, _) = random_voice(w, &mut run.rng, run.enqueued);
             let start = timed.then(Instant::now);
-            b.router.enqueue(contact, &queue, now).expect("enqueue");
-            let arrive = start.map_or(Duration::ZERO, |s| s.elapsed());
-            accept_voice_offers(&mut b.router, &agent_index, &mut b.holding, now);
+            run.router.enqueue(contact, &queue, now).expect("enqueue");
+            let arrive = start.map_or(Duration::ZERO, |t| t.elapsed());
+            accept_voice_offers(&mut run.router, &agent_index, &mut run.holding, now);
             (complete, arrive)
         };
         let mut arrivals = Vec::with_capacity(200_000);
         report_latency(&format!("{BLENDED}/voice_complete_offer_{name}"), 200_000, || {
-            let (complete, arrive) = step(&mut b, true);
+            let (complete, arrive) = step(&mut run, true);
             arrivals.push(arrive);
             complete
         });
@@ -747,13 +754,13 @@ fn blended(c: &mut Criterion) {
         group.bench_function(
             format!("voice_complete_offer_accept_arrive_{name}/{BLENDED}"),
             |bench| {
-                bench.iter(|| black_box(step(&mut b, false)));
+                bench.iter(|| black_box(step(&mut run, false)));
             },
         );
         println!(
             "{BLENDED}/{name}: {} contacts held after the run ({} waiting)",
-            b.router.contacts(),
-            b.router.contacts() - n_agents
+            run.router.contacts(),
+            run.router.contacts() - n_agents
         );
         group.finish();
     }
