@@ -3,24 +3,26 @@
 //! ```text
 //! cargo run --release --example acd_sim -- --agents 12 --calls-per-hour 200 --aht 180 \
 //!     --hours 100 --seed 7 [--patience 120] [--sl-threshold 20] [--json] \
-//!     [--lognormal-sigma 0.8] [--profile 0.5,1,1.5,1]
+//!     [--lognormal-sigma 0.8] [--profile 0.5,1,1.5,1] [--schedule 12,12,8] \
+//!     [--break-every 7200 --break-length 900]
 //! ```
 //!
 //! Poisson arrivals (flat, or shaped by an hourly profile), exponential or log-normal
-//! handle times, optional exponential patience; seeded and deterministic. Prints the simulated service level, ASA, abandon rate and occupancy beside
+//! handle times, optional exponential patience, agent schedules (agents on shift per hour)
+//! and breaks; seeded and deterministic. Prints the simulated service level, ASA, abandon rate and occupancy beside
 //! what Erlang C predicts for the same inputs; with `--json`, one JSON object.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ccsdk::acd::sim::{HandleTimes, SimConfig, simulate};
+use ccsdk::acd::sim::{Breaks, HandleTimes, SimConfig, simulate};
 use clap::Parser;
 
 /// Simulate one ACD queue on virtual time and compare with Erlang C.
 #[derive(Debug, Parser)]
 #[command(name = "acd_sim")]
 struct Args {
-    /// Agents, all ready for the whole run.
+    /// Agents (all ready for the whole run unless `--schedule` or breaks say otherwise).
     #[arg(long)]
     agents: u32,
     /// Mean arrivals per hour (Poisson).
@@ -51,6 +53,15 @@ struct Args {
     /// of the run, repeating (e.g. `0.5,1,1.5,1`).
     #[arg(long, value_delimiter = ',')]
     profile: Vec<f64>,
+    /// Agents on shift for hour 0, 1, 2... of the run, repeating (e.g. `12,12,8`).
+    #[arg(long, value_delimiter = ',')]
+    schedule: Vec<u32>,
+    /// Each agent on shift takes a break once every this many seconds.
+    #[arg(long, requires = "break_length")]
+    break_every: Option<f64>,
+    /// Length of a break, seconds.
+    #[arg(long, requires = "break_every")]
+    break_length: Option<f64>,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +78,11 @@ fn main() -> ExitCode {
             .lognormal_sigma
             .map_or(HandleTimes::Exponential, |sigma| HandleTimes::LogNormal { sigma }),
         profile: args.profile,
+        schedule: args.schedule,
+        breaks: args
+            .break_every
+            .zip(args.break_length)
+            .map(|(every_s, length_s)| Breaks { every_s, length_s }),
     };
     // The simulation runs on virtual time; this instant is only its origin.
     let report = match simulate(&config, Instant::now()) {
@@ -101,8 +117,8 @@ fn main() -> ExitCode {
             report.asa_s, report.erlang_c_asa_s
         );
         println!(
-            "occupancy {:.3}   traffic {:.2} Erlangs on {} agents",
-            report.occupancy, report.traffic_erlangs, args.agents
+            "occupancy {:.3}   traffic {:.2} Erlangs on {} agents ({:.1} agent-hours staffed)",
+            report.occupancy, report.traffic_erlangs, args.agents, report.staffed_hours
         );
     }
     ExitCode::SUCCESS

@@ -2,10 +2,11 @@
 //! the agents available on that channel, in one ordered set per [`AgentOrder`] in use.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use crate::fasthash::FastMap;
 use crate::strategy::AgentOrder;
 
 /// The key an agent was inserted into its pools with (kept to remove it exactly).
@@ -17,13 +18,16 @@ pub(crate) struct AvailKey {
     pub(crate) rand: u64,
 }
 
+/// The available agents of one (tenant, skill, channel), in one ordered set per order
+/// kept. Every entry carries the agent's level in the pool's skill (last where it does not
+/// rank), so that a decision can often tell eligibility without reading the agent.
 #[derive(Debug, Default)]
 pub(crate) struct Pool {
-    idle: BTreeSet<(Instant, u32)>,
+    idle: BTreeSet<(Instant, u32, u8)>,
     level: BTreeSet<(Reverse<u8>, Instant, u32)>,
-    handled: BTreeSet<(u32, Instant, u32)>,
-    index: BTreeSet<u32>,
-    random: BTreeSet<(u64, u32)>,
+    handled: BTreeSet<(u32, Instant, u32, u8)>,
+    index: BTreeSet<(u32, u8)>,
+    random: BTreeSet<(u64, u32, u8)>,
 }
 
 impl Pool {
@@ -36,31 +40,38 @@ impl Pool {
             }
         }
         if orders & AgentOrder::LongestIdle.bit() != 0 {
-            op(&mut self.idle, (k.since, agent), insert);
+            op(&mut self.idle, (k.since, agent, level), insert);
         }
         if orders & AgentOrder::MostSkilled.bit() != 0 {
             op(&mut self.level, (Reverse(level), k.since, agent), insert);
         }
         if orders & AgentOrder::LeastOccupied.bit() != 0 {
-            op(&mut self.handled, (k.load, k.since, agent), insert);
+            op(&mut self.handled, (k.load, k.since, agent, level), insert);
         }
         if orders & AgentOrder::RoundRobin.bit() != 0 {
-            op(&mut self.index, agent, insert);
+            op(&mut self.index, (agent, level), insert);
         }
         if orders & AgentOrder::Random.bit() != 0 {
-            op(&mut self.random, (k.rand, agent), insert);
+            op(&mut self.random, (k.rand, agent, level), insert);
         }
     }
 
-    /// Whether the pool holds `agent` (checked through the round-robin set when kept,
-    /// else the longest-idle one with the given key).
+    /// Whether every set the pool keeps (bit per order in `orders`) holds `agent` with the
+    /// key and level it was inserted with.
     #[cfg(test)]
-    pub(crate) fn contains(&self, orders: u8, agent: u32, k: AvailKey) -> bool {
-        if orders & AgentOrder::RoundRobin.bit() != 0 {
-            self.index.contains(&agent)
-        } else {
-            self.idle.contains(&(k.since, agent)) || self.random.contains(&(k.rand, agent))
-        }
+    pub(crate) fn contains(&self, orders: u8, agent: u32, level: u8, k: AvailKey) -> bool {
+        let has = |order: AgentOrder, present: bool| orders & order.bit() == 0 || present;
+        has(
+            AgentOrder::LongestIdle,
+            self.idle.contains(&(k.since, agent, level)),
+        ) && has(
+            AgentOrder::MostSkilled,
+            self.level.contains(&(Reverse(level), k.since, agent)),
+        ) && has(
+            AgentOrder::LeastOccupied,
+            self.handled.contains(&(k.load, k.since, agent, level)),
+        ) && has(AgentOrder::RoundRobin, self.index.contains(&(agent, level)))
+            && has(AgentOrder::Random, self.random.contains(&(k.rand, agent, level)))
     }
 }
 
@@ -68,7 +79,7 @@ impl Pool {
 #[derive(Debug, Default)]
 pub(crate) struct Pools {
     all: Vec<Pool>,
-    by_key: HashMap<(u32, u32, u8), u32>,
+    by_key: FastMap<(u32, u32, u8), u32>,
     /// The orders some queue uses (bit per [`AgentOrder`]); only these sets are kept.
     orders: u8,
 }
@@ -121,37 +132,38 @@ impl Pools {
     }
 
     #[cfg(test)]
-    pub(crate) fn contains(&self, pool: u32, agent: u32, k: AvailKey) -> bool {
+    pub(crate) fn contains(&self, pool: u32, agent: u32, level: u8, k: AvailKey) -> bool {
         self.all
             .get(pool as usize)
-            .is_some_and(|p| p.contains(self.orders, agent, k))
+            .is_some_and(|p| p.contains(self.orders, agent, level, k))
     }
 
-    /// Visits the pool's agents in `order`, best first, until `f` breaks. Round robin
+    /// Visits the pool's agents in `order`, best first, until `f` breaks; `f` gets the
+    /// agent and its level in the pool's skill (0 in a pool of no skill). Round robin
     /// starts after `cursor` and wraps.
     pub(crate) fn visit(
         &self,
         pool: u32,
         order: AgentOrder,
         cursor: u32,
-        mut f: impl FnMut(u32) -> ControlFlow<()>,
+        mut f: impl FnMut(u32, u8) -> ControlFlow<()>,
     ) {
         let Some(p) = self.all.get(pool as usize) else {
             return;
         };
         let _ = match order {
-            AgentOrder::LongestIdle => p.idle.iter().try_for_each(|&(_, a)| f(a)),
-            AgentOrder::MostSkilled => p.level.iter().try_for_each(|&(_, _, a)| f(a)),
-            AgentOrder::LeastOccupied => p.handled.iter().try_for_each(|&(_, _, a)| f(a)),
-            AgentOrder::Random => p.random.iter().try_for_each(|&(_, a)| f(a)),
+            AgentOrder::LongestIdle => p.idle.iter().try_for_each(|&(_, a, l)| f(a, l)),
+            AgentOrder::MostSkilled => p.level.iter().try_for_each(|&(Reverse(l), _, a)| f(a, l)),
+            AgentOrder::LeastOccupied => p.handled.iter().try_for_each(|&(_, _, a, l)| f(a, l)),
+            AgentOrder::Random => p.random.iter().try_for_each(|&(_, a, l)| f(a, l)),
             AgentOrder::RoundRobin => {
                 let after = cursor
                     .checked_add(1)
-                    .map_or(p.index.range(0..0), |s| p.index.range(s..));
+                    .map_or(p.index.range((0, 0)..(0, 0)), |s| p.index.range((s, 0)..));
                 after
                     .copied()
-                    .chain(p.index.range(..=cursor).copied())
-                    .try_for_each(&mut f)
+                    .chain(p.index.range(..=(cursor, u8::MAX)).copied())
+                    .try_for_each(|(a, l)| f(a, l))
             }
         };
     }

@@ -57,6 +57,7 @@ pub mod agent;
 mod config;
 pub mod erlang;
 mod error;
+mod fasthash;
 mod index;
 pub mod queue;
 mod router;

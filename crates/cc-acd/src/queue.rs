@@ -116,6 +116,11 @@ pub struct QueueConfig {
     /// only when available on arrival.
     #[serde(default)]
     pub preferred_wait: Duration,
+    /// Repeat the [`Command::Announce`](crate::Command::Announce) of place and estimated
+    /// wait to every contact waiting in this queue at this interval (the first one is sent
+    /// on entry). Unset: only on entry.
+    #[serde(default)]
+    pub announce_every: Option<Duration>,
 }
 
 impl QueueConfig {
@@ -139,6 +144,7 @@ impl QueueConfig {
             overflow: OverflowRules::default(),
             default_handle_time: Duration::from_secs(180),
             preferred_wait: Duration::ZERO,
+            announce_every: None,
         }
     }
 
@@ -157,6 +163,7 @@ impl QueueConfig {
             ("preferred_wait", self.preferred_wait),
         ];
         durations.extend(self.max_wait.map(|d| ("max_wait", d)));
+        durations.extend(self.announce_every.map(|d| ("announce_every", d)));
         durations.extend(self.aging.as_ref().map(|a| ("aging.every", a.every)));
         durations.extend(
             self.overflow
@@ -189,6 +196,13 @@ impl QueueConfig {
                 "escalation",
                 self.escalation.iter().map(|s| s.after).collect::<Vec<_>>(),
                 "steps must be listed in increasing `after` order",
+            ));
+        }
+        if self.announce_every.is_some_and(|d| d < Duration::from_secs(1)) {
+            return Err(Error::invalid(
+                "announce_every",
+                self.announce_every,
+                "must be at least one second, e.g. 30 s, or unset to announce on entry only",
             ));
         }
         if self.max_waiting == Some(0) {
@@ -229,6 +243,8 @@ pub(crate) struct Class {
     /// The pool routing walks: its first requirement's skill, or none.
     pub(crate) pool_skill: Option<u32>,
     pub(crate) waiting: BTreeSet<WaitKey>,
+    /// Its number among all classes of the router (its entry in the table of heads).
+    pub(crate) gid: u32,
 }
 
 /// A queue at run time.
@@ -247,24 +263,29 @@ pub(crate) struct Queue {
     pub(crate) rr_cursor: u32,
     pub(crate) counters: QueueCounters,
     pub(crate) strategy: Box<dyn crate::strategy::RoutingStrategy>,
+    /// Agents that may serve this queue (the reverse of each agent's queue list).
+    pub(crate) agents: Vec<u32>,
+    /// Removed from the configuration: kept only for its contacts still connected.
+    pub(crate) removed: bool,
 }
 
 impl Queue {
-    /// The class for `channel` + `reqs`, created when new.
-    pub(crate) fn class_for(&mut self, channel: Channel, reqs: &[(u32, u8)]) -> usize {
+    /// The class for `channel` + `reqs`, and whether it was created (then numbered `gid`).
+    pub(crate) fn class_for(&mut self, channel: Channel, reqs: &[(u32, u8)], gid: u32) -> (usize, bool) {
         if let Some(i) = self
             .classes
             .iter()
             .position(|c| c.channel == channel && c.reqs == reqs)
         {
-            return i;
+            return (i, false);
         }
         self.classes.push(Class {
             channel,
             reqs: reqs.to_vec(),
             pool_skill: reqs.first().map(|r| r.0),
             waiting: BTreeSet::new(),
+            gid,
         });
-        self.classes.len() - 1
+        (self.classes.len() - 1, true)
     }
 }

@@ -3,10 +3,13 @@
 //! One queue of one tenant, `agents` agents ready from the start, Poisson arrivals at
 //! `calls_per_hour` (optionally shaped by an hourly time-of-day profile), exponential or
 //! log-normal handle times of mean `aht`, and optional exponential caller patience
-//! (abandonment). Agents answer offers at once and have no wrap-up. Arrivals
-//! stop after `hours`; the run continues until every contact has ended, so with no
-//! abandonment every contact is answered and the service level is comparable with
-//! [`crate::erlang`]. Seeded and deterministic: the same configuration gives the same report.
+//! (abandonment). Agents answer offers at once and have no wrap-up. Agent schedules
+//! ([`SimConfig::schedule`]: how many are on shift each hour) and breaks
+//! ([`SimConfig::breaks`]: a pause of a given length at a given interval) take agents
+//! out through the router's own inputs (not-ready, logout, login, ready). Arrivals stop
+//! after `hours`; the run continues until every contact has ended, so with no abandonment
+//! every contact is answered and the service level is comparable with [`crate::erlang`].
+//! Seeded and deterministic: the same configuration gives the same report.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -40,6 +43,23 @@ pub struct SimConfig {
     /// repeating; empty means a flat rate. The rate in hour `h` is
     /// `calls_per_hour × profile[h % len]`.
     pub profile: Vec<f64>,
+    /// Staffing by hour of the run (hour 0, 1, 2..., repeating): how many of the `agents`
+    /// are on shift (at most `agents`); empty means all of them for the whole run. An agent
+    /// whose shift ends during a contact stops taking new ones and logs out when it ends.
+    pub schedule: Vec<u32>,
+    /// Breaks of every agent on shift; `None` means none.
+    pub breaks: Option<Breaks>,
+}
+
+/// Agents' breaks: each agent on shift pauses (not ready, reason `break`) for `length_s`
+/// once every `every_s`, the agents' breaks spread evenly over the interval. An agent on a
+/// contact when its break is due takes no new one and starts the break when it ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Breaks {
+    /// Seconds from one break's due time to the next.
+    pub every_s: f64,
+    /// Length of a break, seconds.
+    pub length_s: f64,
 }
 
 /// The distribution of handle times.
@@ -68,6 +88,8 @@ impl SimConfig {
             sl_threshold_s: 20.0,
             handle: HandleTimes::Exponential,
             profile: Vec::new(),
+            schedule: Vec::new(),
+            breaks: None,
         }
     }
 }
@@ -87,8 +109,11 @@ pub struct SimReport {
     pub asa_s: f64,
     /// Abandoned / offered.
     pub abandon_rate: f64,
-    /// Time agents spent handling contacts / time agents were staffed.
+    /// Time agents spent handling contacts / time agents were staffed (logged in and not
+    /// on a break).
     pub occupancy: f64,
+    /// Agent-hours staffed (logged in and not on a break).
+    pub staffed_hours: f64,
     /// Offered traffic in Erlangs (`calls_per_hour × aht / 3600`).
     pub traffic_erlangs: f64,
     /// Erlang C's service level for the same inputs at the flat rate (no abandonment,
@@ -101,8 +126,13 @@ pub struct SimReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum SimEvent {
     Arrival,
-    HandleEnd(u64),
+    /// The contact's handling by the agent ends.
+    HandleEnd(u64, usize),
     Patience(u64),
+    /// Hour `h` of the schedule starts.
+    Shift(u64),
+    BreakStart(usize),
+    BreakEnd(usize),
 }
 
 fn exp(rng: &mut SeededRng, mean: f64) -> f64 {
@@ -214,6 +244,28 @@ impl SimConfig {
                 "hourly multipliers from 0 to 100, at least one above 0, at most a year of hours",
             ));
         }
+        if self.schedule.len() > 24 * 366
+            || (!self.schedule.is_empty() && self.schedule.iter().all(|&n| n == 0))
+        {
+            return Err(Error::invalid(
+                "schedule",
+                &self.schedule,
+                "agents on shift per hour, at least one hour above 0, at most a year of hours",
+            ));
+        }
+        if let Some(b) = self.breaks
+            && !(b.every_s.is_finite()
+                && b.length_s.is_finite()
+                && b.length_s > 0.0
+                && b.every_s > b.length_s
+                && b.every_s <= 86_400.0)
+        {
+            return Err(Error::invalid(
+                "breaks",
+                b,
+                "a length above 0 and an interval longer than the length, at most a day",
+            ));
+        }
         if self.agents > 100_000 {
             return Err(Error::invalid("agents", self.agents, "at most 100,000 agents"));
         }
@@ -223,6 +275,154 @@ impl SimConfig {
                 self.sl_threshold_s,
                 "must be a finite, non-negative number of seconds",
             ));
+        }
+        Ok(())
+    }
+}
+
+/// One simulated agent, as the simulator sees it.
+#[derive(Debug)]
+struct Seat {
+    id: AgentId,
+    on_shift: bool,
+    on_break: bool,
+    /// The contact in hand.
+    busy: Option<u64>,
+    /// Log out when the contact in hand ends (the shift is over).
+    leave_after: bool,
+    /// Start the break when the contact in hand ends.
+    break_after: bool,
+    /// Since when it has been staffed (logged in, not on a break).
+    since: Option<Instant>,
+}
+
+/// The simulation's state beside the router.
+struct Run<'a> {
+    config: &'a SimConfig,
+    router: Router,
+    seats: Vec<Seat>,
+    agenda: BTreeMap<(Instant, u64), SimEvent>,
+    seq: u64,
+    staffed_s: f64,
+}
+
+impl Run<'_> {
+    fn at(&mut self, when: Instant, event: SimEvent) {
+        self.seq += 1;
+        self.agenda.insert((when, self.seq), event);
+    }
+
+    fn staff(&mut self, i: usize, now: Instant) {
+        if let Some(seat) = self.seats.get_mut(i) {
+            seat.since.get_or_insert(now);
+        }
+    }
+
+    fn unstaff(&mut self, i: usize, now: Instant) {
+        if let Some(since) = self.seats.get_mut(i).and_then(|s| s.since.take()) {
+            self.staffed_s += now.saturating_duration_since(since).as_secs_f64();
+        }
+    }
+
+    fn go_on_shift(&mut self, i: usize, now: Instant) -> Result<()> {
+        let Some(seat) = self.seats.get_mut(i) else {
+            return Ok(());
+        };
+        if seat.on_shift {
+            return Ok(());
+        }
+        seat.on_shift = true;
+        let id = seat.id.clone();
+        if seat.leave_after {
+            // Still on its last contact: it stays.
+            seat.leave_after = false;
+            if !seat.break_after {
+                self.router.ready(&id, now)?;
+            }
+        } else {
+            seat.on_break = false;
+            self.router.login(&id, true, now)?;
+            self.staff(i, now);
+        }
+        Ok(())
+    }
+
+    fn go_off_shift(&mut self, i: usize, now: Instant) -> Result<()> {
+        let Some(seat) = self.seats.get_mut(i) else {
+            return Ok(());
+        };
+        if !seat.on_shift {
+            return Ok(());
+        }
+        seat.on_shift = false;
+        let id = seat.id.clone();
+        if seat.busy.is_some() {
+            seat.leave_after = true;
+            if !seat.break_after {
+                self.router.not_ready(&id, "end of shift", now)?;
+            }
+        } else {
+            seat.on_break = false;
+            self.router.logout(&id, now)?;
+            self.unstaff(i, now);
+        }
+        Ok(())
+    }
+
+    fn start_break(&mut self, i: usize, now: Instant) -> Result<()> {
+        let Some(seat) = self.seats.get_mut(i) else {
+            return Ok(());
+        };
+        if !seat.on_shift || seat.on_break || seat.break_after || seat.leave_after {
+            return Ok(());
+        }
+        let id = seat.id.clone();
+        self.router.not_ready(&id, "break", now)?;
+        if seat.busy.is_some() {
+            seat.break_after = true;
+        } else {
+            seat.on_break = true;
+            self.unstaff(i, now);
+            let length = self.config.breaks.map_or(0.0, |b| b.length_s);
+            self.at(now + secs(length), SimEvent::BreakEnd(i));
+        }
+        Ok(())
+    }
+
+    fn end_break(&mut self, i: usize, now: Instant) -> Result<()> {
+        let Some(seat) = self.seats.get_mut(i) else {
+            return Ok(());
+        };
+        if !seat.on_break {
+            return Ok(());
+        }
+        seat.on_break = false;
+        if seat.on_shift {
+            let id = seat.id.clone();
+            self.router.ready(&id, now)?;
+            self.staff(i, now);
+        }
+        Ok(())
+    }
+
+    fn handle_end(&mut self, n: u64, i: usize, now: Instant) -> Result<()> {
+        self.router.complete(&format!("c{n}").parse()?, now)?;
+        let Some(seat) = self.seats.get_mut(i) else {
+            return Ok(());
+        };
+        seat.busy = None;
+        let id = seat.id.clone();
+        if seat.leave_after {
+            seat.leave_after = false;
+            seat.break_after = false;
+            self.router.logout(&id, now)?;
+            self.unstaff(i, now);
+        } else if seat.break_after {
+            seat.break_after = false;
+            seat.on_break = true;
+            self.unstaff(i, now);
+            let length = self.config.breaks.map_or(0.0, |b| b.length_s);
+            self.at(now + secs(length), SimEvent::BreakEnd(i));
         }
         Ok(())
     }
@@ -240,25 +440,60 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
     let mut qc = QueueConfig::new(queue.clone(), tenant.clone());
     qc.service_level_threshold = secs(config.sl_threshold_s);
     router.add_queue(qc)?;
+    let mut seats = Vec::new();
     for i in 0..config.agents {
         let id: AgentId = format!("agent-{i}").parse()?;
         router.add_agent(AgentProfile::new(id.clone()).serving(tenant.clone(), Vec::new()))?;
-        router.login(&id, true, start)?;
+        seats.push(Seat {
+            id,
+            on_shift: false,
+            on_break: false,
+            busy: None,
+            leave_after: false,
+            break_after: false,
+            since: None,
+        });
+    }
+    let mut run = Run {
+        config,
+        router,
+        seats,
+        agenda: BTreeMap::new(),
+        seq: 0,
+        staffed_s: 0.0,
+    };
+    let on_shift = |hour: u64| -> usize {
+        if config.schedule.is_empty() {
+            return config.agents as usize;
+        }
+        let n = config.schedule.len() as u64;
+        let staff = config.schedule.get((hour % n) as usize).copied().unwrap_or(0);
+        staff.min(config.agents) as usize
+    };
+    for i in 0..on_shift(0) {
+        run.go_on_shift(i, start)?;
+    }
+    if !config.schedule.is_empty() {
+        run.at(start + secs(3600.0), SimEvent::Shift(1));
+    }
+    if let Some(b) = config.breaks {
+        for i in 0..run.seats.len() {
+            let offset = b.every_s * (i as f64 + 0.5) / f64::from(config.agents);
+            run.at(start + secs(offset), SimEvent::BreakStart(i));
+        }
     }
     let mut rng = SeededRng::new(config.seed);
     let arrivals_end_s = config.hours * 3600.0;
-    let mut agenda: BTreeMap<(Instant, u64), SimEvent> = BTreeMap::new();
-    let mut seq = 0u64;
     let mut next_id = 0u64;
     let first = next_arrival(&mut rng, config, 0.0);
     if first < arrivals_end_s {
-        agenda.insert((start + secs(first), seq), SimEvent::Arrival);
+        run.at(start + secs(first), SimEvent::Arrival);
     }
     let mut busy_s = 0.0;
     let mut last = start;
     loop {
-        let next_agenda = agenda.first_key_value().map(|(k, _)| k.0);
-        let next_timer = router.poll_timeout();
+        let next_agenda = run.agenda.first_key_value().map(|(k, _)| k.0);
+        let next_timer = run.router.poll_timeout();
         let now = match (next_agenda, next_timer) {
             (None, None) => break,
             (Some(a), Some(t)) => a.min(t),
@@ -267,10 +502,14 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
         };
         last = last.max(now);
         if next_timer.is_some_and(|t| t <= now) {
-            router.handle_timeout(now);
+            run.router.handle_timeout(now);
         }
+        // Schedules and breaks go on while arrivals may come or contacts remain.
+        let going = |run: &Run<'_>, at: Instant| {
+            at.saturating_duration_since(start).as_secs_f64() < arrivals_end_s || run.router.contacts() > 0
+        };
         if next_agenda.is_some_and(|a| a <= now)
-            && let Some(((at, _), event)) = agenda.pop_first()
+            && let Some(((at, _), event)) = run.agenda.pop_first()
         {
             match event {
                 SimEvent::Arrival => {
@@ -278,33 +517,50 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
                     let n = next_id;
                     next_id += 1;
                     let contact = Contact::new(id, tenant.clone(), Channel::Voice, Direction::Inbound);
-                    router.enqueue(contact, &queue, at)?;
+                    run.router.enqueue(contact, &queue, at)?;
                     if let Some(p) = config.patience_s {
-                        seq += 1;
-                        agenda.insert((at + secs(exp(&mut rng, p)), seq), SimEvent::Patience(n));
+                        run.at(at + secs(exp(&mut rng, p)), SimEvent::Patience(n));
                     }
                     let offset = at.saturating_duration_since(start).as_secs_f64();
                     let next = next_arrival(&mut rng, config, offset);
                     if next < arrivals_end_s {
-                        seq += 1;
-                        agenda.insert((start + secs(next), seq), SimEvent::Arrival);
+                        run.at(start + secs(next), SimEvent::Arrival);
                     }
                 }
-                SimEvent::HandleEnd(n) => {
-                    router.complete(&format!("c{n}").parse()?, at)?;
-                }
+                SimEvent::HandleEnd(n, i) => run.handle_end(n, i, at)?,
                 SimEvent::Patience(n) => {
                     let id: ContactId = format!("c{n}").parse()?;
-                    if matches!(router.contact_status(&id), Ok((ContactStatus::Waiting, _))) {
-                        router.abandon(&id, at)?;
+                    if matches!(run.router.contact_status(&id), Ok((ContactStatus::Waiting, _))) {
+                        run.router.abandon(&id, at)?;
                     }
                 }
+                SimEvent::Shift(hour) => {
+                    let staff = on_shift(hour);
+                    for i in (staff..run.seats.len()).rev() {
+                        run.go_off_shift(i, at)?;
+                    }
+                    for i in 0..staff {
+                        run.go_on_shift(i, at)?;
+                    }
+                    let next = at + secs(3600.0);
+                    if going(&run, next) {
+                        run.at(next, SimEvent::Shift(hour + 1));
+                    }
+                }
+                SimEvent::BreakStart(i) => {
+                    run.start_break(i, at)?;
+                    let next = at + secs(config.breaks.map_or(0.0, |b| b.every_s));
+                    if going(&run, next) {
+                        run.at(next, SimEvent::BreakStart(i));
+                    }
+                }
+                SimEvent::BreakEnd(i) => run.end_break(i, at)?,
             }
         }
-        // Agents answer at once; a contact then lasts an exponential handle time.
-        while let Some(cmd) = router.poll_command() {
+        // Agents answer at once; a contact then lasts a drawn handle time.
+        while let Some(cmd) = run.router.poll_command() {
             if let Command::Offer { contact, agent, .. } = cmd {
-                router.accept(&contact, &agent, now)?;
+                run.router.accept(&contact, &agent, now)?;
                 let handle = handle_time(&mut rng, config);
                 busy_s += handle;
                 let n: u64 = contact
@@ -312,17 +568,27 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
                     .get(1..)
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(0);
-                seq += 1;
-                agenda.insert((now + secs(handle), seq), SimEvent::HandleEnd(n));
+                let i: usize = agent
+                    .as_str()
+                    .strip_prefix("agent-")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                if let Some(seat) = run.seats.get_mut(i) {
+                    seat.busy = Some(n);
+                }
+                run.at(now + secs(handle), SimEvent::HandleEnd(n, i));
             }
         }
     }
-    let stats = router.queue_stats(&queue, last)?;
+    for i in 0..run.seats.len() {
+        run.unstaff(i, last);
+    }
+    let stats = run.router.queue_stats(&queue, last)?;
     let c = stats.counters;
     let offered = c.entered;
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let traffic = config.calls_per_hour * config.aht_s / 3600.0;
-    let staffed_s = f64::from(config.agents) * last.saturating_duration_since(start).as_secs_f64();
+    let staffed_s = run.staffed_s;
     Ok(SimReport {
         offered,
         answered: c.answered,
@@ -335,6 +601,7 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
         },
         abandon_rate: ratio(c.abandoned, offered),
         occupancy: if staffed_s > 0.0 { busy_s / staffed_s } else { 0.0 },
+        staffed_hours: staffed_s / 3600.0,
         traffic_erlangs: traffic,
         erlang_c_service_level: erlang::service_level(
             traffic,
@@ -402,6 +669,58 @@ mod tests {
         let err = simulate(&cfg, Instant::now()).unwrap_err().to_string();
         assert!(err.contains("hours") && err.contains("100,000"), "{err}");
         cfg.hours = f64::NAN;
+        assert!(simulate(&cfg, Instant::now()).is_err());
+    }
+
+    #[test]
+    fn schedules_take_agents_off_shift_and_the_run_still_ends() {
+        // 10 Erlangs; 14 agents in even hours, 8 (overloaded) in odd ones: 11 on average.
+        let mut full = mmc(21);
+        full.hours = 40.0;
+        let all = simulate(&full, Instant::now()).unwrap();
+        let mut shifts = full.clone();
+        shifts.agents = 14;
+        shifts.schedule = vec![14, 8];
+        let r = simulate(&shifts, Instant::now()).unwrap();
+        assert_eq!(r, simulate(&shifts, Instant::now()).unwrap(), "seeded");
+        // Agents leave mid-contact (after it ends) and come back; everyone is answered.
+        assert_eq!(r.answered, r.offered, "{r:?}");
+        assert!(r.offered > 7_000, "{r:?}");
+        // 11 agents on average over 40 hours, plus the tail that clears the queue.
+        assert!(r.staffed_hours > 439.0 && r.staffed_hours < 470.0, "{r:?}");
+        assert!(all.staffed_hours > 479.0 && all.staffed_hours < 490.0, "{all:?}");
+        assert!(r.service_level < all.service_level - 0.1, "{r:?} vs {all:?}");
+        assert!(r.asa_s > all.asa_s * 2.0, "{r:?} vs {all:?}");
+        let zero = SimConfig {
+            schedule: vec![0, 0],
+            ..full.clone()
+        };
+        assert!(simulate(&zero, Instant::now()).is_err());
+    }
+
+    #[test]
+    fn breaks_take_a_share_of_staffed_time() {
+        // 16 agents, 10 Erlangs; each pauses 15 minutes an hour: about 12 staffed.
+        let mut cfg = SimConfig::new(16, 200.0, 180.0, 60.0, 4);
+        let without = simulate(&cfg, Instant::now()).unwrap();
+        cfg.breaks = Some(Breaks {
+            every_s: 3600.0,
+            length_s: 900.0,
+        });
+        let with = simulate(&cfg, Instant::now()).unwrap();
+        assert_eq!(with.answered, with.offered, "{with:?}");
+        assert!((without.occupancy - 10.0 / 16.0).abs() < 0.02, "{without:?}");
+        assert!((with.occupancy - 10.0 / 12.0).abs() < 0.04, "{with:?}");
+        let share = with.staffed_hours / without.staffed_hours;
+        assert!((share - 0.75).abs() < 0.03, "{share} {with:?}");
+        assert!(
+            with.service_level < without.service_level,
+            "{with:?} vs {without:?}"
+        );
+        cfg.breaks = Some(Breaks {
+            every_s: 600.0,
+            length_s: 600.0,
+        });
         assert!(simulate(&cfg, Instant::now()).is_err());
     }
 }

@@ -5,7 +5,10 @@
 //! until the first one) and `staffed` the number of logged-in agents serving the queue's
 //! tenant (at least 1). It is the expected time for the contacts ahead to drain through
 //! the agents, ignoring skills: a cheap, monotone estimate, good for announcements and
-//! the long-wait overflow rule, not a forecast.
+//! the long-wait overflow rule, not a forecast. A periodic announcement
+//! ([`QueueConfig::announce_every`](crate::QueueConfig::announce_every)) gives the caller
+//! the same estimate for its own place: `place × AHT / staffed`, the place counted by
+//! arrival among the contacts waiting in the queue.
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 use super::{
     AbandonStage, AgentId, CState, Command, Contact, ContactChange, ContactId, Dense, Destination,
     Disposition, Duration, Error, Instant, OfferOutcome, Priority, QueueId, Result, Router, Slot, T_AGE,
-    T_LEASE, T_MAX_WAIT, T_STICKY, TIMER_KINDS, TaskState, Timer, WaitKey,
+    T_ANNOUNCE, T_LEASE, T_MAX_WAIT, T_STICKY, TIMER_KINDS, TaskState, Timer, WaitKey,
 };
 
 impl Router {
@@ -73,8 +73,8 @@ impl Router {
         let preferred = contact
             .preferred_agent
             .as_ref()
-            .and_then(|p| self.agent_ids.get(p.as_str()))
-            .map(Dense::raw);
+            .and_then(|p| self.agent_lookup.get(p.as_str()))
+            .copied();
         let s = if let Some(s) = self.free.pop() {
             s
         } else {
@@ -201,7 +201,9 @@ impl Router {
             .filter(|a| slot.priority < a.max)
             .map(|a| now + a.every);
         let aging_running = slot.timers[T_AGE].is_some();
+        let announce = q.config.announce_every.map(|d| now + d);
         self.set_timer(s, T_MAX_WAIT, max_wait);
+        self.set_timer(s, T_ANNOUNCE, announce);
         if !aging_running {
             self.set_timer(s, T_AGE, age);
         }
@@ -550,6 +552,15 @@ impl Router {
     pub fn redirect(&mut self, contact: &ContactId, to: Destination, now: Instant) -> Result<()> {
         let now = self.tick(now);
         let s = self.slot_index(contact)?;
+        self.redirect_slot(s, to, now)
+    }
+
+    /// [`Router::redirect`] of contact `s`, after the clock has ticked.
+    pub(super) fn redirect_slot(&mut self, s: u32, to: Destination, now: Instant) -> Result<()> {
+        let Some(contact) = self.slot(s).map(|x| x.contact.id.clone()) else {
+            return Err(Error::invalid("contact slot", s, "a contact the router holds"));
+        };
+        let contact = &contact;
         let Some(slot) = self.slot(s) else {
             return Err(Error::UnknownContact(contact.clone()));
         };

@@ -1,8 +1,10 @@
 //! Routing decisions: an agent for a contact, a contact for an agent, the offer.
 
+use cc_core::{SkillLevel, SkillRequirement};
+
 use super::{
-    AgentId, AgentOrder, CState, Candidate, Channel, Command, ContactChange, ContactId, ControlFlow, Dense,
-    Instant, Result, Router, T_LEASE, WaitKey,
+    AgentId, AgentOrder, CState, Candidate, Channel, Command, Contact, ContactChange, ContactId, ControlFlow,
+    Dense, Error, Instant, QueueId, Result, Router, T_LEASE, WaitKey,
 };
 
 impl Router {
@@ -46,14 +48,15 @@ impl Router {
         let agents = &self.agents;
         let scratch = &mut self.scratch;
         scratch.clear();
-        self.pools.visit(pool, order, queue.rr_cursor, |a| {
+        let reqs = class.reqs.as_slice();
+        self.pools.visit(pool, order, queue.rr_cursor, |a, level| {
             if Some(a) == refused {
                 return ControlFlow::Continue(());
             }
             let Some(agent) = agents.get(a as usize) else {
                 return ControlFlow::Continue(());
             };
-            if !agent.eligible(tenant, &class.reqs) {
+            if !eligible_in_pool(reqs, level).unwrap_or_else(|| agent.eligible(tenant, reqs)) {
                 return ControlFlow::Continue(());
             }
             let key = agent.avail.get(channel.index()).copied().flatten();
@@ -95,34 +98,54 @@ impl Router {
     }
 
     /// The best waiting contact agent `a` qualifies for on `ch`: the smallest key among
-    /// the heads of the classes it qualifies for, in the queues it may serve. Allocates
-    /// nothing and reads no contact beyond those heads (and contacts it refused itself).
+    /// the heads of the classes it is eligible for (a list kept per agent), read from the
+    /// table of heads. Allocates nothing and reads no contact set, unless the head of a
+    /// class is a contact this agent refused (then that class's set, from its head).
     pub(super) fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
         let agent = self.agents.get(a as usize)?;
         // Contacts waiting for this agent alone (it is their preferred agent).
-        let mut best: Option<WaitKey> = agent
-            .sticky
-            .iter()
-            .find(|k| self.slot(k.3).is_some_and(|x| x.contact.channel == ch))
-            .copied();
-        for queue in agent.queues.iter().filter_map(|&q| self.queues.get(q as usize)) {
-            let t = queue.tenant;
-            for class in &queue.classes {
-                if class.channel != ch || class.waiting.is_empty() || !agent.eligible(t, &class.reqs) {
-                    continue;
-                }
-                let head = class.waiting.iter().find(|k| {
-                    self.slots
-                        .get(k.3 as usize)
-                        .and_then(Option::as_ref)
-                        .is_some_and(|x| x.refused_by != Some(a))
-                });
-                if let Some(&k) = head
-                    && best.is_none_or(|b| k < b)
-                {
-                    best = Some(k);
-                }
+        let mut best: Option<WaitKey> = if agent.sticky.is_empty() {
+            None
+        } else {
+            agent
+                .sticky
+                .iter()
+                .find(|k| self.slot(k.3).is_some_and(|x| x.contact.channel == ch))
+                .copied()
+        };
+        let ch = ch.index() as u8;
+        for &g in &agent.classes {
+            let Some(head) = self.heads.get(g as usize) else {
+                continue;
+            };
+            let Some((k, refused)) = head.first else {
+                continue;
+            };
+            if head.channel != ch || best.is_some_and(|b| b <= k) {
+                continue;
             }
+            let k = if refused == a {
+                // The agent refused this class's first contact: the next one it did not.
+                let class = self
+                    .queues
+                    .get(head.queue as usize)
+                    .and_then(|q| q.classes.get(head.class as usize));
+                let next = class.and_then(|c| {
+                    c.waiting.iter().copied().find(|k| {
+                        self.slots
+                            .get(k.3 as usize)
+                            .and_then(Option::as_ref)
+                            .is_some_and(|x| x.refused_by != Some(a))
+                    })
+                });
+                match next {
+                    Some(k) if best.is_none_or(|b| k < b) => k,
+                    _ => continue,
+                }
+            } else {
+                k
+            };
+            best = Some(k);
         }
         best
     }
@@ -135,6 +158,103 @@ impl Router {
             .best_for_agent(a, channel)
             .and_then(|k| self.slot(k.3))
             .map(|slot| &slot.contact.id))
+    }
+
+    /// The agent `contact` would be offered if it entered `queue` now (a read-only routing
+    /// decision: a what-if for an IVR or a wallboard, and the contact-side decision alone,
+    /// without the reservation that follows it).
+    ///
+    /// As on arrival: its preferred agent when available and eligible, else the first
+    /// eligible agent of the queue's index order (longest idle, most skilled, ...), walked
+    /// from the pool of the first required skill. A strategy that picks among a window of
+    /// candidates ([`crate::RoutingStrategy::window`] above 1) is not asked here: the answer
+    /// is the first candidate of its order (for ring-all, the first agent rung). `None`
+    /// when no eligible agent is available. Allocates nothing for a contact without a
+    /// language (the `lang:` skill name is built for one with).
+    pub fn next_agent_for(&self, contact: &Contact, queue: &QueueId) -> Result<Option<&AgentId>> {
+        let q = self.queue_index(queue)?;
+        let Some(qref) = self.queues.get(q as usize) else {
+            return Err(Error::UnknownQueue(queue.clone()));
+        };
+        if contact.tenant != qref.config.tenant {
+            return Err(Error::TenantMismatch {
+                contact: contact.id.clone(),
+                contact_tenant: contact.tenant.clone(),
+                queue: queue.clone(),
+                queue_tenant: qref.config.tenant.clone(),
+            });
+        }
+        // The queue's requirements merged with the contact's, highest level per skill.
+        const MAX_REQS: usize = 16;
+        let mut reqs = [(0u32, 0u8); MAX_REQS];
+        let mut n = 0;
+        let language = contact.language.as_ref().map(|l| SkillRequirement {
+            skill: l.skill(),
+            min_level: SkillLevel::MIN,
+        });
+        let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
+            self.skill_lookup
+                .get(r.skill.as_str())
+                .map(|&s| (s, r.min_level.get()))
+                .ok_or_else(|| Error::UnknownSkill {
+                    skill: r.skill.clone(),
+                    contact: contact.id.clone(),
+                })
+        });
+        for req in qref.skills.iter().copied().map(Ok).chain(own) {
+            let (sk, l) = req?;
+            match reqs[..n].iter_mut().find(|x| x.0 == sk) {
+                Some(x) => x.1 = x.1.max(l),
+                None if n < MAX_REQS => {
+                    reqs[n] = (sk, l);
+                    n += 1;
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "skill requirements",
+                        n + 1,
+                        "a contact may need at most 16 skills (queue and contact together)",
+                    ));
+                }
+            }
+        }
+        let reqs = &mut reqs[..n];
+        reqs.sort_unstable();
+        let reqs = &*reqs;
+        let (tenant, channel) = (qref.tenant, contact.channel);
+        if let Some(p) = contact
+            .preferred_agent
+            .as_ref()
+            .and_then(|p| self.agent_lookup.get(p.as_str()))
+            .copied()
+            && let Some(agent) = self.agents.get(p as usize)
+            && agent.state.available(channel)
+            && agent.eligible(tenant, reqs)
+        {
+            return Ok(Some(agent.state.id()));
+        }
+        let Some(pool) = self
+            .pools
+            .get(tenant, reqs.first().map(|r| r.0), channel.index() as u8)
+        else {
+            return Ok(None);
+        };
+        let mut found = None;
+        self.pools
+            .visit(pool, qref.strategy.order(), qref.rr_cursor, |a, level| {
+                let eligible = eligible_in_pool(reqs, level).unwrap_or_else(|| {
+                    self.agents
+                        .get(a as usize)
+                        .is_some_and(|x| x.eligible(tenant, reqs))
+                });
+                if eligible {
+                    found = Some(a);
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+        Ok(found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a))))
     }
 
     /// Offers the best waiting contacts to an agent while it has capacity.
@@ -252,6 +372,8 @@ impl Router {
         {
             return false;
         }
+        #[cfg(test)]
+        self.note_fifo(s, a);
         self.unpark(s);
         let Some(slot) = self.slot_mut(s) else {
             return false;
@@ -265,5 +387,16 @@ impl Router {
         self.set_timer(s, T_LEASE, Some(lease_until));
         self.announce_offer(s, a, q, contact, lease_until, callback);
         true
+    }
+}
+
+/// Whether an agent met in a pool (of the tenant, and of the first required skill, at
+/// `level`) is eligible for `reqs`, when the pool alone tells: no requirement, or only the
+/// pool's skill. `None` when the agent's other skills must be read.
+fn eligible_in_pool(reqs: &[(u32, u8)], level: u8) -> Option<bool> {
+    match reqs {
+        [] => Some(true),
+        [(_, min)] => Some(level >= *min),
+        _ => None,
     }
 }

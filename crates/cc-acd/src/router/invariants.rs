@@ -102,8 +102,8 @@ impl Router {
                     return Err(format!("agent {} pool flag out of date on {ch}", ag.state.id()));
                 }
                 if let Some(k) = ag.avail[ch.index()] {
-                    for &(c, pool, _) in &ag.memberships {
-                        if usize::from(c) == ch.index() && !self.pools.contains(pool, a as u32, k) {
+                    for &(c, pool, level) in &ag.memberships {
+                        if usize::from(c) == ch.index() && !self.pools.contains(pool, a as u32, level, k) {
                             return Err(format!("agent {} missing from a pool", ag.state.id()));
                         }
                     }
@@ -175,6 +175,63 @@ impl Router {
                 }
             }
         }
+        // The table of heads: every class's entry holds its first contact and who refused
+        // it; every agent lists exactly the classes of its queues it is eligible for.
+        for (qi, queue) in self.queues.iter().enumerate() {
+            for (ci, class) in queue.classes.iter().enumerate() {
+                let Some(h) = self.heads.get(class.gid as usize) else {
+                    return Err(format!("class {ci} of queue {} has no head", queue.config.id));
+                };
+                let first = class.waiting.first().map(|&k| {
+                    let refused = self.slots[k.3 as usize].as_ref().and_then(|x| x.refused_by);
+                    (k, refused.unwrap_or(NO_AGENT))
+                });
+                if h.queue != qi as u32 || h.class != ci as u32 || h.first != first {
+                    return Err(format!(
+                        "head of class {ci} of queue {} out of date: {:?} != {first:?}",
+                        queue.config.id, h.first
+                    ));
+                }
+            }
+        }
+        for (a, ag) in self.agents.iter().enumerate() {
+            let mut want = Vec::new();
+            for &q in &ag.queues {
+                let queue = &self.queues[q as usize];
+                if queue.removed || !queue.agents.contains(&(a as u32)) {
+                    return Err(format!(
+                        "agent {} linked to queue {} one way",
+                        ag.state.id(),
+                        queue.config.id
+                    ));
+                }
+                for class in &queue.classes {
+                    if ag.state.capacity().get(class.channel) > 0 && ag.eligible(queue.tenant, &class.reqs) {
+                        want.push(class.gid);
+                    }
+                }
+            }
+            let mut have = ag.classes.clone();
+            want.sort_unstable();
+            have.sort_unstable();
+            if want != have {
+                return Err(format!(
+                    "agent {} lists classes {have:?}, eligible for {want:?}",
+                    ag.state.id()
+                ));
+            }
+            if ag.removed && (ag.state.presence() != &Presence::LoggedOut || !ag.state.tasks().is_empty()) {
+                return Err(format!("removed agent {} still works", ag.state.id()));
+            }
+        }
+        for queue in &self.queues {
+            if queue.removed && (queue.waiting != 0 || !queue.agents.is_empty()) {
+                return Err(format!(
+                    "removed queue {} still has contacts waiting or agents",
+                    queue.config.id
+                ));
+            }
+        }
         // Counts add up per queue.
         for (q, queue) in self.queues.iter().enumerate() {
             let c = &queue.counters;
@@ -214,6 +271,37 @@ impl AgentSlot {
 }
 
 impl Router {
+    /// Records a FIFO violation if waiting contact `s`, about to be offered to agent `a`,
+    /// has a contact of its class (same priority or higher, same channel and
+    /// requirements) waiting ahead of it that `a` did not refuse, unless `a` is its
+    /// preferred agent. Called by every offer, so timer-driven offers are checked too.
+    pub(crate) fn note_fifo(&mut self, s: u32, a: u32) {
+        let Some(slot) = self.slot(s) else {
+            return;
+        };
+        if slot.state != CState::Waiting || slot.preferred == Some(a) || slot.sticky_for.is_some() {
+            return;
+        }
+        let key = Self::key(slot, s);
+        let class = &self.queues[slot.queue as usize].classes[slot.class];
+        let ahead = class
+            .waiting
+            .range(..key)
+            .find(|k| self.slot(k.3).map(|x| x.refused_by) != Some(Some(a)));
+        if let Some(k) = ahead {
+            let violation = format!(
+                "{} offered while {k:?} waits ahead of it in its class",
+                slot.contact.id
+            );
+            self.fifo_violations.push(violation);
+        }
+    }
+
+    /// The FIFO violations recorded since the last call.
+    pub(crate) fn take_fifo_violations(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.fifo_violations)
+    }
+
     /// FIFO within equal priority and eligibility: `contact`, just offered to `agent`, had
     /// no contact of its class ahead of it still waiting (bar those `agent` refused), unless
     /// it went to its preferred agent.
@@ -241,5 +329,34 @@ impl Router {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod checks {
+    use crate::tests::{a, agent, c, drain, offers, q, router_with, start, voice};
+
+    /// The FIFO check is not vacuous: an offer made out of order is caught.
+    #[test]
+    fn an_offer_out_of_arrival_order_is_caught() {
+        let t0 = start();
+        let mut r = router_with(|_| {});
+        agent(&mut r, "1001", &[]);
+        agent(&mut r, "1002", &[]);
+        r.login(&a("1001"), true, t0).unwrap();
+        r.login(&a("1002"), false, t0).unwrap();
+        for id in ["c1", "c2", "c3"] {
+            r.enqueue(voice(id, "acme"), &q("q1"), t0).unwrap();
+        }
+        assert_eq!(offers(&drain(&mut r)), vec![("c1".into(), "1001".into())]);
+        assert!(r.take_fifo_violations().is_empty());
+        // Make 1002 ready behind the router's back and hand it c3 while c2 waits ahead.
+        let a2 = r.agent_index(&a("1002")).unwrap();
+        r.agents[a2 as usize].state.ready().unwrap();
+        let s3 = r.slot_index(&c("c3")).unwrap();
+        assert!(r.offer(s3, a2, t0));
+        let caught = r.take_fifo_violations();
+        assert_eq!(caught.len(), 1, "{caught:?}");
+        assert!(caught[0].starts_with("c3 offered while"), "{caught:?}");
     }
 }

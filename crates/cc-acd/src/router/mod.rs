@@ -14,6 +14,7 @@ use cc_core::{
 use crate::agent::{AgentProfile, AgentState, Presence, TaskState};
 use crate::config::RouterConfig;
 use crate::error::{Error, Result};
+use crate::fasthash::FastMap;
 use crate::index::{AvailKey, Pools};
 use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
 use crate::stats::{AgentCounts, QueueCounters, QueueStats};
@@ -73,7 +74,8 @@ pub enum Command {
         /// Why, e.g. `max_wait`.
         reason: &'static str,
     },
-    /// Tell the caller their place and estimated wait (sent on entering a queue).
+    /// Tell the caller their place and estimated wait: sent on entering a queue, then
+    /// every [`QueueConfig::announce_every`] while the contact waits there.
     Announce {
         /// The contact.
         contact: ContactId,
@@ -109,7 +111,22 @@ const T_ESCALATE: usize = 1;
 const T_AGE: usize = 2;
 const T_MAX_WAIT: usize = 3;
 const T_STICKY: usize = 4;
-const TIMER_KINDS: usize = 5;
+const T_ANNOUNCE: usize = 5;
+const TIMER_KINDS: usize = 6;
+
+/// No agent (an unset `refused_by` in a [`Head`]).
+const NO_AGENT: u32 = u32::MAX;
+
+/// The best waiting contact of one class, kept beside the class so that an agent-side
+/// decision reads one small entry per class it qualifies for instead of each class's set.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    queue: u32,
+    class: u32,
+    channel: u8,
+    /// The class's first key and the agent that last refused that contact ([`NO_AGENT`]).
+    first: Option<(WaitKey, u32)>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
@@ -157,6 +174,11 @@ struct AgentSlot {
     queues: Vec<u32>,
     /// Contacts waiting for this agent alone (it is their preferred agent), by wait key.
     sticky: BTreeSet<WaitKey>,
+    /// The classes (numbers in the table of heads) of its queues it is eligible for, on a
+    /// channel where it has capacity.
+    classes: Vec<u32>,
+    /// Removed from the configuration (its index stays, for its id may come back).
+    removed: bool,
 }
 
 impl AgentSlot {
@@ -177,7 +199,9 @@ impl AgentSlot {
 ///
 /// Methods fall in four groups, as in quinn's `Connection`:
 ///
-/// - **setup**: [`Router::add_queue`], [`Router::add_agent`], [`Router::set_strategy`];
+/// - **setup**, also while running: [`Router::add_queue`], [`Router::update_queue`],
+///   [`Router::remove_queue`], [`Router::add_agent`], [`Router::update_agent`],
+///   [`Router::remove_agent`], [`Router::set_strategy`];
 /// - **inputs** (each takes `now`): agent [`login`](Router::login) /
 ///   [`ready`](Router::ready) / [`not_ready`](Router::not_ready) /
 ///   [`logout`](Router::logout), supervisor [`force_ready`](Router::force_ready) /
@@ -188,7 +212,9 @@ impl AgentSlot {
 /// - **outputs**: [`poll_command`](Router::poll_command) (what the center must do),
 ///   [`poll_event`](Router::poll_event) (what happened), [`poll_timeout`](Router::poll_timeout)
 ///   (when to call [`handle_timeout`](Router::handle_timeout));
-/// - **getters**: statistics and states.
+/// - **getters**: statistics and states, and the read-only routing decisions
+///   [`next_agent_for`](Router::next_agent_for) (contact side) and
+///   [`next_contact_for`](Router::next_contact_for) (agent side).
 ///
 /// After every input, drain commands and events, then re-arm the timer from
 /// `poll_timeout`. The router never reads a clock; a `now` earlier than one already seen
@@ -227,6 +253,16 @@ pub struct Router {
     commands: VecDeque<Command>,
     events: VecDeque<EventBody>,
     scratch: Vec<Candidate>,
+    /// The head of every class of every queue, by class number.
+    heads: Vec<Head>,
+    /// The interners' maps again, with the fast hasher: ids are configuration, and these
+    /// lookups happen on every input.
+    queue_lookup: FastMap<QueueId, u32>,
+    agent_lookup: FastMap<AgentId, u32>,
+    skill_lookup: FastMap<SkillId, u32>,
+    /// FIFO violations seen at the moment of an offer (tests only).
+    #[cfg(test)]
+    fifo_violations: Vec<String>,
 }
 
 impl Router {
@@ -253,6 +289,12 @@ impl Router {
             commands: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::new(),
+            heads: Vec::new(),
+            queue_lookup: FastMap::default(),
+            agent_lookup: FastMap::default(),
+            skill_lookup: FastMap::default(),
+            #[cfg(test)]
+            fifo_violations: Vec::new(),
         }
     }
 
@@ -278,8 +320,8 @@ impl Router {
         for r in reqs {
             let s =
                 match contact {
-                    None => self.skills.intern(r.skill.clone())?.raw(),
-                    Some(contact) => self.skills.get(r.skill.as_str()).map(Dense::raw).ok_or_else(|| {
+                    None => self.intern_skill(&r.skill)?,
+                    Some(contact) => self.skill_lookup.get(r.skill.as_str()).copied().ok_or_else(|| {
                         Error::UnknownSkill {
                             skill: r.skill.clone(),
                             contact: contact.clone(),
@@ -296,21 +338,39 @@ impl Router {
     }
 
     /// Adds a queue. Overflow targets that are queues must exist already and belong to the
-    /// same tenant.
+    /// same tenant. The id of a removed queue may be added again once the contacts it
+    /// still had connected have ended.
     pub fn add_queue(&mut self, config: QueueConfig) -> Result<()> {
         config.validate()?;
-        if self.queue_ids.get(config.id.as_str()).is_some() {
-            return Err(Error::DuplicateQueue(config.id.clone()));
-        }
+        let again = match self.queue_ids.get(config.id.as_str()) {
+            None => None,
+            Some(q) => match self.queues.get(q.index()) {
+                Some(old) if old.removed && old.in_service == 0 => Some(q.raw()),
+                Some(old) if old.removed => {
+                    return Err(Error::invalid(
+                        "queue",
+                        &config.id,
+                        "a removed queue comes back once its connected contacts have ended",
+                    ));
+                }
+                _ => return Err(Error::DuplicateQueue(config.id.clone())),
+            },
+        };
         for dest in config.destinations() {
             self.check_destination(dest, &config.tenant, &config.id)?;
         }
         let tenant = self.tenant(&config.tenant)?;
         let skills = self.dense_reqs(&config.skills, None)?;
-        let q = self.queue_ids.intern(config.id.clone())?.raw();
+        let q = if let Some(q) = again {
+            q
+        } else {
+            let q = self.queue_ids.intern(config.id.clone())?.raw();
+            self.queue_lookup.insert(config.id.clone(), q);
+            q
+        };
         let order = config.strategy.order();
         let strategy = config.strategy.build();
-        self.queues.push(Queue {
+        let queue = Queue {
             config,
             tenant,
             skills,
@@ -321,7 +381,13 @@ impl Router {
             rr_cursor: u32::MAX,
             counters: QueueCounters::default(),
             strategy,
-        });
+            agents: Vec::new(),
+            removed: false,
+        };
+        match self.queues.get_mut(q as usize) {
+            Some(old) => *old = queue,
+            None => self.queues.push(queue),
+        }
         if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {
             list.push(q);
         }
@@ -342,6 +408,7 @@ impl Router {
             .queue_ids
             .get(queue.as_str())
             .and_then(|q| self.queues.get(q.index()))
+            .filter(|q| !q.removed)
             .ok_or_else(|| Error::UnknownQueue(queue.clone()))?;
         if &target.config.tenant != tenant {
             return Err(Error::invalid(
@@ -401,13 +468,48 @@ impl Router {
     /// Adds queue `q` to agent `a`'s list when the agent serves its tenant and has every
     /// skill the queue itself requires (at some level: escalation may lower the levels).
     fn link_agent_queue(&mut self, a: usize, q: u32) {
-        let (Some(agent), Some(queue)) = (self.agents.get_mut(a), self.queues.get(q as usize)) else {
+        let (Some(agent), Some(queue)) = (self.agents.get_mut(a), self.queues.get_mut(q as usize)) else {
             return;
         };
         let t = queue.tenant;
-        if agent.tenants.binary_search(&t).is_ok() && queue.skills.iter().all(|&(s, _)| agent.level(t, s) > 0)
+        if !agent.removed
+            && !queue.removed
+            && agent.tenants.binary_search(&t).is_ok()
+            && queue.skills.iter().all(|&(s, _)| agent.level(t, s) > 0)
         {
             agent.queues.push(q);
+            queue.agents.push(a as u32);
+            for class in &queue.classes {
+                if agent.state.capacity().get(class.channel) > 0 && agent.eligible(t, &class.reqs) {
+                    agent.classes.push(class.gid);
+                }
+            }
+        }
+    }
+
+    /// Numbers a class just created in queue `q` and adds it to the lists of the queue's
+    /// agents that are eligible for it.
+    fn new_class(&mut self, q: u32, c: usize) {
+        let gid = self.heads.len() as u32;
+        let Some(queue) = self.queues.get(q as usize) else {
+            return;
+        };
+        let Some(class) = queue.classes.get(c) else {
+            return;
+        };
+        self.heads.push(Head {
+            queue: q,
+            class: c as u32,
+            channel: class.channel.index() as u8,
+            first: None,
+        });
+        for &a in &queue.agents {
+            if let Some(agent) = self.agents.get_mut(a as usize)
+                && agent.state.capacity().get(class.channel) > 0
+                && agent.eligible(queue.tenant, &class.reqs)
+            {
+                agent.classes.push(gid);
+            }
         }
     }
 
@@ -444,9 +546,11 @@ impl Router {
             tenants: served,
             capacity,
         } = profile;
-        if self.agent_ids.get(id.as_str()).is_some() {
-            return Err(Error::DuplicateAgent(id.clone()));
-        }
+        let again = match self.agent_ids.get(id.as_str()) {
+            None => None,
+            Some(a) if self.agents.get(a.index()).is_some_and(|x| x.removed) => Some(a.raw()),
+            Some(_) => return Err(Error::DuplicateAgent(id.clone())),
+        };
         if served.is_empty() {
             return Err(Error::invalid(
                 "agent tenants",
@@ -460,7 +564,7 @@ impl Router {
             let t = self.tenant(&ts.tenant)?;
             tenants.push(t);
             for (skill, level) in &ts.skills {
-                let s = self.skills.intern(skill.clone())?.raw();
+                let s = self.intern_skill(skill)?;
                 skills.push((t, s, level.get()));
             }
         }
@@ -481,8 +585,14 @@ impl Router {
                 memberships.push((c, self.pools.id(t, Some(s), c), l));
             }
         }
-        self.agent_ids.intern(id.clone())?;
-        self.agents.push(AgentSlot {
+        let a = if let Some(a) = again {
+            a
+        } else {
+            let a = self.agent_ids.intern(id.clone())?.raw();
+            self.agent_lookup.insert(id.clone(), a);
+            a
+        };
+        let slot = AgentSlot {
             state: AgentState::new(id.clone(), capacity),
             tenant_ids: served.iter().map(|t| t.tenant.clone()).collect(),
             tenants,
@@ -491,8 +601,14 @@ impl Router {
             avail: [None; 8],
             queues: Vec::new(),
             sticky: BTreeSet::new(),
-        });
-        let a = self.agents.len() - 1;
+            classes: Vec::new(),
+            removed: false,
+        };
+        match self.agents.get_mut(a as usize) {
+            Some(old) => *old = slot,
+            None => self.agents.push(slot),
+        }
+        let a = a as usize;
         for q in 0..self.queues.len() as u32 {
             self.link_agent_queue(a, q);
         }
@@ -501,17 +617,26 @@ impl Router {
 
     // ----- lookups ----------------------------------------------------------------------
 
+    /// A skill's dense number, interned (configuration only).
+    fn intern_skill(&mut self, skill: &SkillId) -> Result<u32> {
+        let s = self.skills.intern(skill.clone())?.raw();
+        self.skill_lookup.insert(skill.clone(), s);
+        Ok(s)
+    }
+
     fn queue_index(&self, queue: &QueueId) -> Result<u32> {
-        self.queue_ids
+        self.queue_lookup
             .get(queue.as_str())
-            .map(Dense::raw)
+            .copied()
+            .filter(|&q| self.queues.get(q as usize).is_some_and(|x| !x.removed))
             .ok_or_else(|| Error::UnknownQueue(queue.clone()))
     }
 
     fn agent_index(&self, agent: &AgentId) -> Result<u32> {
-        self.agent_ids
+        self.agent_lookup
             .get(agent.as_str())
-            .map(Dense::raw)
+            .copied()
+            .filter(|&a| self.agents.get(a as usize).is_some_and(|x| !x.removed))
             .ok_or_else(|| Error::UnknownAgent(agent.clone()))
     }
 
@@ -551,6 +676,7 @@ impl Router {
                         T_ESCALATE => self.fire_escalation(s, now),
                         T_AGE => self.fire_aging(s, at),
                         T_MAX_WAIT => self.fire_max_wait(s, now),
+                        T_ANNOUNCE => self.fire_announce(s, at, now),
                         _ => self.fire_sticky(s, now),
                     }
                 }
@@ -604,6 +730,11 @@ impl Router {
     }
 
     fn estimated_wait(&self, q: &Queue) -> Duration {
+        self.estimated_wait_at(q, q.waiting + 1)
+    }
+
+    /// The estimated wait of the contact at `position` (1-based) in queue `q`.
+    fn estimated_wait_at(&self, q: &Queue, position: usize) -> Duration {
         let aht = q
             .counters
             .handle_ms
@@ -615,7 +746,7 @@ impl Router {
             .copied()
             .unwrap_or(0)
             .max(1);
-        aht.saturating_mul(q.waiting as u32 + 1) / staffed
+        aht.saturating_mul(u32::try_from(position).unwrap_or(u32::MAX)) / staffed
     }
 
     fn stats_of(&self, qs: &[u32], now: Instant) -> QueueStats {
@@ -719,5 +850,6 @@ mod contacts;
 mod dispatch;
 #[cfg(test)]
 mod invariants;
+mod reconfig;
 mod timers;
 mod waiting;

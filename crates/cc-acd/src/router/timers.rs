@@ -1,8 +1,8 @@
 //! Timers: leases, wrap-up ends, escalation steps, priority aging, max wait.
 
 use super::{
-    CState, Command, Disposition, EscalationAction, Instant, OfferOutcome, Router, T_AGE, T_ESCALATE,
-    T_MAX_WAIT, TaskState, Timer,
+    CState, Command, Disposition, EscalationAction, Instant, OfferOutcome, Router, T_AGE, T_ANNOUNCE,
+    T_ESCALATE, T_MAX_WAIT, TaskState, Timer,
 };
 
 impl Router {
@@ -181,6 +181,45 @@ impl Router {
                 },
             );
         }
+    }
+
+    /// Periodic announcement, due at `due`: a contact still waiting is told its place (by
+    /// arrival among the contacts waiting in its queue) and estimated wait; the next one is
+    /// armed one interval (the queue's current one) after `due`, or after `now` when the
+    /// driver came so late that it would already be due. A ringing contact is told nothing
+    /// this time.
+    pub(super) fn fire_announce(&mut self, s: u32, due: Instant, now: Instant) {
+        let Some(slot) = self.slot(s) else {
+            return;
+        };
+        let Some(queue) = self.queues.get(slot.queue as usize) else {
+            return;
+        };
+        let next = queue
+            .config
+            .announce_every
+            .map(|d| if due + d > now { due + d } else { now + d });
+        if next.is_none() {
+            // Announcements were turned off since this one was armed.
+            return;
+        }
+        match slot.state {
+            CState::Connected { .. } => return,
+            CState::Ringing { .. } => {}
+            CState::Waiting => {
+                // Counting those ahead costs O(place), not O(waiting); announcements are
+                // seconds apart, not per decision.
+                let position = queue.by_arrival.range(..(slot.arrival, slot.seq)).count() + 1;
+                let estimated_wait = self.estimated_wait_at(queue, position);
+                self.commands.push_back(Command::Announce {
+                    contact: slot.contact.id.clone(),
+                    queue: queue.config.id.clone(),
+                    position,
+                    estimated_wait,
+                });
+            }
+        }
+        self.set_timer(s, T_ANNOUNCE, next);
     }
 
     pub(super) fn schedule_escalation(&mut self, s: u32) {

@@ -1,6 +1,6 @@
 //! The ordered sets of waiting contacts: park, unpark, reclassify.
 
-use super::{CState, Reverse, Router, Slot, T_STICKY, WaitKey};
+use super::{CState, NO_AGENT, Reverse, Router, Slot, T_STICKY, WaitKey};
 
 impl Router {
     pub(super) fn key(slot: &Slot, s: u32) -> WaitKey {
@@ -12,16 +12,30 @@ impl Router {
             return;
         };
         let key = Self::key(slot, s);
-        let inserted = match slot.sticky_for {
-            Some(a) => self
-                .agents
+        let refused = slot.refused_by.unwrap_or(NO_AGENT);
+        let inserted = if let Some(a) = slot.sticky_for {
+            self.agents
                 .get_mut(a as usize)
-                .is_some_and(|x| x.sticky.insert(key)),
-            None => self
+                .is_some_and(|x| x.sticky.insert(key))
+        } else {
+            let class = self
                 .queues
                 .get_mut(slot.queue as usize)
-                .and_then(|q| q.classes.get_mut(slot.class))
-                .is_some_and(|c| c.waiting.insert(key)),
+                .and_then(|q| q.classes.get_mut(slot.class));
+            match class {
+                Some(c) => {
+                    let inserted = c.waiting.insert(key);
+                    // A new first contact of its class becomes the class's head.
+                    if inserted
+                        && let Some(h) = self.heads.get_mut(c.gid as usize)
+                        && h.first.is_none_or(|(k, _)| key < k)
+                    {
+                        h.first = Some((key, refused));
+                    }
+                    inserted
+                }
+                None => false,
+            }
         };
         if inserted && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.insert((slot.arrival, slot.seq));
@@ -34,16 +48,36 @@ impl Router {
             return;
         };
         let key = Self::key(slot, s);
-        let removed = match slot.sticky_for {
-            Some(a) => self
-                .agents
+        let removed = if let Some(a) = slot.sticky_for {
+            self.agents
                 .get_mut(a as usize)
-                .is_some_and(|x| x.sticky.remove(&key)),
-            None => self
+                .is_some_and(|x| x.sticky.remove(&key))
+        } else {
+            let class = self
                 .queues
                 .get_mut(slot.queue as usize)
-                .and_then(|q| q.classes.get_mut(slot.class))
-                .is_some_and(|c| c.waiting.remove(&key)),
+                .and_then(|q| q.classes.get_mut(slot.class));
+            match class {
+                Some(c) => {
+                    let removed = c.waiting.remove(&key);
+                    // The head left: the next contact of the class takes its place.
+                    if removed
+                        && let Some(h) = self.heads.get_mut(c.gid as usize)
+                        && h.first.is_some_and(|(k, _)| k == key)
+                    {
+                        let slots = &self.slots;
+                        h.first = c.waiting.first().map(|&k| {
+                            let refused = slots
+                                .get(k.3 as usize)
+                                .and_then(Option::as_ref)
+                                .and_then(|x| x.refused_by);
+                            (k, refused.unwrap_or(NO_AGENT))
+                        });
+                    }
+                    removed
+                }
+                None => false,
+            }
         };
         if removed && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.remove(&(slot.arrival, slot.seq));
@@ -84,6 +118,12 @@ impl Router {
         for (dst, &(sk, l)) in reqs.iter_mut().zip(&slot.base_reqs) {
             *dst = (sk, l.min(cap));
         }
-        slot.class = q.class_for(slot.contact.channel, &reqs[..n]);
+        let gid = self.heads.len() as u32;
+        let (class, created) = q.class_for(slot.contact.channel, &reqs[..n], gid);
+        slot.class = class;
+        let queue = slot.queue;
+        if created {
+            self.new_class(queue, class);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Router tests: scenarios per feature and property tests over random operation sequences.
 
 mod props;
+mod reconfig;
 mod scenarios;
 
 use std::time::{Duration, Instant};

@@ -40,6 +40,12 @@ enum Op {
         wrap: u64,
     },
     Redirect(usize, bool),
+    RemoveAgent(usize),
+    AddAgentBack(usize),
+    /// The agent's profile with its first skill's level raised or lowered.
+    UpdateAgent(usize, u8),
+    RemoveQueue(usize, Option<bool>),
+    AddQueueBack(usize),
     Advance(u64),
 }
 
@@ -80,22 +86,23 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize, 0..6usize).prop_map(|(q, k)| Op::SetStrategy(q, k)),
         1 => (1u64..30, 0u64..10).prop_map(|(ring, wrap)| Op::UpdateQueue { ring, wrap }),
         1 => (contact.clone(), any::<bool>()).prop_map(|(k, inside)| Op::Redirect(k, inside)),
+        1 => agent.clone().prop_map(Op::RemoveAgent),
+        1 => agent.clone().prop_map(Op::AddAgentBack),
+        1 => (agent.clone(), 1u8..=10).prop_map(|(i, l)| Op::UpdateAgent(i, l)),
+        1 => (0..3usize, proptest::option::of(any::<bool>())).prop_map(|(q, to)| Op::RemoveQueue(q, to)),
+        1 => (0..3usize).prop_map(Op::AddQueueBack),
         3 => (0u64..40).prop_map(Op::Advance),
     ]
 }
 
-fn build() -> Router {
-    let mut r = Router::new(RouterConfig {
-        seed: 9,
-        events: true,
-    });
+/// The queues, in the order they are added (`q2` first: `q1` escalates into it).
+fn queue_configs() -> Vec<QueueConfig> {
     let mut q2 = QueueConfig::new(q("q2"), t("acme"));
     q2.strategy = StrategyKind::MostSkilled;
     q2.ring_timeout = secs(10);
     q2.wrap_up = secs(5);
     q2.max_no_answers = Some(2);
     q2.preferred_wait = secs(20);
-    r.add_queue(q2).unwrap();
     let mut q1 = QueueConfig::new(q("q1"), t("acme"));
     q1.skills = vec![SkillRequirement {
         skill: sk("billing"),
@@ -123,7 +130,6 @@ fn build() -> Router {
         },
     ];
     q1.max_wait = Some(secs(150));
-    r.add_queue(q1).unwrap();
     let mut g1 = QueueConfig::new(q("g1"), t("globex"));
     g1.strategy = StrategyKind::RingAll;
     g1.max_waiting = Some(4);
@@ -131,8 +137,12 @@ fn build() -> Router {
     g1.overflow.queue_full = Some(Destination::External {
         address: Pii::new(Address::parse("+8675512345678").unwrap()),
     });
-    r.add_queue(g1).unwrap();
+    g1.announce_every = Some(secs(20));
+    vec![q2, q1, g1]
+}
 
+/// The agents' profiles, `a0`..`a6`.
+fn profiles() -> Vec<AgentProfile> {
     let billing = |l: u8| (sk("billing"), lv(l));
     let yue = (sk("lang:yue"), lv(7));
     let profiles = [
@@ -150,10 +160,27 @@ fn build() -> Router {
             .with_capacity(Capacity::none().with(Channel::Chat, 2)),
         AgentProfile::new(a("a6")).serving(t("globex"), vec![billing(10)]),
     ];
-    for p in profiles {
+    profiles.into()
+}
+
+fn build() -> Router {
+    let mut r = Router::new(RouterConfig {
+        seed: 9,
+        events: true,
+    });
+    for cfg in queue_configs() {
+        r.add_queue(cfg).unwrap();
+    }
+    for p in profiles() {
         r.add_agent(p).unwrap();
     }
     r
+}
+
+fn external() -> Destination {
+    Destination::External {
+        address: Pii::new(Address::parse("+8675512345678").unwrap()),
+    }
 }
 
 /// The `k`-th ringing contact (in id order) and its agent.
@@ -217,8 +244,13 @@ proptest! {
                         contact = contact.with_language("yue".parse().unwrap());
                     }
                     contact.preferred_agent = preferred.map(name);
-                    tenant_of.insert(id, tenant);
-                    r.enqueue(contact, &q(QUEUES[queue]), now)
+                    tenant_of.insert(id.clone(), tenant);
+                    let res = r.enqueue(contact, &q(QUEUES[queue]), now);
+                    if res.is_err() {
+                        // Refused (its queue was removed): it never existed.
+                        tenant_of.remove(&id);
+                    }
+                    res
                 }
                 Op::Accept(k) => match pick(&ringing_at, k) {
                     Some((contact, agent)) => r.accept(&contact, &agent, now),
@@ -239,6 +271,7 @@ proptest! {
                     q2.wrap_up = secs(wrap);
                     q2.max_no_answers = Some(2);
                     q2.preferred_wait = secs(wrap * 3);
+                    q2.announce_every = (wrap % 2 == 0).then(|| secs(wrap + 5));
                     r.update_queue(q2)
                 }
                 Op::Redirect(k, inside) => {
@@ -248,6 +281,23 @@ proptest! {
                         Destination::External { address: Pii::new(Address::parse("+8675512345678").unwrap()) }
                     };
                     r.redirect(&cid(k % next_contact.max(1)), to, now)
+                }
+                Op::RemoveAgent(i) => r.remove_agent(&name(i), now),
+                Op::AddAgentBack(i) => r.add_agent(profiles().swap_remove(i)),
+                Op::UpdateAgent(i, level) => {
+                    let mut p = profiles().swap_remove(i);
+                    if let Some((_, l)) = p.tenants.first_mut().and_then(|t| t.skills.first_mut()) {
+                        *l = lv(level);
+                    }
+                    r.update_agent(p, now)
+                }
+                Op::RemoveQueue(qi, to) => {
+                    let to = to.map(|inside| if inside { Destination::Queue { queue: q("q2") } } else { external() });
+                    r.remove_queue(&q(QUEUES[qi]), to, now)
+                }
+                Op::AddQueueBack(qi) => {
+                    let cfg = queue_configs().into_iter().find(|x| x.id == q(QUEUES[qi])).unwrap();
+                    r.add_queue(cfg)
                 }
                 Op::Advance(s) => {
                     now += secs(s);
@@ -286,6 +336,9 @@ proptest! {
             if let Err(violation) = r.check_invariants() {
                 prop_assert!(false, "{}", violation);
             }
+            // FIFO at every offer of this step, timer-driven ones included.
+            let fifo = r.take_fifo_violations();
+            prop_assert!(fifo.is_empty(), "{:?}", fifo);
             // No reservation survives its lease once time has reached it.
             if let Some(at) = r.poll_timeout() {
                 prop_assert!(at > now, "a timer due at or before now was left unfired");
@@ -347,6 +400,9 @@ proptest! {
             if let Err(violation) = r.check_invariants() {
                 prop_assert!(false, "{}", violation);
             }
+            // FIFO at every offer of this step, timer-driven ones included.
+            let fifo = r.take_fifo_violations();
+            prop_assert!(fifo.is_empty(), "{:?}", fifo);
         }
     }
 }

@@ -812,3 +812,62 @@ fn a_sticky_contact_waits_for_its_preferred_agent_then_falls_back() {
     assert_eq!(offers(&drain(&mut r)), vec![("again".into(), "other".into())]);
     r.check_invariants().unwrap();
 }
+
+#[test]
+fn the_read_only_contact_side_decision_names_the_agent_offered() {
+    for kind in [
+        StrategyKind::LongestIdle,
+        StrategyKind::MostSkilled,
+        StrategyKind::LeastOccupied,
+        StrategyKind::RoundRobin,
+        StrategyKind::Random,
+        StrategyKind::RingAll,
+    ] {
+        let t0 = start();
+        let mut r = router_with(|q| q.strategy = kind);
+        for (i, level) in [3u8, 9, 6, 9, 1].into_iter().enumerate() {
+            let id = format!("a{i}");
+            agent(&mut r, &id, &[("billing", level)]);
+            r.login(&a(&id), true, t0 + secs(i as u64)).unwrap();
+        }
+        for n in 0..6u64 {
+            let now = t0 + secs(10 + n);
+            let contact = voice(&format!("c{n}"), "acme").with_skill(sk("billing"), lv(5));
+            let predicted = r
+                .next_agent_for(&contact, &q("q1"))
+                .unwrap()
+                .map(ToString::to_string);
+            r.enqueue(contact, &q("q1"), now).unwrap();
+            let offered = offers(&drain(&mut r)).first().map(|x| x.1.clone());
+            assert_eq!(predicted, offered, "{kind:?}, contact {n}");
+            assert!(predicted.is_none() || n < 3, "only three agents have level 5");
+        }
+        r.check_invariants().unwrap();
+    }
+    let mut r = router_with(|_| {});
+    agent(&mut r, "a0", &[("billing", 3)]);
+    agent(&mut r, "a1", &[("billing", 3)]);
+    r.login(&a("a0"), true, start()).unwrap();
+    r.login(&a("a1"), true, start() + secs(1)).unwrap();
+    // The preferred agent first; unknown queue, another tenant, unknown skill: typed errors.
+    let mut contact = voice("p", "acme");
+    contact.preferred_agent = Some(a("a1"));
+    assert_eq!(r.next_agent_for(&contact, &q("q1")).unwrap(), Some(&a("a1")));
+    assert!(matches!(
+        r.next_agent_for(&contact, &q("nope")),
+        Err(Error::UnknownQueue(_))
+    ));
+    assert!(matches!(
+        r.next_agent_for(&voice("x", "globex"), &q("q1")),
+        Err(Error::TenantMismatch { .. })
+    ));
+    assert!(matches!(
+        r.next_agent_for(&voice("x", "acme").with_skill(sk("unheard"), lv(1)), &q("q1")),
+        Err(Error::UnknownSkill { .. })
+    ));
+    assert_eq!(
+        r.next_agent_for(&voice("x", "acme").with_skill(sk("billing"), lv(4)), &q("q1"))
+            .unwrap(),
+        None
+    );
+}
