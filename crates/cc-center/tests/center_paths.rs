@@ -130,6 +130,11 @@ async fn overflow_to_the_partner_and_an_abandon_while_queued() {
             "{:?}",
             records[0].disposition
         );
+        let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
+        let legs = store.legs(&"acme".parse().unwrap(), &records[0].contact).await.unwrap();
+        assert_eq!(legs.iter().map(|l| l.role.as_str()).collect::<Vec<_>>(), ["caller", "external"]);
+        assert!(legs[1].answered_at.is_some(), "the partner answered: {legs:?}");
+        store.close().await;
         assert!(
             matches!(records[1].disposition, Some(Disposition::Abandoned { stage: AbandonStage::Queue, waited_ms }) if waited_ms >= 2_000),
             "{:?}",
@@ -307,6 +312,101 @@ async fn keys_arrive_as_rfc4733_events_and_as_in_band_tones() {
         let summary = center.wait().await;
         assert_eq!(summary.all.answered, 2, "{summary:?}");
         agent.stop().await;
+    })
+    .await
+    .expect("within a minute");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_transfers_the_caller_to_a_number_over_the_trunk() {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let dir = tempfile::tempdir().unwrap();
+        let phones = MediaEngine::start(EngineConfig {
+            workers: 1,
+            ..EngineConfig::new(LOCAL, 38_400, 38_599)
+        })
+        .unwrap();
+        let gateway_phone = SimAgent::spawn(
+            "gw",
+            LOCAL,
+            phones.clone(),
+            AgentBehavior {
+                talk_for: Duration::from_secs(2),
+                ..AgentBehavior::default()
+            },
+        )
+        .await
+        .unwrap();
+        let gateway = gateway_phone.contact.rsplit_once('@').unwrap().1.to_owned();
+        std::fs::write(
+            dir.path().join("f.flow"),
+            "flow f\nmain {\n    transfer number \"+8613900001111\" else { hangup }\n    hangup\n}\n",
+        )
+        .unwrap();
+        let text = format!(
+            "[center]\ndata_dir = \"data\"\n[sip]\nlisten = \"127.0.0.1:0\"\n\
+             [rtp]\nport_min = 38600\nport_max = 38799\nworkers = 1\n\
+             [[tenant]]\nid = \"acme\"\n[[number]]\ndid = \"4001\"\ntenant = \"acme\"\nflow = \"f\"\n\
+             [[flow]]\nid = \"f\"\nfile = \"f.flow\"\ntenant = \"acme\"\n\
+             [[trunk]]\nid = \"carrier\"\nhost = \"{gateway}\"\n"
+        );
+        std::fs::write(dir.path().join("center.toml"), text).unwrap();
+        let center = Center::start(CenterConfig::load(&dir.path().join("center.toml")).unwrap())
+            .await
+            .unwrap();
+        let sip = center.handle().sip_addr();
+        let mut caller = SimCaller::new("13800000006", LOCAL, phones.clone())
+            .await
+            .unwrap();
+        let script = CallerScript {
+            dtmf: DtmfMode::Info,
+            keys: Vec::new(),
+            hang_up_after: Duration::from_secs(20),
+            pitch: 1,
+        };
+        // The far end talks two seconds and hangs up: the center ends the caller's leg.
+        let outcome = caller
+            .call(sip, "4001", &script, Duration::from_secs(20))
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, CallOutcome::CenterHungUp(d) if d >= Duration::from_secs(2)),
+            "{outcome:?}"
+        );
+        let handle = center.handle();
+        handle.stop(Duration::from_secs(2)).await;
+        let summary = center.wait().await;
+        assert_eq!(summary.all.overflowed, 1, "{summary:?}");
+        let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
+        let acme = "acme".parse().unwrap();
+        let records = store
+            .records(
+                &acme,
+                "2000-01-01T00:00:00Z".parse().unwrap(),
+                "2100-01-01T00:00:00Z".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 1);
+        let Some(Disposition::Overflowed {
+            to: cc_core::Destination::External { address },
+        }) = &records[0].disposition
+        else {
+            panic!("{:?}", records[0].disposition);
+        };
+        assert_eq!(address.0.to_string(), "tel:+8613900001111");
+        let legs = store.legs(&acme, &records[0].contact).await.unwrap();
+        assert_eq!(
+            legs.iter().map(|l| l.role.as_str()).collect::<Vec<_>>(),
+            ["caller", "external"]
+        );
+        assert!(
+            legs[1].answered_at.is_some() && legs[1].ended_at.is_some(),
+            "{legs:?}"
+        );
+        store.close().await;
+        caller.stop().await;
+        gateway_phone.stop().await;
     })
     .await
     .expect("within a minute");

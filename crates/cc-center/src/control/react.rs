@@ -110,10 +110,24 @@ impl CallControl {
             Action::Transfer { to } => {
                 let uri = match &to {
                     TransferTo::External(name) => self.externals.get(name).cloned(),
+                    // Numbers go out over the trunk; the driver writes the Request-URI.
+                    TransferTo::Number(n) if self.has_trunk => Some(n.clone()),
                     TransferTo::Number(_) | TransferTo::Agent(_) => None,
                 };
                 match uri {
                     Some(uri) => {
+                        let leg = call.legs.len() as u32;
+                        call.legs.push(LegRecord {
+                            contact: id.clone(),
+                            tenant: call.record.tenant.clone(),
+                            leg,
+                            role: "external".into(),
+                            party: Some(uri.clone()),
+                            started_at: wall,
+                            answered_at: None,
+                            ended_at: None,
+                            end_cause: None,
+                        });
                         self.orders.push_back(Order::Transfer {
                             contact: id.clone(),
                             uri,
@@ -315,6 +329,18 @@ impl CallControl {
                     call.phase = Phase::Transferred;
                     call.session = None;
                     let uri = address.0.to_string();
+                    let leg = call.legs.len() as u32;
+                    call.legs.push(LegRecord {
+                        contact: contact.clone(),
+                        tenant: call.record.tenant.clone(),
+                        leg,
+                        role: "external".into(),
+                        party: Some(uri.clone()),
+                        started_at: wall,
+                        answered_at: None,
+                        ended_at: None,
+                        end_cause: None,
+                    });
                     call.record
                         .close(wall, Disposition::Overflowed { to: to.clone() });
                     self.orders.push_back(Order::Transfer { contact, uri });
@@ -585,9 +611,20 @@ impl CallControl {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
+        let outside = call
+            .legs
+            .iter_mut()
+            .rev()
+            .find(|l| l.role == "external" && l.ended_at.is_none());
         if connected {
-            if call.record.disposition.is_none() {
-                let to = call.legs.last().and_then(|l| l.party.clone()).unwrap_or_default();
+            let to = outside.map(|leg| {
+                leg.answered_at = Some(wall);
+                leg.party.clone().unwrap_or_default()
+            });
+            if call.record.disposition.is_none()
+                && let Some(to) = to
+            {
+                // A number dialled out is written as a tel: address when it is E.164.
                 let address = cc_core::Address::parse(&to).ok();
                 if let Some(address) = address {
                     call.record.close(
@@ -606,6 +643,10 @@ impl CallControl {
             }
             call.session = None;
         } else if let Some(s) = call.session.as_mut() {
+            if let Some(leg) = outside {
+                leg.ended_at = Some(wall);
+                leg.end_cause = Some("transfer failed".into());
+            }
             call.phase = Phase::Ivr;
             s.handle_event(now, Event::TransferResult(false));
             self.dirty.push(id.clone());

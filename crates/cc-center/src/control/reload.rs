@@ -17,6 +17,8 @@ pub(super) struct Tables {
     pub(super) queue_tenants: HashMap<QueueId, TenantId>,
     pub(super) seats: HashMap<AgentId, AgentTarget>,
     pub(super) recording: RecordingSection,
+    /// A trunk exists, so numbers can be dialled out.
+    pub(super) has_trunk: bool,
 }
 
 impl Tables {
@@ -76,6 +78,7 @@ impl Tables {
                 .collect(),
             seats,
             recording: config.recording.clone(),
+            has_trunk: !config.trunks.is_empty(),
         }
     }
 }
@@ -147,6 +150,7 @@ impl CallControl {
         self.queue_tenants = tables.queue_tenants;
         self.seats = tables.seats;
         self.recording = tables.recording;
+        self.has_trunk = tables.has_trunk;
         self.pump(now);
         deferred
     }
