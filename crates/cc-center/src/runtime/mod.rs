@@ -101,9 +101,7 @@ impl Center {
             .iter()
             .filter_map(|a| a.password.clone().map(|p| (a.sip_user().to_owned(), p)))
             .collect();
-        let secret: [u8; 16] = std::array::from_fn(|i| {
-            (epoch.elapsed().subsec_nanos() >> (i % 4)) as u8 ^ (i as u8).wrapping_mul(97)
-        });
+        let secret = random_secret();
         let algorithms: Vec<Algorithm> = config
             .sip
             .digest
@@ -365,6 +363,19 @@ impl Runtime {
     }
 }
 
+/// 32 bytes for keying digest nonces: std seeds every `RandomState` from the operating
+/// system's random source, so four of them give unpredictable bits without another crate.
+fn random_secret() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(u64::from(std::process::id()));
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
 /// Where the center keeps its files.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -374,4 +385,14 @@ pub struct Paths {
     pub recordings: PathBuf,
     /// The SIP address.
     pub sip: SocketAddr,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nonce_secrets_differ_between_calls() {
+        let (a, b) = (super::random_secret(), super::random_secret());
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 32]);
+    }
 }
