@@ -319,6 +319,31 @@ impl CallControl {
         self.pump(now);
     }
 
+    /// Ends every contact still held because the center is stopping: a caller still on the
+    /// line is treated as hung up, a callback not yet made ends as a callback that failed.
+    /// Every record is ordered stored.
+    pub fn end_all(&mut self, now: Instant) {
+        let wall = self.wall(now);
+        let ids: Vec<ContactId> = self.calls.keys().cloned().collect();
+        for id in ids {
+            self.on_caller_gone(now, &id, "center stopped");
+            if let Some(call) = self.calls.get(&id) {
+                // Still held: a callback waiting in the queue or being dialled.
+                let disposition = match call.phase {
+                    Phase::CallbackWaiting | Phase::DialingCustomer => {
+                        Some(cc_core::Disposition::Callback { callback: None })
+                    }
+                    _ => None,
+                };
+                if self.router.abandon(&id, now).is_err() {
+                    let _ = self.router.complete(&id, now);
+                }
+                self.finish(&id, wall, disposition, "center stopped");
+            }
+        }
+        self.pump(now);
+    }
+
     /// Logs an agent in (ready or not).
     pub fn login(&mut self, now: Instant, agent: &AgentId, ready: bool) -> Result<(), cc_acd::Error> {
         let r = self.router.login(agent, ready, now);

@@ -412,3 +412,51 @@ fn reloading_adds_numbers_and_agents_without_touching_a_live_call() {
         "{deferred:?}"
     );
 }
+
+#[test]
+fn stopping_ends_every_contact_including_a_callback_not_yet_made() {
+    let mut sim = Sim::demo();
+    sim.not_ready(&["1001", "1002", "1003", "9001", "9002"]);
+    // One caller waits for a callback, another is still in the queue.
+    let waiting_callback = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    sim.press(&waiting_callback, '1');
+    sim.press(&waiting_callback, '1');
+    let queued = sim
+        .cc
+        .incoming(sim.now, ACME, "sip:13800000077@127.0.0.1")
+        .unwrap();
+    sim.drain();
+    sim.press(&queued, '1');
+    sim.advance(Duration::from_secs(3));
+    assert_eq!(sim.cc.live_calls(), 2);
+
+    sim.cc.end_all(sim.now);
+    let orders = sim.drain();
+    let ended: Vec<_> = orders
+        .iter()
+        .filter_map(|o| match o {
+            Order::Finished { record, .. } => Some((record.contact.clone(), record.disposition.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended.len(), 2, "{orders:?}");
+    assert!(
+        ended.contains(&(
+            waiting_callback.clone(),
+            Some(Disposition::Callback { callback: None })
+        )),
+        "{ended:?}"
+    );
+    assert!(
+        ended
+            .iter()
+            .any(|(c, d)| c == &queued && matches!(d, Some(Disposition::Abandoned { .. }))),
+        "{ended:?}"
+    );
+    assert_eq!(sim.cc.live_calls(), 0);
+    assert!(sim.cc.contact_status(&waiting_callback).is_none());
+    // Agents coming back find nothing to ring.
+    sim.cc.ready(sim.now, &agent("1001")).unwrap();
+    assert!(rung(&sim.drain()).is_empty());
+}

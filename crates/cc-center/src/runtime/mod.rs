@@ -251,6 +251,9 @@ impl Runtime {
                     self.control.handle_timeout(now);
                     if self.stopping.as_ref().is_some_and(|s| s.0 <= now) {
                         self.end_all().await;
+                        // Everything is ended and written: nothing may keep the stop waiting.
+                        self.execute_orders().await;
+                        break;
                     }
                 }
             }
@@ -304,23 +307,22 @@ impl Runtime {
         }
     }
 
-    /// Ends every live call (the drain time of a stop ran out).
+    /// Ends every live call (the drain time of a stop ran out): hangs up every leg, then
+    /// call control ends what it still holds (callbacks not yet made), so every record is
+    /// written.
     async fn end_all(&mut self) {
-        let contacts: Vec<ContactId> = self.lines.keys().cloned().collect();
         let now = Instant::now();
-        for contact in contacts {
-            if let Some(line) = self.lines.get(&contact)
-                && let Some(leg) = line.caller
-            {
-                let _ = self.sip.hangup(leg).await;
-            }
-            self.control.caller_hangup(now, &contact);
+        let legs: Vec<LegId> = self.legs.keys().copied().collect();
+        for leg in legs {
+            let _ = self.sip.hangup(leg).await;
         }
+        self.control.end_all(now);
         self.execute_orders().await;
-        // Whatever call control still holds (callbacks waiting) is dropped with the center.
-        if let Some((_, waiters)) = self.stopping.take() {
-            self.stopping = Some((now, waiters));
+        // Lines with no record left (none expected) are closed too: the center is stopping.
+        for (_, line) in self.lines.drain() {
+            line.close_all();
         }
+        self.legs.clear();
     }
 
     async fn shutdown(mut self) -> Summary {
