@@ -164,6 +164,16 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         assert_eq!(record.disposition, Some(Disposition::Answered));
         assert_eq!(record.agent.as_ref().map(cc_core::AgentId::as_str), Some("1001"));
         assert_eq!(record.recordings.len(), 1);
+        // Both legs' receive quality is in the record: packets counted, nothing lost on loopback.
+        assert_eq!(record.media.len(), 2, "{:?}", record.media);
+        assert!(
+            record
+                .media
+                .iter()
+                .all(|q| q.packets > 50 && q.lost == 0 && q.mos > 4.0),
+            "{:?}",
+            record.media
+        );
         let legs = store.legs(&acme, &record.contact).await.unwrap();
         assert_eq!(legs.len(), 2, "{legs:?}");
         let recordings = store.recordings(&acme).await.unwrap();

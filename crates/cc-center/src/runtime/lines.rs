@@ -49,6 +49,8 @@ pub(crate) struct Line {
     pub(crate) outside: Option<(Role, Peer)>,
     pub(crate) recording: Option<Recording>,
     pub(crate) voicemail: Option<Recording>,
+    /// Receive quality of the legs closed so far (caller first), for the record.
+    pub(crate) quality: Vec<cc_core::MediaQuality>,
 }
 
 impl Line {
@@ -60,6 +62,13 @@ impl Line {
                 .filter(|(role, _)| *role == Role::Customer)
                 .map(|(_, p)| &p.media)
         })
+    }
+
+    /// Closes a session and keeps its receive quality for the record.
+    pub(crate) async fn close_keeping_quality(&mut self, media: MediaSession) {
+        if let Ok(stats) = media.close().await {
+            self.quality.push(stats.quality);
+        }
     }
 
     /// Closes every media session (their statistics are dropped).

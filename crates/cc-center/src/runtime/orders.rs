@@ -259,7 +259,7 @@ impl Runtime {
                     if self.legs.remove(&peer.leg).is_some() {
                         let _ = self.sip.hangup(peer.leg).await;
                     }
-                    drop(peer.media.close());
+                    line.close_keeping_quality(peer.media).await;
                 }
             }
             Order::Transfer { contact, uri } => self.dial_outside(now, contact, &uri, Role::Outside).await,
@@ -287,16 +287,16 @@ impl Runtime {
                     let _ = self.sip.hangup(leg).await;
                 }
                 if let Some(m) = line.caller_media.take() {
-                    drop(m.close());
+                    line.close_keeping_quality(m).await;
                 }
                 if let Some((_, peer)) = line.outside.take() {
                     if self.legs.remove(&peer.leg).is_some() {
                         let _ = self.sip.hangup(peer.leg).await;
                     }
-                    drop(peer.media.close());
+                    line.close_keeping_quality(peer.media).await;
                 }
             }
-            Order::Finished { record, legs } => {
+            Order::Finished { mut record, legs } => {
                 self.stop_recording(&record.contact).await;
                 if let Some(mut line) = self.lines.remove(&record.contact) {
                     for leg in [line.caller.take()]
@@ -309,7 +309,17 @@ impl Runtime {
                             let _ = self.sip.hangup(leg).await;
                         }
                     }
-                    line.close_all();
+                    // Every leg's receive quality goes into the record (caller first).
+                    if let Some(m) = line.caller_media.take() {
+                        line.close_keeping_quality(m).await;
+                    }
+                    if let Some((_, p)) = line.agent.take() {
+                        line.close_keeping_quality(p.media).await;
+                    }
+                    if let Some((_, p)) = line.outside.take() {
+                        line.close_keeping_quality(p.media).await;
+                    }
+                    record.media = std::mem::take(&mut line.quality);
                 }
                 let sl = record
                     .queue

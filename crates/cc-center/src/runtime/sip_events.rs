@@ -126,6 +126,7 @@ impl Runtime {
                         outside: None,
                         recording: None,
                         voicemail: None,
+                        quality: Vec::new(),
                     },
                 );
             }
@@ -233,9 +234,11 @@ impl Runtime {
                 if answered {
                     // The conversation is over: the recording ends with it.
                     self.stop_recording(&contact).await;
-                    if let Some((_, peer)) = self.lines.get_mut(&contact).and_then(|l| l.agent.take()) {
+                    if let Some(line) = self.lines.get_mut(&contact)
+                        && let Some((_, peer)) = line.agent.take()
+                    {
                         let _ = self.media.unbridge(&peer.media).await;
-                        drop(peer.media.close());
+                        line.close_keeping_quality(peer.media).await;
                     }
                     self.control.agent_hangup(now, &contact);
                 } else {
