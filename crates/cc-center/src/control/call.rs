@@ -24,6 +24,24 @@ pub(super) enum Phase {
     DialingCustomer,
 }
 
+impl Call {
+    /// Starts a leg of the contact (`agent`, `external`, `callback`) toward `party`.
+    pub(super) fn open_leg(&mut self, role: &str, party: String, wall: cc_core::Timestamp) {
+        let leg = self.legs.len() as u32;
+        self.legs.push(LegRecord {
+            contact: self.record.contact.clone(),
+            tenant: self.record.tenant.clone(),
+            leg,
+            role: role.to_owned(),
+            party: Some(party),
+            started_at: wall,
+            answered_at: None,
+            ended_at: None,
+            end_cause: None,
+        });
+    }
+}
+
 /// One contact in progress.
 pub(super) struct Call {
     /// The IVR session; `None` once the flow no longer has the caller.

@@ -12,7 +12,6 @@ use cc_ivr::{Action, Event, QueueEvent, TransferTo};
 use super::call::Phase;
 use super::{CallControl, Order};
 use crate::config::RecordPolicy;
-use crate::store::LegRecord;
 
 impl CallControl {
     pub(super) fn on_action(&mut self, now: Instant, id: &ContactId, action: Action) {
@@ -116,18 +115,7 @@ impl CallControl {
                 };
                 match uri {
                     Some(uri) => {
-                        let leg = call.legs.len() as u32;
-                        call.legs.push(LegRecord {
-                            contact: id.clone(),
-                            tenant: call.record.tenant.clone(),
-                            leg,
-                            role: "external".into(),
-                            party: Some(uri.clone()),
-                            started_at: wall,
-                            answered_at: None,
-                            ended_at: None,
-                            end_cause: None,
-                        });
+                        call.open_leg("external", uri.clone(), wall);
                         self.orders.push_back(Order::Transfer {
                             contact: id.clone(),
                             uri,
@@ -289,18 +277,7 @@ impl CallControl {
                     at: wall,
                     ended: None,
                 });
-                let leg = call.legs.len() as u32;
-                call.legs.push(LegRecord {
-                    contact: contact.clone(),
-                    tenant: call.record.tenant.clone(),
-                    leg,
-                    role: "agent".into(),
-                    party: Some(agent.to_string()),
-                    started_at: wall,
-                    answered_at: None,
-                    ended_at: None,
-                    end_cause: None,
-                });
+                call.open_leg("agent", agent.to_string(), wall);
                 self.orders.push_back(Order::Ring {
                     contact,
                     agent,
@@ -329,18 +306,7 @@ impl CallControl {
                     call.phase = Phase::Transferred;
                     call.session = None;
                     let uri = address.0.to_string();
-                    let leg = call.legs.len() as u32;
-                    call.legs.push(LegRecord {
-                        contact: contact.clone(),
-                        tenant: call.record.tenant.clone(),
-                        leg,
-                        role: "external".into(),
-                        party: Some(uri.clone()),
-                        started_at: wall,
-                        answered_at: None,
-                        ended_at: None,
-                        end_cause: None,
-                    });
+                    call.open_leg("external", uri.clone(), wall);
                     call.record
                         .close(wall, Disposition::Overflowed { to: to.clone() });
                     self.orders.push_back(Order::Transfer { contact, uri });
@@ -487,18 +453,7 @@ impl CallControl {
         if call.phase == Phase::CallbackWaiting {
             call.phase = Phase::DialingCustomer;
             let number = call.callback_number.clone().unwrap_or_default();
-            let leg = call.legs.len() as u32;
-            call.legs.push(LegRecord {
-                contact: id.clone(),
-                tenant: call.record.tenant.clone(),
-                leg,
-                role: "callback".into(),
-                party: Some(number.clone()),
-                started_at: wall,
-                answered_at: None,
-                ended_at: None,
-                end_cause: None,
-            });
+            call.open_leg("callback", number.clone(), wall);
             self.orders.push_back(Order::DialCustomer {
                 contact: id.clone(),
                 number,
