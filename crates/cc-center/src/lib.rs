@@ -21,6 +21,7 @@ pub mod control;
 pub mod demo;
 pub mod runtime;
 pub mod sim;
+mod sip_text;
 pub mod store;
 
 /// This crate's version.

@@ -170,7 +170,7 @@ impl CallControl {
         let session = Session::new(
             program,
             SessionContext {
-                caller: caller_number(caller).to_owned(),
+                caller: crate::sip_text::user_of(caller).to_owned(),
                 called: did.to_owned(),
                 language: route.language.clone(),
                 start: now,
@@ -512,16 +512,6 @@ impl CallControl {
             legs: call.legs,
         });
     }
-}
-
-/// The number in `sip:13800138000@host` or `tel:+86...`, else the text itself.
-fn caller_number(caller: &str) -> &str {
-    let rest = caller
-        .strip_prefix("sip:")
-        .or_else(|| caller.strip_prefix("sips:"))
-        .or_else(|| caller.strip_prefix("tel:"))
-        .unwrap_or(caller);
-    rest.split(['@', ';']).next().unwrap_or(rest)
 }
 
 #[cfg(test)]

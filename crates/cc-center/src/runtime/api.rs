@@ -295,16 +295,6 @@ impl Runtime {
         if config.data_dir() != old.data_dir() || config.center.storage != old.center.storage {
             deferred.push("data_dir and storage changes wait for a restart".to_owned());
         }
-        self.sl_ms = config
-            .queues
-            .iter()
-            .map(|q| {
-                (
-                    q.id.to_string(),
-                    q.service_level.map_or(20_000, |s| s.0.as_millis() as u64),
-                )
-            })
-            .collect();
         let _ = self.store_tx.send(super::writer::Job::Audit {
             tenant: None,
             at: cc_core::Timestamp::now(),

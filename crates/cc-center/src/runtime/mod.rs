@@ -153,16 +153,6 @@ impl Center {
         let sip_addr = sip.local_addr();
         let publisher = events::Publisher::new();
         let event_tx = publisher.sender();
-        let sl_ms = config
-            .queues
-            .iter()
-            .map(|q| {
-                (
-                    q.id.to_string(),
-                    q.service_level.map_or(20_000, |s| s.0.as_millis() as u64),
-                )
-            })
-            .collect();
         let runtime = Runtime {
             control,
             sip,
@@ -175,7 +165,6 @@ impl Center {
             config: Arc::new(config),
             stopping: None,
             summary: Summary::default(),
-            sl_ms,
             session_seq: 0,
             publisher,
         };
@@ -216,7 +205,6 @@ struct Runtime {
     /// Set by a stop request: refuse new calls; when the deadline passes, end live ones.
     stopping: Option<(Instant, Vec<oneshot::Sender<()>>)>,
     summary: Summary,
-    sl_ms: HashMap<String, u64>,
     session_seq: u64,
     publisher: events::Publisher,
 }

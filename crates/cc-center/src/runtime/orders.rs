@@ -321,11 +321,13 @@ impl Runtime {
                     }
                     record.media = std::mem::take(&mut line.quality);
                 }
+                // The threshold of the record's queue, as configured now (20 s by default).
                 let sl = record
                     .queue
                     .as_ref()
-                    .and_then(|q| self.sl_ms.get(q.as_str()).copied())
-                    .unwrap_or(20_000);
+                    .and_then(|q| self.config.queues.iter().find(|c| &c.id == q))
+                    .and_then(|c| c.service_level)
+                    .map_or(20_000, |s| s.0.as_millis() as u64);
                 self.summary.all.add(&record, &legs, sl);
                 self.summary
                     .tenants
@@ -370,7 +372,7 @@ impl Runtime {
                 .find(|t| &t.id == trunk)
                 .map(|t| format!("sip:{number}@{}", t.host)),
         };
-        let uri: Option<String> = uri.map(|u: String| super::sip_events::uri_of(&u).to_owned());
+        let uri: Option<String> = uri.map(|u: String| crate::sip_text::uri_of(&u).to_owned());
         let Some((uri, destination)) = uri.and_then(|u: String| destination_of(&u).map(|d| (u, d))) else {
             tracing::info!(%agent, %contact, "agent's phone is not reachable (no registration)");
             self.control
