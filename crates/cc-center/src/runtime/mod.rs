@@ -22,8 +22,6 @@ pub use events::{CenterEvent, EventKind};
 pub use summary::{Summary, Totals};
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -364,17 +362,6 @@ fn random_secret() -> [u8; 32] {
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     out
-}
-
-/// Where the center keeps its files.
-#[derive(Debug, Clone)]
-pub struct Paths {
-    /// The SQLite database.
-    pub database: PathBuf,
-    /// The recordings folder (one sub-folder per tenant).
-    pub recordings: PathBuf,
-    /// The SIP address.
-    pub sip: SocketAddr,
 }
 
 #[cfg(test)]
