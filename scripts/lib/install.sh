@@ -2,8 +2,8 @@
 # needs when they are missing. Idempotent; quiet when everything is present.
 #
 # Each entry is "command-or-check:debian-package". A check starting with "pc:" asks
-# pkg-config for a library; "py:" asks python3 to import a module; anything else is a command
-# looked up on PATH.
+# pkg-config for a library; "py:" asks python3 to import a module; "glob:" wants a file
+# matching a shell pattern; anything else is a command looked up on PATH.
 CCSDK_SYSTEM_PACKAGES=(
   "pkg-config:pkg-config"
   "pc:opus:libopus-dev"
@@ -13,6 +13,8 @@ CCSDK_SYSTEM_PACKAGES=(
   "valgrind:valgrind"
   "python3:python3"
   "py:ensurepip:python3-venv"
+  # The PostgreSQL server: storage tests start a throwaway one (its binaries are off PATH).
+  "glob:/usr/lib/postgresql/*/bin/initdb:postgresql"
 )
 
 ccsdk_missing_packages() {
@@ -22,6 +24,8 @@ ccsdk_missing_packages() {
     check=${entry%:*}
     if [[ $check == pc:* ]]; then
       command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${check#pc:}" && continue
+    elif [[ $check == glob:* ]]; then
+      compgen -G "${check#glob:}" >/dev/null && continue
     elif [[ $check == py:* ]]; then
       command -v python3 >/dev/null 2>&1 && python3 -c "import ${check#py:}" 2>/dev/null && continue
     else

@@ -102,6 +102,17 @@ impl CenterConfig {
             );
         }
         self.check_network(&mut p);
+        if let Some(url) = &self.center.storage
+            && crate::store::Backend::of_url(url).is_none()
+        {
+            p.error(
+                "center.storage",
+                format!(
+                    "`{url}` is not a storage URL this build opens; use {}",
+                    crate::store::SUPPORTED
+                ),
+            );
+        }
         if self.sip.digest.is_empty() {
             p.error(
                 "sip.digest",

@@ -158,3 +158,12 @@ fn refuses_other_urls() {
     let err = rt().block_on(Store::open("mysql://x")).unwrap_err();
     assert!(err.to_string().contains("sqlite://"), "{err}");
 }
+
+#[test]
+fn stored_timestamps_sort_as_text_in_time_order() {
+    let a: Timestamp = "2026-11-23T02:00:25Z".parse().unwrap();
+    let b: Timestamp = "2026-11-23T02:00:25.5Z".parse().unwrap();
+    assert!(ts(a) < ts(b), "{} {}", ts(a), ts(b));
+    assert_eq!(ts(a).len(), ts(b).len());
+    assert_eq!(parse_ts(&ts(b)).unwrap(), b);
+}
