@@ -1,7 +1,12 @@
 //! The center end to end on 127.0.0.1: a simulated caller (a real SIP user agent sending
 //! RTP) dials the access number, keys through the IVR by SIP INFO, waits in the queue, a
 //! simulated agent phone answers, both talk, the agent hangs up, the flow says goodbye;
-//! then the database holds the record and the recording has audio on both channels.
+//! then the database holds the record and the recording has audio on both channels — in the
+//! default SQLite file and, the same call again, in a real PostgreSQL server.
+
+#[cfg(feature = "postgres")]
+#[path = "support/postgres.rs"]
+mod postgres;
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
@@ -16,7 +21,13 @@ use cc_media::engine::{EngineConfig, MediaEngine};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-fn config(dir: &std::path::Path, agents: &[(&str, String)], rtp: (u16, u16)) -> CenterConfig {
+fn config(
+    dir: &std::path::Path,
+    agents: &[(&str, String)],
+    rtp: (u16, u16),
+    storage: Option<&str>,
+    opus: bool,
+) -> CenterConfig {
     std::fs::write(
         dir.join("hotline.flow"),
         "flow hotline\nmain {\n    play \"welcome\"\n    menu prompt \"main_menu\" timeout 5s retries 1 {\n        1 -> enqueue \"sales\" timeout 30s music \"hold\" else { play \"busy\" }\n    } else { hangup }\n    play \"goodbye\"\n    hangup\n}\n",
@@ -32,13 +43,22 @@ fn config(dir: &std::path::Path, agents: &[(&str, String)], rtp: (u16, u16)) -> 
         cc_media::wav::write_telephone_wav(&folder.join(format!("{key}.wav")), &samples).unwrap();
     }
     let mut text = format!(
-        "[center]\ndata_dir = \"data\"\n[sip]\nlisten = \"127.0.0.1:0\"\ndomain = \"test.local\"\n\
+        "[center]\ndata_dir = \"data\"\n{}[sip]\nlisten = \"127.0.0.1:0\"\ndomain = \"test.local\"\n\
          [rtp]\nport_min = {}\nport_max = {}\nworkers = 1\n\
          [prompts]\nroot = \"prompts\"\nlanguages = [\"zh-CN\"]\ndefault_language = \"zh-CN\"\n\
          [[tenant]]\nid = \"acme\"\n[[number]]\ndid = \"4001\"\ntenant = \"acme\"\nflow = \"hotline\"\n\
          [[flow]]\nid = \"hotline\"\nfile = \"hotline.flow\"\ntenant = \"acme\"\n\
-         [[queue]]\nid = \"sales\"\ntenant = \"acme\"\nring_timeout = \"4s\"\n",
-        rtp.0, rtp.1
+         [[queue]]\nid = \"sales\"\ntenant = \"acme\"\nring_timeout = \"4s\"\n{}",
+        storage
+            .map(|url| format!("storage = \"{url}\"\n"))
+            .unwrap_or_default(),
+        rtp.0,
+        rtp.1,
+        if opus {
+            "[recording]\nformat = \"opus\"\n"
+        } else {
+            ""
+        },
     );
     for (id, contact) in agents {
         let _ = write!(
@@ -58,11 +78,18 @@ fn config(dir: &std::path::Path, agents: &[(&str, String)], rtp: (u16, u16)) -> 
     config
 }
 
-/// RMS of each channel of a stereo 16-bit WAV.
+/// RMS of each channel of a stereo recording (16-bit WAV, or Ogg/Opus decoded).
 fn channel_rms(path: &std::path::Path) -> (f64, f64) {
-    let mut reader = hound::WavReader::open(path).unwrap();
-    assert_eq!(reader.spec().channels, 2);
-    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let samples: Vec<i16> = if path.extension().is_some_and(|e| e == "opus") {
+        let audio = cc_media::recorder::read_ogg_opus(path).unwrap();
+        assert_eq!(audio.channels, 2);
+        assert!(audio.complete, "a stopped recording ends its stream");
+        audio.samples
+    } else {
+        let mut reader = hound::WavReader::open(path).unwrap();
+        assert_eq!(reader.spec().channels, 2);
+        reader.samples::<i16>().map(Result::unwrap).collect()
+    };
     let rms = |ch: usize| {
         let v: Vec<f64> = samples
             .iter()
@@ -77,6 +104,25 @@ fn channel_rms(path: &std::path::Path) -> (f64, f64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
+    call_through_the_center(33_000, None, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_can_be_ogg_opus() {
+    call_through_the_center(39_400, None, true).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_call_is_stored_in_postgres() {
+    let server = tokio::task::spawn_blocking(postgres::TempPostgres::start)
+        .await
+        .unwrap();
+    call_through_the_center(39_000, Some(&server.url), false).await;
+}
+
+/// One call end to end; RTP ports from `base` (the phones) and `base + 200` (the center).
+async fn call_through_the_center(base: u16, storage: Option<&str>, opus: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
@@ -85,7 +131,7 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let phones = MediaEngine::start(EngineConfig {
             workers: 1,
-            ..EngineConfig::new(LOCAL, 33_000, 33_199)
+            ..EngineConfig::new(LOCAL, base, base + 199)
         })
         .unwrap();
         let agent = SimAgent::spawn(
@@ -101,7 +147,13 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         )
         .await
         .unwrap();
-        let config = config(dir.path(), &[("1001", agent.contact.clone())], (33_200, 33_399));
+        let config = config(
+            dir.path(),
+            &[("1001", agent.contact.clone())],
+            (base + 200, base + 399),
+            storage,
+            opus,
+        );
         let center = Center::start(config).await.unwrap();
         let handle = center.handle();
         let mut events = handle.subscribe();
@@ -149,7 +201,10 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         assert_eq!(summary.all.answered, 1, "{summary:?}");
         assert_eq!(summary.recordings.len(), 1, "{summary:?}");
 
-        let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
+        let store = match storage {
+            Some(url) => Store::open(url).await.unwrap(),
+            None => Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap(),
+        };
         let acme = "acme".parse().unwrap();
         let records = store
             .records(
@@ -179,6 +234,8 @@ async fn a_call_goes_through_ivr_queue_and_agent_and_is_recorded() {
         let recordings = store.recordings(&acme).await.unwrap();
         assert_eq!(recordings.len(), 1);
         assert!(recordings[0].duration_ms >= 1_000, "{:?}", recordings[0]);
+        let extension = if opus { ".opus" } else { ".wav" };
+        assert!(recordings[0].path.ends_with(extension), "{:?}", recordings[0]);
         let (left, right) = channel_rms(std::path::Path::new(&recordings[0].path));
         assert!(
             left > 500.0 && right > 500.0,

@@ -20,7 +20,9 @@ pub struct CenterSection {
     /// Recordings, voicemail and the database live here.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// Database URL; default `sqlite://<data_dir>/ccd.db`.
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB` (feature
+    /// `postgres`, on by default; the database must exist, the center creates its tables);
+    /// default `sqlite://<data_dir>/ccd.db`.
     #[serde(default)]
     pub storage: Option<String>,
     /// How long live calls may take to finish on a graceful stop.
@@ -210,9 +212,24 @@ pub struct RecordingSection {
     /// Stereo or mixed.
     #[serde(default)]
     pub layout: RecordLayout,
-    /// Kept this many days (0: forever).
+    /// File format: `wav` (PCM, the default) or `opus` (Ogg/Opus, about a tenth the size).
+    #[serde(default)]
+    pub format: RecordFormat,
+    /// Kept this many days, then deleted with their index entries (0: forever); a tenant's
+    /// `recording_retention_days` overrides it.
     #[serde(default)]
     pub retention_days: u32,
+}
+
+/// The file format of recordings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordFormat {
+    /// 16-bit PCM WAV.
+    #[default]
+    Wav,
+    /// Opus in Ogg (RFC 7845).
+    Opus,
 }
 
 fn default_percent() -> u8 {
@@ -226,6 +243,7 @@ impl Default for RecordingSection {
             queues: Vec::new(),
             percent: default_percent(),
             layout: RecordLayout::Stereo,
+            format: RecordFormat::Wav,
             retention_days: 0,
         }
     }
@@ -243,6 +261,10 @@ pub struct TenantConfig {
     /// The SIP domain (and digest realm) its dedicated agents register to.
     #[serde(default)]
     pub domain: Option<String>,
+    /// How many days its recordings are kept (overrides `[recording] retention_days`;
+    /// 0: forever).
+    #[serde(default)]
+    pub recording_retention_days: Option<u32>,
 }
 
 /// `[[number]]`: an access number (DID) and the flow that answers it.

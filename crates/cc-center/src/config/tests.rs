@@ -132,3 +132,23 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn storage_urls_are_checked() {
+    let base = "[[tenant]]\nid = \"acme\"\n";
+    for (url, ok) in [
+        ("sqlite:///var/lib/ccd/ccd.db", true),
+        (
+            "postgres://ccd:secret@db.example:5432/ccd",
+            cfg!(feature = "postgres"),
+        ),
+        ("postgresql://ccd@localhost/ccd", cfg!(feature = "postgres")),
+        ("mysql://ccd@localhost/ccd", false),
+        ("/var/lib/ccd/ccd.db", false),
+    ] {
+        let config = CenterConfig::from_toml(&format!("[center]\nstorage = \"{url}\"\n{base}")).unwrap();
+        let errs = errors(&config.check());
+        let storage: Vec<_> = errs.iter().filter(|e| e.contains("center.storage")).collect();
+        assert_eq!(storage.is_empty(), ok, "{url}: {errs:?}");
+    }
+}

@@ -13,6 +13,7 @@ mod lines;
 pub(crate) mod media;
 mod orders;
 mod recover;
+mod retention;
 mod sip_events;
 mod summary;
 mod writer;
@@ -214,6 +215,9 @@ impl Runtime {
         mut inputs: mpsc::UnboundedReceiver<Input>,
         mut api: mpsc::Receiver<api::Request>,
     ) -> Summary {
+        // The first tick comes at once: a center started after a long stop purges first.
+        let mut retention = tokio::time::interval(retention::SWEEP_EVERY);
+        retention.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let deadline = [self.control.poll_timeout(), self.stopping.as_ref().map(|s| s.0)]
                 .into_iter()
@@ -232,6 +236,11 @@ impl Runtime {
                 },
                 Some(input) = inputs.recv() => self.on_input(input).await,
                 Some(request) = api.recv() => self.on_api(request).await,
+                _ = retention.tick() => {
+                    for (tenant, before) in retention::cutoffs(&self.config, Timestamp::now()) {
+                        let _ = self.store_tx.send(writer::Job::Purge { tenant, before });
+                    }
+                }
                 () = sleep => {
                     let now = Instant::now();
                     self.control.handle_timeout(now);

@@ -9,12 +9,12 @@ use cc_ivr::PlayPiece;
 use cc_media::engine::{MediaSession, PlayItem, SessionConfig};
 use cc_media::player::say::Language as SayLanguage;
 use cc_media::player::tones::{Country, ToneKind, ToneSpec};
-use cc_media::recorder::{Layout, RecordingMetadata, RecordingRequest, RecordingStore};
+use cc_media::recorder::{Layout, RecordingFormat, RecordingMetadata, RecordingRequest, RecordingStore};
 use cc_sip::ua::OutgoingCall;
 
 use super::lines::{Peer, Recording, Role};
 use super::{Input, Runtime, media, writer};
-use crate::config::RecordLayout;
+use crate::config::{RecordFormat, RecordLayout};
 use crate::control::{AgentTarget, Order};
 use crate::store::RecordingEntry;
 
@@ -229,6 +229,10 @@ impl Runtime {
                 let mut request =
                     RecordingRequest::new(tenant.clone(), call, recording.clone(), layout, SystemTime::now());
                 request.agent = line.agent.as_ref().map(|(a, _)| a.clone());
+                request.format = match self.config.recording.format {
+                    RecordFormat::Wav => RecordingFormat::Wav,
+                    RecordFormat::Opus => RecordingFormat::OggOpus,
+                };
                 let store: Arc<dyn RecordingStore> = self.recordings.clone();
                 match m.start_recording(store, request).await {
                     Ok(()) => {

@@ -1,6 +1,7 @@
 //! Recordings a crash left behind: `.wav.part` files whose header the recorder kept
-//! current every half second. At start they become `.wav` files in the index, marked
-//! `recovered`, so no conversation that was recorded is lost from view.
+//! current every half second, and `.opus.part` files whose Ogg pages are whole up to the last
+//! half second. At start they become `.wav` / `.opus` files in the index, marked `recovered`,
+//! so no conversation that was recorded is lost from view.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -55,10 +56,19 @@ fn finalize(part: &Path, done: &Path, tenant: &TenantId) -> Result<RecordingEntr
         .or_else(|| stem.strip_prefix("vm-"))
         .unwrap_or(stem);
     let contact: ContactId = contact_text.parse().map_err(|e: cc_core::Error| e.to_string())?;
-    let reader = hound::WavReader::open(part).map_err(|e| e.to_string())?;
-    let spec = reader.spec();
-    let duration_ms = u64::from(reader.duration()) * 1000 / u64::from(spec.sample_rate.max(1));
-    drop(reader);
+    let (channels, duration_ms) = if done.extension().is_some_and(|e| e == "opus") {
+        let audio = cc_media::recorder::read_ogg_opus(part).map_err(|e| e.to_string())?;
+        let frames = audio.samples.len() as u64 / u64::from(audio.channels.max(1));
+        (
+            audio.channels,
+            frames * 1000 / u64::from(audio.sample_rate.max(1)),
+        )
+    } else {
+        let reader = hound::WavReader::open(part).map_err(|e| e.to_string())?;
+        let spec = reader.spec();
+        let ms = u64::from(reader.duration()) * 1000 / u64::from(spec.sample_rate.max(1));
+        (spec.channels, ms)
+    };
     std::fs::rename(part, done).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(done).map_err(|e| e.to_string())?;
     let sha256 = Sha256::digest(&bytes)
@@ -81,7 +91,7 @@ fn finalize(part: &Path, done: &Path, tenant: &TenantId) -> Result<RecordingEntr
         tenant: tenant.clone(),
         contact,
         path: done.display().to_string(),
-        layout: if spec.channels == 2 {
+        layout: if channels == 2 {
             "stereo (recovered)"
         } else {
             "mixed (recovered)"

@@ -24,6 +24,11 @@ pub(crate) enum Job {
         action: String,
         detail: String,
     },
+    /// Delete the tenant's recordings that started before `before` (retention).
+    Purge {
+        tenant: TenantId,
+        before: Timestamp,
+    },
 }
 
 /// Runs until every sender is gone, then closes the database.
@@ -45,6 +50,23 @@ pub(crate) async fn run(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 action,
                 detail,
             } => store.audit(tenant.as_ref(), *at, actor, action, detail).await,
+            Job::Purge { tenant, before } => match super::retention::purge(&store, tenant, *before).await {
+                Ok(0) => Ok(()),
+                Ok(n) => {
+                    tracing::info!(%tenant, count = n, "deleted recordings past their retention");
+                    let detail = format!("{{\"count\":{n},\"before\":\"{before}\"}}");
+                    store
+                        .audit(
+                            Some(tenant),
+                            Timestamp::now(),
+                            "ccd",
+                            "recordings_purged",
+                            &detail,
+                        )
+                        .await
+                }
+                Err(e) => Err(e),
+            },
         };
         if let Err(e) = result {
             tracing::error!(error = %e, ?job, "storage write failed");
