@@ -374,6 +374,9 @@ impl UserDirectory for Directory {
     fn password(&self, user: &str) -> Option<String> {
         self.0.password(user)
     }
+    fn password_in(&self, domain: &str, user: &str) -> Option<String> {
+        self.0.password_in(domain, user)
+    }
 }
 
 struct Driver {

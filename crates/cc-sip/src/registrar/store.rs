@@ -15,6 +15,14 @@ use crate::transaction::messages::response_to;
 pub trait UserDirectory {
     /// The password of `user`, `None` if the user is unknown.
     fn password(&self, user: &str) -> Option<String>;
+
+    /// The password of `user` registering in `domain`, `None` if the user is unknown there
+    /// (a tenant's agents register in its domain, not in another tenant's). By default a
+    /// user is known in every domain the registrar serves.
+    fn password_in(&self, domain: &str, user: &str) -> Option<String> {
+        let _ = domain;
+        self.password(user)
+    }
 }
 
 impl<F: Fn(&str) -> Option<String>> UserDirectory for F {
@@ -102,12 +110,15 @@ pub struct RegisterAnswer {
     pub outcome: Outcome,
 }
 
-/// The registrar for one domain (its digest realm).
+/// The registrar for one domain (its digest realm), or several — one per tenant — each
+/// with its own realm.
 #[derive(Debug, Clone)]
 pub struct Registrar {
     domain: String,
     config: RegistrarConfig,
     auth: DigestServer,
+    /// Further domains, each its own realm.
+    more: Vec<(String, DigestServer)>,
     aors: HashMap<String, Vec<Binding>>,
     /// For every address-of-record, an entry at or before its earliest expiry (older
     /// entries linger until their time and are then skipped).
@@ -138,6 +149,7 @@ impl Registrar {
             domain: domain.to_owned(),
             config,
             auth: DigestServer::new(domain, secret, epoch),
+            more: Vec::new(),
             aors: HashMap::new(),
             deadlines: BinaryHeap::new(),
             tags: 0,
@@ -148,6 +160,41 @@ impl Registrar {
     pub fn with_digest(mut self, auth: DigestServer) -> Self {
         self.auth = auth;
         self
+    }
+
+    /// Also serves `domain`, authenticating with `auth` (whose realm should be `domain`):
+    /// REGISTERs whose Request-URI names it are challenged in its realm, and their users
+    /// are looked up with [`UserDirectory::password_in`]. A domain already served keeps
+    /// its first server.
+    #[must_use]
+    pub fn with_domain(mut self, domain: &str, auth: DigestServer) -> Self {
+        if self.serves(domain).is_none() {
+            self.more.push((domain.to_ascii_lowercase(), auth));
+        }
+        self
+    }
+
+    /// Index of the served `domain`: 0 for the first, then in the order added.
+    fn serves(&self, domain: &str) -> Option<usize> {
+        if domain.eq_ignore_ascii_case(&self.domain) {
+            return Some(0);
+        }
+        self.more
+            .iter()
+            .position(|(d, _)| d.eq_ignore_ascii_case(domain))
+            .map(|i| i + 1)
+    }
+
+    fn domain_at(&self, i: usize) -> &str {
+        if i == 0 { &self.domain } else { &self.more[i - 1].0 }
+    }
+
+    fn auth_at(&mut self, i: usize) -> &mut DigestServer {
+        if i == 0 {
+            &mut self.auth
+        } else {
+            &mut self.more[i - 1].1
+        }
     }
 
     fn answer(
@@ -168,8 +215,14 @@ impl Registrar {
         self.answer(req, code, reason, &[], Outcome::Rejected(code))
     }
 
-    fn challenge(&mut self, now: Instant, req: &Message, stale: bool) -> Result<RegisterAnswer, Error> {
-        let values = self.auth.challenge(now, stale);
+    fn challenge(
+        &mut self,
+        now: Instant,
+        req: &Message,
+        domain: usize,
+        stale: bool,
+    ) -> Result<RegisterAnswer, Error> {
+        let values = self.auth_at(domain).challenge(now, stale);
         let extra: Vec<(&str, &str)> = values.iter().map(|v| ("WWW-Authenticate", v.as_str())).collect();
         self.answer(req, 401, "Unauthorized", &extra, Outcome::Challenged { stale })
     }
@@ -193,28 +246,41 @@ impl Registrar {
                 Outcome::Rejected(405),
             );
         }
-        // Authentication first (§10.3 step 4): credentials for our realm.
-        let credentials = req
-            .authorization()
-            .filter_map(Result::ok)
-            .find(|a| a.is_digest() && a.realm().is_some_and(|r| r == self.domain));
+        // The domain (§10.3 step 1): the Request-URI's host when we serve it, else the To
+        // host's (phones often register to an address, not a name); with one domain only,
+        // any Request-URI is taken as ours (the To check below still applies).
+        let host_of = |uri: Option<Uri<'_>>| uri.and_then(|u| u.as_sip().map(|s| s.host.to_string()));
+        let by_uri = host_of(req.request_uri().and_then(Result::ok)).and_then(|h| self.serves(&h));
+        let by_to = || host_of(req.to_header().ok().map(|t| t.uri)).and_then(|h| self.serves(&h));
+        let domain = match by_uri.or_else(by_to) {
+            Some(i) => i,
+            None if self.more.is_empty() => 0,
+            None => return self.reject(req, 404, "Not Found"),
+        };
+        // Authentication (step 4): credentials for that domain's realm.
+        let credentials = req.authorization().filter_map(Result::ok).find(|a| {
+            a.is_digest()
+                && a.realm()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(self.domain_at(domain)))
+        });
         let Some(credentials) = credentials else {
-            return self.challenge(now, req, false);
+            return self.challenge(now, req, domain, false);
         };
         // RFC 7616 §3.4.6: the digest-uri must be the Request-URI.
         if credentials.uri().as_deref() != req.request_uri_str() {
             return self.reject(req, 400, "Digest URI Mismatch");
         }
-        let username = match self
-            .auth
-            .verify(now, &credentials, "REGISTER", |u| users.password(u))
-        {
+        let realm = self.domain_at(domain).to_owned();
+        let verdict = self
+            .auth_at(domain)
+            .verify(now, &credentials, "REGISTER", |u| users.password_in(&realm, u));
+        let username = match verdict {
             Verdict::Authenticated { username } => username,
-            Verdict::Stale => return self.challenge(now, req, true),
+            Verdict::Stale => return self.challenge(now, req, domain, true),
             Verdict::Rejected(Rejection::Malformed(_) | Rejection::NotDigest) => {
                 return self.reject(req, 400, "Malformed Credentials");
             }
-            Verdict::Rejected(_) => return self.challenge(now, req, false),
+            Verdict::Rejected(_) => return self.challenge(now, req, domain, false),
         };
         // The address-of-record (step 5) and the right to change it (step 6).
         let Ok(to) = req.to_header() else {
@@ -226,7 +292,7 @@ impl Registrar {
         let to_host_ok = to
             .uri
             .as_sip()
-            .is_some_and(|s| s.host.eq_ignore_ascii_case(&self.domain));
+            .is_some_and(|s| s.host.eq_ignore_ascii_case(self.domain_at(domain)));
         if !to_host_ok {
             return self.reject(req, 404, "Not Found");
         }

@@ -470,3 +470,112 @@ fn many_refreshes_keep_working() {
     assert_eq!(reg.handle_timeout(end + Duration::from_secs(60)).len(), 1);
     assert_eq!(reg.poll_timeout(), None);
 }
+
+/// Tenants' directories: alice belongs to a.example, bob to b.example; both may use the
+/// center's own domain.
+struct Tenants;
+
+impl UserDirectory for Tenants {
+    fn password(&self, user: &str) -> Option<String> {
+        users(user)
+    }
+    fn password_in(&self, domain: &str, user: &str) -> Option<String> {
+        match (domain, user) {
+            ("a.example", "alice") | ("b.example", "bob") | ("center.example", _) => users(user),
+            _ => None,
+        }
+    }
+}
+
+/// One REGISTER in `domain` (Request-URI `uri`), answering the challenge it gets.
+fn register_in(
+    reg: &mut Registrar,
+    now: Instant,
+    (user, password): (&str, &str),
+    uri: &str,
+    domain: &str,
+) -> (RegisterAnswer, Option<String>) {
+    let build = |cseq: u32, auth: &str| {
+        Message::parse(format!(
+            "REGISTER {uri} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKd{cseq}\r\n\
+             From: <sip:{user}@{domain}>;tag=f\r\nTo: <sip:{user}@{domain}>\r\n\
+             Call-ID: multi-{user}-{domain}\r\nCSeq: {cseq} REGISTER\r\n{auth}\
+             Contact: <sip:{user}@192.0.2.4>\r\nContent-Length: 0\r\n\r\n"
+        ))
+        .unwrap()
+    };
+    let first = reg.handle_register(now, &build(1, ""), &Tenants).unwrap();
+    if first.response.status_code() != Some(401) {
+        return (first, None);
+    }
+    let challenge = first
+        .response
+        .header(HeaderName::WwwAuthenticate)
+        .unwrap()
+        .to_owned();
+    let c = Auth::parse(&challenge, "WWW-Authenticate").unwrap();
+    let realm = c.realm().map(|r| r.to_string());
+    let answer = answer_challenge(
+        &c,
+        &ClientRequest {
+            username: user,
+            password,
+            method: "REGISTER",
+            uri,
+            cnonce: "abc",
+            nc: 1,
+        },
+    )
+    .unwrap();
+    let second = reg
+        .handle_register(now, &build(2, &format!("Authorization: {answer}\r\n")), &Tenants)
+        .unwrap();
+    (second, realm)
+}
+
+#[test]
+fn each_tenant_domain_is_its_own_realm_with_its_own_users() {
+    let t0 = Instant::now();
+    let mut reg = Registrar::new("center.example", b"secret", t0, RegistrarConfig::default())
+        .with_domain(
+            "a.example",
+            crate::auth::DigestServer::new("a.example", b"secret", t0),
+        )
+        .with_domain(
+            "b.example",
+            crate::auth::DigestServer::new("b.example", b"secret", t0),
+        );
+
+    // alice registers in her tenant's domain, challenged in its realm.
+    let (a, realm) = register_in(&mut reg, t0, ("alice", "alice-pw"), "sip:a.example", "a.example");
+    assert_eq!(a.response.status_code(), Some(200));
+    assert_eq!(realm.as_deref(), Some("a.example"));
+    assert_eq!(reg.bindings("sip:alice@a.example", t0).len(), 1);
+
+    // Her right password does not let her into another tenant's domain.
+    let (a, realm) = register_in(&mut reg, t0, ("alice", "alice-pw"), "sip:b.example", "b.example");
+    assert_eq!(a.response.status_code(), Some(401));
+    assert_eq!(realm.as_deref(), Some("b.example"));
+    assert!(reg.bindings("sip:alice@b.example", t0).is_empty());
+
+    // A phone that registers to an address is placed by its To domain.
+    let (a, realm) = register_in(&mut reg, t0, ("bob", "bob-pw"), "sip:192.0.2.1:5060", "b.example");
+    assert_eq!(a.response.status_code(), Some(200));
+    assert_eq!(realm.as_deref(), Some("b.example"));
+
+    // A domain nobody serves is not found, before any challenge.
+    let (a, _) = register_in(&mut reg, t0, ("bob", "bob-pw"), "sip:c.example", "c.example");
+    assert_eq!(a.response.status_code(), Some(404));
+
+    // The first domain serves everyone the directory lets in.
+    let (a, realm) = register_in(
+        &mut reg,
+        t0,
+        ("bob", "bob-pw"),
+        "sip:center.example",
+        "center.example",
+    );
+    assert_eq!(realm.as_deref(), Some("center.example"));
+    assert_eq!(a.response.status_code(), Some(200));
+}
