@@ -9,7 +9,7 @@ use bytes::Bytes;
 use cc_media::engine::{MediaEngine, MediaSession, PlayItem, SessionConfig};
 use cc_media::player::tones::ToneSpec;
 use cc_sip::transport::{Endpoint, EndpointConfig, EndpointHandle};
-use cc_sip::ua::{Credentials, LegId, OutgoingCall, RegisterRequest, UaEvent};
+use cc_sip::ua::{Credentials, LegId, OutgoingCall, RegisterRequest, RegistrationId, UaEvent};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
@@ -61,6 +61,22 @@ pub struct SimAgent {
     user: String,
     sip: EndpointHandle,
     task: tokio::task::JoinHandle<()>,
+    /// Outcomes of its registrations: the granted expiry, or the refusing status code.
+    registrations: tokio::sync::Mutex<mpsc::UnboundedReceiver<(RegistrationId, Result<u32, u16>)>>,
+}
+
+/// Why a [`SimAgent::register`] did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The phone's SIP endpoint failed.
+    #[error(transparent)]
+    Sip(#[from] cc_sip::Error),
+    /// The registrar refused (after any challenge was answered).
+    #[error("the registrar answered {0}")]
+    Refused(u16),
+    /// No answer within five seconds.
+    #[error("no answer from the registrar")]
+    Timeout,
 }
 
 impl SimAgent {
@@ -73,29 +89,44 @@ impl SimAgent {
     ) -> Result<Self, cc_sip::Error> {
         let (sip, events) = Endpoint::bind(EndpointConfig::new(SocketAddr::new(ip, 0))).await?;
         let contact = format!("sip:{user}@{}", sip.local_addr());
-        let task = tokio::spawn(agent_loop(sip.clone(), events, media, behavior));
+        let (outcomes, registrations) = mpsc::unbounded_channel();
+        let task = tokio::spawn(agent_loop(sip.clone(), events, media, behavior, outcomes));
         Ok(Self {
             contact,
             user: user.to_owned(),
             sip,
             task,
+            registrations: tokio::sync::Mutex::new(registrations),
         })
     }
 
     /// Registers the phone at `registrar` as `sip:USER@domain`, answering the digest
-    /// challenge with `password`, and keeps the registration refreshed. Returns once the
-    /// REGISTER is sent; the registrar's side shows when the binding exists.
+    /// challenge with `password`, and keeps the registration refreshed. Returns the granted
+    /// expiry once the registrar said 200, or why not (a refused one is not retried).
     pub async fn register(
         &self,
         registrar: SocketAddr,
         domain: &str,
         password: &str,
-    ) -> Result<(), cc_sip::Error> {
+    ) -> Result<u32, RegisterError> {
         let aor = format!("sip:{}@{domain}", self.user);
         let mut request = RegisterRequest::new(registrar, &aor, 300)
             .with_credentials(Credentials::new(&self.user, password));
         request.registrar_uri = Some(format!("sip:{registrar}"));
-        self.sip.register(request).await.map(|_| ())
+        let mut outcomes = self.registrations.lock().await;
+        let id = self.sip.register(request).await?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match timeout_at(deadline, outcomes.recv()).await {
+                Ok(Some((got, Ok(expires)))) if got == id => return Ok(expires),
+                Ok(Some((got, Err(code)))) if got == id => {
+                    let _ = self.sip.unregister(id).await;
+                    return Err(RegisterError::Refused(code));
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return Err(RegisterError::Timeout),
+            }
+        }
     }
 
     /// Stops the phone.
@@ -110,6 +141,7 @@ async fn agent_loop(
     mut events: mpsc::Receiver<UaEvent>,
     engine: MediaEngine,
     behavior: AgentBehavior,
+    registrations: mpsc::UnboundedSender<(RegistrationId, Result<u32, u16>)>,
 ) {
     // Calls in progress: leg, media, hang-up time once answered, SDP answer, answer time.
     type Ringing = (LegId, MediaSession, Option<Instant>, Option<Bytes>, Instant);
@@ -152,6 +184,15 @@ async fn agent_loop(
                         answer
                     });
                 calls.push((leg, m, None, answer, now + behavior.answer_after));
+            }
+            Some(UaEvent::OutboundRegistered {
+                registration,
+                expires,
+            }) => {
+                let _ = registrations.send((registration, Ok(expires)));
+            }
+            Some(UaEvent::OutboundRegistrationFailed { registration, code }) => {
+                let _ = registrations.send((registration, Err(code)));
             }
             Some(UaEvent::Ended { leg, .. } | UaEvent::Failed { leg, .. }) => {
                 calls.retain(|(l, m, ..)| {

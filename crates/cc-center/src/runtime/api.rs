@@ -181,8 +181,8 @@ impl CenterHandle {
         rx.await.map_err(|_| Stopped)
     }
 
-    /// The contacts registered for an agent's SIP user (`user`, resolved in the center's
-    /// domain), as the registrar holds them now.
+    /// The contacts registered for an agent's SIP user (`user`, in the center's domain and
+    /// in the domains of the tenants it serves), as the registrar holds them now.
     pub async fn registrations(&self, user: &str) -> Result<Vec<String>, Stopped> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -227,6 +227,16 @@ impl CenterHandle {
 }
 
 impl Runtime {
+    /// The phones registered for `user` in every domain it may use, the center's first.
+    pub(crate) async fn registered_contacts(&mut self, user: &str) -> Vec<String> {
+        let mut contacts = Vec::new();
+        for domain in super::directory::agent_domains(&self.config, user) {
+            let aor = format!("sip:{user}@{domain}");
+            contacts.extend(self.sip.lookup(&aor).await.unwrap_or_default());
+        }
+        contacts
+    }
+
     pub(crate) async fn on_api(&mut self, request: Request) {
         let now = Instant::now();
         match request {
@@ -262,8 +272,7 @@ impl Runtime {
                 let _ = reply.send(self.reload(*config, now));
             }
             Request::Registrations(user, reply) => {
-                let aor = format!("sip:{user}@{}", self.config.sip.domain);
-                let _ = reply.send(self.sip.lookup(&aor).await.unwrap_or_default());
+                let _ = reply.send(self.registered_contacts(&user).await);
             }
             Request::Stop(drain, reply) => match &mut self.stopping {
                 Some((_, waiters)) => waiters.push(reply),
@@ -291,6 +300,22 @@ impl Runtime {
             || config.rtp.port_max != old.rtp.port_max
         {
             deferred.push("[rtp] changes wait for a restart".to_owned());
+        }
+        let domains = |c: &crate::config::CenterConfig| super::directory::tenant_domains(c);
+        let passwords = |c: &crate::config::CenterConfig| {
+            c.agents
+                .iter()
+                .map(|a| {
+                    (
+                        a.sip_user().to_owned(),
+                        a.password.clone(),
+                        super::directory::agent_domains(c, a.sip_user()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        if domains(&config) != domains(old) || passwords(&config) != passwords(old) {
+            deferred.push("SIP passwords and tenant domains wait for a restart".to_owned());
         }
         if config.data_dir() != old.data_dir() || config.center.storage != old.center.storage {
             deferred.push("data_dir and storage changes wait for a restart".to_owned());

@@ -8,6 +8,7 @@
 //! agents in and out, reads live statistics and stops the center gracefully.
 
 mod api;
+mod directory;
 mod events;
 mod lines;
 pub(crate) mod media;
@@ -95,11 +96,6 @@ impl Center {
         let recordings = Arc::new(LocalStore::new(recordings_dir.clone()));
 
         let epoch = Instant::now();
-        let passwords: HashMap<String, String> = config
-            .agents
-            .iter()
-            .filter_map(|a| a.password.clone().map(|p| (a.sip_user().to_owned(), p)))
-            .collect();
         let secret = random_secret();
         let algorithms: Vec<Algorithm> = config
             .sip
@@ -110,11 +106,14 @@ impl Center {
                 DigestAlgorithm::Md5 => Algorithm::Md5,
             })
             .collect();
-        let digest = DigestServer::new(&config.sip.domain, &secret, epoch).with_algorithms(&algorithms);
-        let registrar = Registrar::new(&config.sip.domain, &secret, epoch, RegistrarConfig::default())
-            .with_digest(digest);
+        let digest = |domain: &str| DigestServer::new(domain, &secret, epoch).with_algorithms(&algorithms);
+        let mut registrar = Registrar::new(&config.sip.domain, &secret, epoch, RegistrarConfig::default())
+            .with_digest(digest(&config.sip.domain));
+        for domain in directory::tenant_domains(&config) {
+            registrar = registrar.with_domain(&domain, digest(&domain));
+        }
         let mut sip_config = EndpointConfig::new(config.sip.listen)
-            .with_registrar(registrar, move |user: &str| passwords.get(user).cloned());
+            .with_registrar(registrar, directory::AgentDirectory::new(&config));
         if config.sip.tcp {
             sip_config = sip_config.with_tcp();
         }

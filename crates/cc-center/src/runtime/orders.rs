@@ -365,8 +365,7 @@ impl Runtime {
     async fn ring(&mut self, now: Instant, contact: ContactId, agent: cc_core::AgentId, target: AgentTarget) {
         let uri: Option<String> = match &target {
             AgentTarget::Registered { user, fixed } => {
-                let aor = format!("sip:{user}@{}", self.config.sip.domain);
-                let bound: Vec<String> = self.sip.lookup(&aor).await.unwrap_or_default();
+                let bound = self.registered_contacts(user).await;
                 bound.into_iter().next().or_else(|| fixed.clone())
             }
             AgentTarget::Pstn { number, trunk } => self
