@@ -14,7 +14,8 @@ use super::{CenterConfig, DestinationSpec, QueueSection};
 
 /// The engines a configuration describes.
 pub struct Engines {
-    /// The ACD, with every queue and agent (agents logged out unless `auto_login`).
+    /// The ACD, with every queue and agent (agents logged out unless `auto_login`;
+    /// supervisors who serve no tenant are not in it).
     pub router: Router,
     /// Lists and calendars flows consult.
     pub resources: Arc<Resources>,
@@ -150,7 +151,13 @@ impl CenterConfig {
                 .add_queue(c)
                 .map_err(|e| fail(format!("queue[{i}]"), e.to_string()))?;
         }
-        for (i, a) in self.agents.iter().enumerate() {
+        // A supervisor who takes no calls is no agent of the router.
+        for (i, a) in self
+            .agents
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.tenants.is_empty())
+        {
             let profile = agent_profile(a);
             router
                 .add_agent(profile)

@@ -278,15 +278,20 @@ impl CenterConfig {
         }
         let mut sip_users = HashMap::new();
         for (i, a) in self.agents.iter().enumerate() {
-            if a.tenants.is_empty() {
+            if a.tenants.is_empty() && a.supervises.is_empty() {
                 p.error(
                     format!("agent[{i}].tenants"),
-                    "an agent serves at least one tenant",
+                    "an agent serves at least one tenant (or, as a supervisor, `supervises` one)",
                 );
             }
             for t in a.tenants.keys() {
                 if !tenant_known(t.as_str()) {
                     p.error(format!("agent[{i}].tenants"), format!("unknown tenant `{t}`"));
+                }
+            }
+            for t in &a.supervises {
+                if !tenant_known(t.as_str()) {
+                    p.error(format!("agent[{i}].supervises"), format!("unknown tenant `{t}`"));
                 }
             }
             if let Some(prev) = sip_users.insert(a.sip_user(), i) {

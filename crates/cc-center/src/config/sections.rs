@@ -520,6 +520,10 @@ pub struct AgentConfig {
     /// Logged in and ready when the center starts.
     #[serde(default)]
     pub auto_login: bool,
+    /// Tenants whose calls this agent supervises (listen, whisper, barge, force release);
+    /// a supervisor who takes no calls has `tenants = {}`.
+    #[serde(default)]
+    pub supervises: Vec<TenantId>,
 }
 
 impl AgentConfig {

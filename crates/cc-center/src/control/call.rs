@@ -67,4 +67,6 @@ pub(super) struct Call {
     pub(super) leaving: bool,
     /// The session's next timer, as registered in the deadline set.
     pub(super) deadline: Option<Instant>,
+    /// A supervisor on the call (ringing or on), and how.
+    pub(super) supervisor: Option<(AgentId, super::SuperviseMode)>,
 }

@@ -12,8 +12,10 @@ mod call;
 mod order;
 mod react;
 mod reload;
+mod supervise;
 
 pub use order::{AgentTarget, Order, Refusal};
+pub use supervise::{SuperviseError, SuperviseMode};
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -52,6 +54,7 @@ pub struct CallControl {
     mailboxes: HashMap<String, TenantId>,
     queue_tenants: HashMap<QueueId, TenantId>,
     seats: HashMap<AgentId, AgentTarget>,
+    supervises: HashMap<AgentId, Vec<TenantId>>,
     recording: RecordingSection,
     has_trunk: bool,
     calls: HashMap<ContactId, Call>,
@@ -80,6 +83,7 @@ impl CallControl {
             mailboxes: tables.mailboxes,
             queue_tenants: tables.queue_tenants,
             seats: tables.seats,
+            supervises: tables.supervises,
             recording: tables.recording,
             has_trunk: tables.has_trunk,
             calls: HashMap::new(),
@@ -205,6 +209,7 @@ impl CallControl {
                 music: None,
                 leaving: false,
                 deadline: None,
+                supervisor: None,
             },
         );
         self.orders.push_back(Order::Answer { contact: id.clone() });

@@ -31,6 +31,31 @@ pub enum AgentTarget {
 /// out; a driver that cannot carry one out reports it back (e.g. `agent_failed`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Order {
+    /// Call a supervisor's phone; once it answers, it joins the call as `mode` says
+    /// (report [`CallControl::supervisor_answered`](super::CallControl::supervisor_answered)
+    /// and [`supervisor_gone`](super::CallControl::supervisor_gone)).
+    Supervise {
+        /// The contact.
+        contact: ContactId,
+        /// The supervisor.
+        supervisor: AgentId,
+        /// How to reach the supervisor's phone.
+        target: AgentTarget,
+        /// Listen, whisper or barge.
+        mode: super::SuperviseMode,
+    },
+    /// The supervisor already on the call changes how they take part.
+    SuperviseMode {
+        /// The contact.
+        contact: ContactId,
+        /// The new mode.
+        mode: super::SuperviseMode,
+    },
+    /// Hang up the supervisor's phone; the caller and agent go on talking.
+    EndSupervision {
+        /// The contact.
+        contact: ContactId,
+    },
     /// Answer the caller (200 OK with media anchored on the center).
     Answer {
         /// The contact.
@@ -172,6 +197,9 @@ impl Order {
     pub fn contact(&self) -> &ContactId {
         match self {
             Order::Answer { contact }
+            | Order::Supervise { contact, .. }
+            | Order::SuperviseMode { contact, .. }
+            | Order::EndSupervision { contact }
             | Order::Play { contact, .. }
             | Order::Music { contact, .. }
             | Order::Announce { contact, .. }

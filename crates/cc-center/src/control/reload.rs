@@ -16,6 +16,8 @@ pub(super) struct Tables {
     pub(super) mailboxes: HashMap<String, TenantId>,
     pub(super) queue_tenants: HashMap<QueueId, TenantId>,
     pub(super) seats: HashMap<AgentId, AgentTarget>,
+    /// Supervisor → the tenants it supervises.
+    pub(super) supervises: HashMap<AgentId, Vec<TenantId>>,
     pub(super) recording: RecordingSection,
     /// A trunk exists, so numbers can be dialled out.
     pub(super) has_trunk: bool,
@@ -77,6 +79,12 @@ impl Tables {
                 .map(|q| (q.id.clone(), q.tenant.clone()))
                 .collect(),
             seats,
+            supervises: config
+                .agents
+                .iter()
+                .filter(|a| !a.supervises.is_empty())
+                .map(|a| (a.id.clone(), a.supervises.clone()))
+                .collect(),
             recording: config.recording.clone(),
             has_trunk: !config.trunks.is_empty(),
         }
@@ -112,7 +120,7 @@ impl CallControl {
             }
         }
         for a in &config.agents {
-            if self.seats.contains_key(&a.id) {
+            if self.seats.contains_key(&a.id) || a.tenants.is_empty() {
                 continue;
             }
             match self.router.add_agent(build::agent_profile(a)) {
@@ -149,6 +157,7 @@ impl CallControl {
         self.mailboxes = tables.mailboxes;
         self.queue_tenants = tables.queue_tenants;
         self.seats = tables.seats;
+        self.supervises = tables.supervises;
         self.recording = tables.recording;
         self.has_trunk = tables.has_trunk;
         self.pump(now);

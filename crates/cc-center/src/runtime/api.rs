@@ -9,12 +9,19 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{Runtime, Summary};
+use crate::control::SuperviseMode;
 
 /// A request to the control task.
 pub(crate) enum Request {
     Agent {
         agent: AgentId,
         change: AgentChange,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Supervise {
+        supervisor: AgentId,
+        contact: ContactId,
+        action: SuperviseAction,
         reply: oneshot::Sender<Result<(), String>>,
     },
     Snapshot(oneshot::Sender<Snapshot>),
@@ -25,6 +32,12 @@ pub(crate) enum Request {
         oneshot::Sender<Result<Vec<String>, Vec<crate::config::Problem>>>,
     ),
     Stop(Duration, oneshot::Sender<()>),
+}
+
+pub(crate) enum SuperviseAction {
+    Join(SuperviseMode),
+    Leave,
+    Release,
 }
 
 pub(crate) enum AgentChange {
@@ -161,6 +174,54 @@ impl CenterHandle {
         self.agent(agent, AgentChange::Logout).await
     }
 
+    async fn supervise_request(
+        &self,
+        supervisor: &AgentId,
+        contact: &ContactId,
+        action: SuperviseAction,
+    ) -> Result<(), String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Supervise {
+                supervisor: supervisor.clone(),
+                contact: contact.clone(),
+                action,
+                reply,
+            })
+            .await
+            .map_err(|_| Stopped.to_string())?;
+        rx.await.map_err(|_| Stopped.to_string())?
+    }
+
+    /// A supervisor joins a call between a customer and an agent — `listen` (heard by
+    /// nobody), `whisper` (heard by the agent only) or `barge` (heard by both) — or, already
+    /// on it, changes mode. The center calls the supervisor's phone (registered, fixed
+    /// contact or remote seat) and mixes it in when it answers; the record gets a
+    /// `supervisor` leg. Refused unless the agent `supervises` the contact's tenant and
+    /// the contact is talking to an agent.
+    pub async fn supervise(
+        &self,
+        supervisor: &AgentId,
+        contact: &ContactId,
+        mode: SuperviseMode,
+    ) -> Result<(), String> {
+        self.supervise_request(supervisor, contact, SuperviseAction::Join(mode))
+            .await
+    }
+
+    /// The supervisor leaves the call: their phone is hung up; customer and agent talk on.
+    pub async fn end_supervision(&self, supervisor: &AgentId, contact: &ContactId) -> Result<(), String> {
+        self.supervise_request(supervisor, contact, SuperviseAction::Leave)
+            .await
+    }
+
+    /// A supervisor ends a call (force release): every leg is hung up and the record says
+    /// `released by <supervisor>`.
+    pub async fn force_release(&self, supervisor: &AgentId, contact: &ContactId) -> Result<(), String> {
+        self.supervise_request(supervisor, contact, SuperviseAction::Release)
+            .await
+    }
+
     /// Queues and totals now.
     pub async fn snapshot(&self) -> Result<Snapshot, Stopped> {
         let (reply, rx) = oneshot::channel();
@@ -260,6 +321,43 @@ impl Runtime {
                     AgentChange::NotReady(reason) => self.control.not_ready(now, &agent, &reason),
                     AgentChange::Logout => self.control.logout(now, &agent),
                 };
+                let _ = reply.send(result.map_err(|e| e.to_string()));
+            }
+            Request::Supervise {
+                supervisor,
+                contact,
+                action,
+                reply,
+            } => {
+                // Before a force release ends the contact.
+                let tenant = self.control.tenant_of(&contact);
+                let (name, result) = match action {
+                    SuperviseAction::Join(mode) => {
+                        let name = match mode {
+                            SuperviseMode::Listen => "supervisor_listen",
+                            SuperviseMode::Whisper => "supervisor_whisper",
+                            SuperviseMode::Barge => "supervisor_barge",
+                        };
+                        (name, self.control.supervise(now, &contact, &supervisor, mode))
+                    }
+                    SuperviseAction::Leave => (
+                        "supervisor_leave",
+                        self.control.end_supervision(&contact, &supervisor),
+                    ),
+                    SuperviseAction::Release => (
+                        "force_release",
+                        self.control.force_release(now, &contact, &supervisor),
+                    ),
+                };
+                if result.is_ok() {
+                    let _ = self.store_tx.send(super::writer::Job::Audit {
+                        tenant,
+                        at: cc_core::Timestamp::now(),
+                        actor: supervisor.to_string(),
+                        action: name.to_owned(),
+                        detail: contact.to_string(),
+                    });
+                }
                 let _ = reply.send(result.map_err(|e| e.to_string()));
             }
             Request::Snapshot(reply) => {

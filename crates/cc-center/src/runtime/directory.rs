@@ -1,5 +1,6 @@
 //! Who may register where: the center's SIP domain serves every agent; a tenant with its
-//! own `domain` is its own digest realm, open to the agents that serve that tenant only.
+//! own `domain` is its own digest realm, open to the agents that serve or supervise that
+//! tenant only.
 
 use std::collections::HashMap;
 
@@ -8,11 +9,11 @@ use cc_sip::registrar::UserDirectory;
 use crate::config::CenterConfig;
 
 /// The SIP domains an agent's phone may register in: the center's first, then those of the
-/// tenants it serves.
+/// tenants it serves or supervises.
 pub(crate) fn agent_domains(config: &CenterConfig, user: &str) -> Vec<String> {
     let mut domains = vec![config.sip.domain.clone()];
     for agent in config.agents.iter().filter(|a| a.sip_user() == user) {
-        for tenant in agent.tenants.keys() {
+        for tenant in agent.tenants.keys().chain(&agent.supervises) {
             let domain = config
                 .tenants
                 .iter()

@@ -17,6 +17,8 @@ pub(crate) enum Role {
     Outside,
     /// A callback's customer, dialled by the center.
     Customer,
+    /// A supervisor's phone.
+    Supervisor(AgentId),
 }
 
 /// A leg the center placed (agent, outside party, callback customer).
@@ -25,6 +27,14 @@ pub(crate) struct Peer {
     pub(crate) media: MediaSession,
     pub(crate) offer: SdpOffer,
     pub(crate) answered: bool,
+}
+
+/// A supervisor on a call: their phone's leg and, once it answered, the conference the
+/// customer, the agent and the supervisor are mixed in.
+pub(crate) struct Supervision {
+    pub(crate) peer: Peer,
+    pub(crate) mode: crate::control::SuperviseMode,
+    pub(crate) conference: Option<cc_media::engine::Conference>,
 }
 
 /// A recording in progress.
@@ -47,6 +57,7 @@ pub(crate) struct Line {
     pub(crate) prompt_pending: bool,
     pub(crate) agent: Option<(AgentId, Peer)>,
     pub(crate) outside: Option<(Role, Peer)>,
+    pub(crate) supervision: Option<Supervision>,
     pub(crate) recording: Option<Recording>,
     pub(crate) voicemail: Option<Recording>,
     /// Receive quality of the legs closed so far (caller first), for the record.
@@ -81,6 +92,9 @@ impl Line {
         }
         if let Some((_, p)) = self.outside {
             drop(p.media.close());
+        }
+        if let Some(s) = self.supervision {
+            drop(s.peer.media.close());
         }
     }
 }

@@ -17,6 +17,7 @@ mod recover;
 mod retention;
 mod sip_events;
 mod summary;
+mod supervise;
 mod writer;
 
 pub use api::{CenterHandle, QueueView, Snapshot};

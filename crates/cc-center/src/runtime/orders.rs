@@ -19,7 +19,7 @@ use crate::control::{AgentTarget, Order};
 use crate::store::RecordingEntry;
 
 /// `sip:user@host:port` → the address to send to (hosts must be IP addresses here).
-fn destination_of(uri: &str) -> Option<SocketAddr> {
+pub(super) fn destination_of(uri: &str) -> Option<SocketAddr> {
     let rest = uri
         .trim()
         .strip_prefix("sip:")
@@ -253,7 +253,18 @@ impl Runtime {
                     };
                 }
             }
+            Order::Supervise {
+                contact,
+                supervisor,
+                target,
+                mode,
+            } => self.ring_supervisor(now, contact, supervisor, target, mode).await,
+            Order::SuperviseMode { contact, mode } => self.change_supervise_mode(&contact, mode).await,
+            Order::EndSupervision { contact } => {
+                self.end_supervision(now, &contact, "supervisor left", true).await;
+            }
             Order::HangupAgent { contact } => {
+                self.end_supervision(now, &contact, "agent left", true).await;
                 self.stop_recording(&contact).await;
                 let Some(line) = self.lines.get_mut(&contact) else {
                     return;
@@ -308,6 +319,7 @@ impl Runtime {
                         .flatten()
                         .chain(line.agent.as_ref().map(|(_, p)| p.leg))
                         .chain(line.outside.as_ref().map(|(_, p)| p.leg))
+                        .chain(line.supervision.as_ref().map(|s| s.peer.leg))
                     {
                         if self.legs.remove(&leg).is_some() {
                             let _ = self.sip.hangup(leg).await;
@@ -322,6 +334,9 @@ impl Runtime {
                     }
                     if let Some((_, p)) = line.outside.take() {
                         line.close_keeping_quality(p.media).await;
+                    }
+                    if let Some(s) = line.supervision.take() {
+                        line.close_keeping_quality(s.peer.media).await;
                     }
                     record.media = std::mem::take(&mut line.quality);
                 }
@@ -363,20 +378,7 @@ impl Runtime {
     }
 
     async fn ring(&mut self, now: Instant, contact: ContactId, agent: cc_core::AgentId, target: AgentTarget) {
-        let uri: Option<String> = match &target {
-            AgentTarget::Registered { user, fixed } => {
-                let bound = self.registered_contacts(user).await;
-                bound.into_iter().next().or_else(|| fixed.clone())
-            }
-            AgentTarget::Pstn { number, trunk } => self
-                .config
-                .trunks
-                .iter()
-                .find(|t| &t.id == trunk)
-                .map(|t| format!("sip:{number}@{}", t.host)),
-        };
-        let uri: Option<String> = uri.map(|u: String| crate::sip_text::uri_of(&u).to_owned());
-        let Some((uri, destination)) = uri.and_then(|u: String| destination_of(&u).map(|d| (u, d))) else {
+        let Some((uri, destination)) = self.reach(&target).await else {
             tracing::info!(%agent, %contact, "agent's phone is not reachable (no registration)");
             self.control
                 .agent_failed(now, &contact, &agent, OfferOutcome::Failed);
@@ -414,7 +416,7 @@ impl Runtime {
     }
 
     /// Opens a media session and sends an INVITE with its offer.
-    async fn place_call(
+    pub(super) async fn place_call(
         &mut self,
         contact: &ContactId,
         uri: &str,

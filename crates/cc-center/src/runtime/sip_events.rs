@@ -23,7 +23,7 @@ impl Runtime {
                 ..
             } => self.on_incoming(now, leg, &request_uri, &from, sdp).await,
             UaEvent::Answered { leg, sdp } => self.on_answered(now, leg, sdp).await,
-            UaEvent::Failed { leg, code, .. } => self.on_failed(now, leg, code),
+            UaEvent::Failed { leg, code, .. } => self.on_failed(now, leg, code).await,
             UaEvent::Ended { leg, .. } => self.on_ended(now, leg).await,
             UaEvent::ReInvite { leg, sdp } => self.on_reinvite(leg, sdp).await,
             UaEvent::Dtmf { leg, digit } => {
@@ -102,6 +102,7 @@ impl Runtime {
                         prompt_pending: false,
                         agent: None,
                         outside: None,
+                        supervision: None,
                         recording: None,
                         voicemail: None,
                         quality: Vec::new(),
@@ -121,13 +122,17 @@ impl Runtime {
             let _ = self.sip.hangup(leg).await;
             return;
         };
+        if let Role::Supervisor(_) = role {
+            self.supervisor_answered(now, &contact, sdp).await;
+            return;
+        }
         let Some(line) = self.lines.get_mut(&contact) else {
             return;
         };
         let peer = match &role {
             Role::Agent(_) => line.agent.as_mut().map(|(_, p)| p),
             Role::Outside | Role::Customer => line.outside.as_mut().map(|(_, p)| p),
-            Role::Caller => None,
+            Role::Caller | Role::Supervisor(_) => None,
         };
         if let Some(peer) = peer {
             peer.answered = true;
@@ -153,14 +158,20 @@ impl Runtime {
                 self.control.transfer_result(now, &contact, true);
             }
             Role::Customer => self.control.customer_answered(now, &contact),
-            Role::Caller => {}
+            Role::Caller | Role::Supervisor(_) => {}
         }
     }
 
-    fn on_failed(&mut self, now: Instant, leg: LegId, code: u16) {
-        let Some((contact, role)) = self.legs.remove(&leg) else {
+    async fn on_failed(&mut self, now: Instant, leg: LegId, code: u16) {
+        let Some((contact, role)) = self.legs.get(&leg).cloned() else {
             return;
         };
+        if let Role::Supervisor(_) = role {
+            self.end_supervision(now, &contact, &code.to_string(), false)
+                .await;
+            return;
+        }
+        self.legs.remove(&leg);
         let Some(line) = self.lines.get_mut(&contact) else {
             return;
         };
@@ -189,13 +200,23 @@ impl Runtime {
                 self.control.customer_failed(now, &contact);
             }
             Role::Caller => self.control.caller_hangup(now, &contact),
+            Role::Supervisor(_) => {}
         }
     }
 
     async fn on_ended(&mut self, now: Instant, leg: LegId) {
-        let Some((contact, role)) = self.legs.remove(&leg) else {
+        let Some((contact, role)) = self.legs.get(&leg).cloned() else {
             return;
         };
+        if let Role::Supervisor(_) = role {
+            self.end_supervision(now, &contact, "bye", false).await;
+            return;
+        }
+        if matches!(role, Role::Agent(_)) {
+            // The supervisor leaves with the agent.
+            self.end_supervision(now, &contact, "agent left", true).await;
+        }
+        self.legs.remove(&leg);
         let Some(line) = self.lines.get_mut(&contact) else {
             return;
         };
@@ -234,6 +255,7 @@ impl Runtime {
                 }
                 self.control.caller_hangup(now, &contact);
             }
+            Role::Supervisor(_) => {}
         }
     }
 
@@ -248,6 +270,7 @@ impl Runtime {
             Role::Caller => line.caller_media.as_ref(),
             Role::Agent(_) => line.agent.as_ref().map(|(_, p)| &p.media),
             Role::Outside | Role::Customer => line.outside.as_ref().map(|(_, p)| &p.media),
+            Role::Supervisor(_) => line.supervision.as_ref().map(|s| &s.peer.media),
         });
         let Some(media) = media else {
             let _ = self.sip.reject(leg, 481, "Call/Transaction Does Not Exist").await;
