@@ -9,6 +9,7 @@ CCSDK_SYSTEM_PACKAGES=(
   "pc:opus:libopus-dev"
   "sipp:sip-tester"
   "sox:sox"
+  "curl:curl"
   "espeak-ng:espeak-ng"
   "valgrind:valgrind"
   "python3:python3"

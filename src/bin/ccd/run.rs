@@ -32,7 +32,8 @@ pub(crate) fn run(path: &Path) -> ExitCode {
             }
         };
         let handle = center.handle();
-        tracing::info!(sip = %handle.sip_addr(), database = %handle.database().display(), "center running");
+        let http = handle.http_addr().map_or_else(|| "off".to_owned(), |a| a.to_string());
+        tracing::info!(sip = %handle.sip_addr(), %http, database = %handle.database().display(), "center running");
         run_until_stopped(path, &handle).await;
         tracing::info!(
             drain_s = drain.as_secs(),

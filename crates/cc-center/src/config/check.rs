@@ -113,6 +113,26 @@ impl CenterConfig {
                 ),
             );
         }
+        let mut keys = BTreeSet::new();
+        for (i, k) in self.http.keys.iter().enumerate() {
+            if k.key.chars().count() < 16 {
+                p.error(
+                    format!("http.keys[{i}].key"),
+                    "an API key has at least 16 characters",
+                );
+            }
+            if !keys.insert(k.key.as_str()) {
+                p.error(format!("http.keys[{i}].key"), "the same key is given twice");
+            }
+            if let Some(t) = &k.tenant
+                && !tenant_known(t.as_str())
+            {
+                p.error(format!("http.keys[{i}].tenant"), format!("unknown tenant `{t}`"));
+            }
+        }
+        if self.http.listen.is_some() && self.http.keys.is_empty() {
+            p.warning("http.keys", "no API key: every request but /health is refused");
+        }
         if self.sip.digest.is_empty() {
             p.error(
                 "sip.digest",

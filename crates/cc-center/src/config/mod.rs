@@ -74,6 +74,9 @@ pub struct CenterConfig {
     /// Which calls are recorded, and how.
     #[serde(default)]
     pub recording: RecordingSection,
+    /// The HTTP API.
+    #[serde(default)]
+    pub http: HttpSection,
     /// Client companies served.
     #[serde(default, rename = "tenant")]
     pub tenants: Vec<TenantConfig>,

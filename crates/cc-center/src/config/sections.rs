@@ -249,6 +249,29 @@ impl Default for RecordingSection {
     }
 }
 
+/// `[http]`: the HTTP API (off unless `listen` is set).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    /// Where the API listens, e.g. `127.0.0.1:8080`.
+    #[serde(default)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The keys clients present as `Authorization: Bearer KEY`.
+    #[serde(default)]
+    pub keys: Vec<ApiKey>,
+}
+
+/// `[[http.keys]]`: one API key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    /// The secret (at least 16 characters).
+    pub key: String,
+    /// The tenant the key is confined to; omit for a center-wide (operator) key.
+    #[serde(default)]
+    pub tenant: Option<TenantId>,
+}
+
 /// `[[tenant]]`: a client company.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -152,3 +152,30 @@ fn storage_urls_are_checked() {
         assert_eq!(storage.is_empty(), ok, "{url}: {errs:?}");
     }
 }
+
+#[test]
+fn http_keys_are_checked() {
+    let text = "[http]\nlisten = \"127.0.0.1:8080\"\n\
+                [[http.keys]]\nkey = \"short\"\n\
+                [[http.keys]]\nkey = \"long-enough-key-0001\"\ntenant = \"nobody\"\n\
+                [[http.keys]]\nkey = \"long-enough-key-0001\"\n\
+                [[tenant]]\nid = \"acme\"\n";
+    let errs = errors(&CenterConfig::from_toml(text).unwrap().check());
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("http.keys[0].key") && e.contains("16")),
+        "{errs:?}"
+    );
+    assert!(errs.iter().any(|e| e.contains("http.keys[1].tenant")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("http.keys[2].key") && e.contains("twice")),
+        "{errs:?}"
+    );
+    let config =
+        CenterConfig::from_toml("[http]\nlisten = \"127.0.0.1:8080\"\n[[tenant]]\nid = \"acme\"\n").unwrap();
+    assert!(
+        config.check().iter().any(|p| p.place == "http.keys"),
+        "a warning without keys"
+    );
+}

@@ -90,6 +90,7 @@ pub struct CenterHandle {
     sip: SocketAddr,
     database: PathBuf,
     recordings: PathBuf,
+    http: Option<SocketAddr>,
 }
 
 /// The center has stopped.
@@ -104,6 +105,7 @@ impl CenterHandle {
         sip: SocketAddr,
         database: PathBuf,
         recordings: PathBuf,
+        http: Option<SocketAddr>,
     ) -> Self {
         let first = std::sync::Arc::new(std::sync::Mutex::new(Some(events.subscribe())));
         Self {
@@ -113,7 +115,18 @@ impl CenterHandle {
             sip,
             database,
             recordings,
+            http,
         }
+    }
+
+    /// A subscription to events from now on (never the first subscriber's).
+    pub(crate) fn events(&self) -> broadcast::Receiver<super::CenterEvent> {
+        self.events.subscribe()
+    }
+
+    /// The HTTP API's address, when `[http] listen` is set.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http
     }
 
     /// Events: agent status changes, contacts that ended, registrations. The first
@@ -131,7 +144,8 @@ impl CenterHandle {
         self.sip
     }
 
-    /// The database file.
+    /// The SQLite file the center writes by default (unused when `storage` names a
+    /// PostgreSQL server).
     pub fn database(&self) -> &Path {
         &self.database
     }
@@ -414,6 +428,18 @@ impl Runtime {
         };
         if domains(&config) != domains(old) || passwords(&config) != passwords(old) {
             deferred.push("SIP passwords and tenant domains wait for a restart".to_owned());
+        }
+        let http = |c: &crate::config::CenterConfig| {
+            let keys: Vec<_> = c
+                .http
+                .keys
+                .iter()
+                .map(|k| (k.key.clone(), k.tenant.clone()))
+                .collect();
+            (c.http.listen, keys)
+        };
+        if http(&config) != http(old) {
+            deferred.push("[http] changes wait for a restart".to_owned());
         }
         if config.data_dir() != old.data_dir() || config.center.storage != old.center.storage {
             deferred.push("data_dir and storage changes wait for a restart".to_owned());

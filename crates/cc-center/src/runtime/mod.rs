@@ -144,6 +144,7 @@ impl Center {
             });
             let _ = store_tx.send(writer::Job::Recording(entry));
         }
+        let api_store = store.clone();
         let writer = tokio::spawn(writer::run(store, store_rx));
         let (api_tx, api_rx) = mpsc::channel(64);
         let (input_tx, input_rx) = mpsc::unbounded_channel();
@@ -152,6 +153,7 @@ impl Center {
         let sip_addr = sip.local_addr();
         let publisher = events::Publisher::new();
         let event_tx = publisher.sender();
+        let config = Arc::new(config);
         let runtime = Runtime {
             control,
             sip,
@@ -161,18 +163,34 @@ impl Center {
             lines: HashMap::new(),
             legs: HashMap::new(),
             input_tx,
-            config: Arc::new(config),
+            config: config.clone(),
             stopping: None,
             summary: Summary::default(),
             session_seq: 0,
             publisher,
         };
+        let http = match config.http.listen {
+            Some(addr) => Some(crate::http::bind(addr).await?),
+            None => None,
+        };
+        let http_addr = http.as_ref().and_then(|l| l.local_addr().ok());
         // The handle subscribes before the center runs, so its first subscriber misses
         // nothing.
-        let handle = CenterHandle::new(api_tx, event_tx, sip_addr, db_path, recordings_dir);
+        let handle = CenterHandle::new(api_tx, event_tx, sip_addr, db_path, recordings_dir, http_addr);
+        let (stopped_tx, stopped) = tokio::sync::watch::channel(false);
+        if let Some(listener) = http {
+            let state = crate::http::ApiState {
+                handle: handle.clone(),
+                store: api_store,
+                config,
+                stopped,
+            };
+            tokio::spawn(crate::http::serve(listener, state));
+        }
         let task = tokio::spawn(async move {
             let summary = runtime.run(sip_events, input_rx, api_rx).await;
             let _ = writer.await;
+            let _ = stopped_tx.send(true);
             summary
         });
         Ok(Self { handle, task })
