@@ -8,16 +8,17 @@
 //! - UDP datagrams go to [`UserAgent::handle_datagram`]; responses carry RFC 3581
 //!   `received`/`rport` and go back to the source address.
 //! - TCP: accepted and outgoing connections are kept per peer address and reused for
-//!   every message to that peer; messages are framed with [`frame_stream`]; a
-//!   double-CRLF keep-alive ping is answered with a CRLF pong (RFC 5626 §4.4.1).
-//! - TLS (feature `tls`, [`TlsConfig`] in [`EndpointConfig::with_tls`]): a TLS listener
+//!   every message to that peer; messages are framed with
+//!   [`frame_stream`](crate::frame_stream); a double-CRLF keep-alive ping is answered
+//!   with a CRLF pong (RFC 5626 §4.4.1).
+//! - TLS (feature `tls`: `TlsConfig` in `EndpointConfig::with_tls`): a TLS listener
 //!   on its own port and outgoing TLS connections, kept and reused per peer address like
 //!   TCP (a TLS and a TCP connection to one address are distinct), with the same
 //!   framing and keep-alive. Via says `TLS`; a message whose top Via says `TLS` only
 //!   ever goes over TLS. `sips:` and `;transport=tls` Request-URIs choose TLS
 //!   ([`target_transport`]). Handshakes are bounded in time, accepted connections are
 //!   limited per source address and in all, and failures are counted with their reason
-//!   ([`EndpointHandle::tls_stats`]).
+//!   (`EndpointHandle::tls_stats`).
 //! - Timers: the task sleeps until [`UserAgent::poll_timeout`].
 //! - Events are queued inside the task when the application is slow, so a command
 //!   awaited while events pile up never deadlocks.
@@ -488,7 +489,9 @@ struct Driver {
     stream_rx: mpsc::UnboundedReceiver<StreamEvent>,
     /// Connections by peer and kind: (connection number, writer queue).
     conns: HashMap<ConnKey, (u64, mpsc::UnboundedSender<Bytes>)>,
-    /// Transactions waiting for an outgoing connection to open.
+    /// Transactions sent on an outgoing connection that has not yet carried a message
+    /// from the peer: they fail with a transport error when it closes first (a TLS 1.3
+    /// server refuses a client certificate only after the client's handshake is done).
     connecting: HashMap<ConnKey, Vec<TransactionId>>,
     next_conn: u64,
     limits: Limits,
@@ -614,14 +617,15 @@ impl Driver {
         let now = Instant::now();
         match event {
             StreamEvent::Message(key, bytes) => {
+                // The peer has spoken: the connection works.
+                if !self.connecting.is_empty() {
+                    self.connecting.remove(&key);
+                }
                 // A message that does not parse on a stream loses the framing: drop the
                 // connection.
                 if self.ua.handle_stream_message(now, key.peer, bytes).is_err() {
                     self.conns.remove(&key);
                 }
-            }
-            StreamEvent::Connected(key) => {
-                self.connecting.remove(&key);
             }
             StreamEvent::Closed(key, number) => {
                 if self.conns.get(&key).is_some_and(|(n, _)| *n == number) {
@@ -727,7 +731,6 @@ impl Driver {
                 tokio::time::timeout(std::time::Duration::from_secs(10), TcpStream::connect(key.peer)).await;
             if let Ok(Ok(stream)) = connected {
                 let _ = stream.set_nodelay(true);
-                let _ = events.send(StreamEvent::Connected(key));
                 let (reader, writer) = stream.into_split();
                 run_connection(reader, writer, key, number, rx, events, limits).await;
             } else {

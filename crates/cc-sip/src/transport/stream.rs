@@ -24,8 +24,6 @@ pub(super) struct ConnKey {
 pub(super) enum StreamEvent {
     /// One framed message arrived.
     Message(ConnKey, Bytes),
-    /// An outgoing connection is up (TLS: the handshake is done).
-    Connected(ConnKey),
     /// Connection number `u64` under the key has closed (or never opened).
     Closed(ConnKey, u64),
 }

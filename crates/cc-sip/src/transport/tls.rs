@@ -450,7 +450,6 @@ impl TlsSide {
             match tokio::time::timeout(limit, connect).await {
                 Ok(Ok(tls)) => {
                     counters.connected.fetch_add(1, Ordering::Relaxed);
-                    let _ = task.events.send(StreamEvent::Connected(task.key));
                     serve(tls, task).await;
                 }
                 Ok(Err(e)) => {
