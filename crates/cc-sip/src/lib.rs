@@ -44,7 +44,8 @@
 //! Cargo features, none on by default:
 //!
 //! - `tls`: SIP over TLS in the endpoint (rustls with the `ring` provider, tokio-rustls).
-//! - `rsip`: conversions between [`Message`] and `rsip::SipMessage` (module `rsip`).
+//! - `rsip`: conversions between [`Message`] and `rsip::SipMessage`, both ways
+//!   (`TryFrom`), with what rsip cannot represent listed in module `rsip`.
 //!
 //! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
 //! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their
@@ -85,6 +86,8 @@ mod message;
 pub mod parser;
 pub mod protection;
 pub mod registrar;
+#[cfg(feature = "rsip")]
+pub mod rsip;
 pub mod sdp;
 mod serialize;
 pub mod transaction;
