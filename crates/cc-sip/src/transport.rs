@@ -693,6 +693,7 @@ impl Driver {
     /// the handshake, then SIP.
     #[cfg(feature = "tls")]
     fn tls_accepted(&mut self, stream: TcpStream, peer: SocketAddr) {
+        // The number `register_connection` gives it next.
         let number = self.next_conn + 1;
         if !self.tls.as_mut().is_some_and(|t| t.admit(peer, number)) {
             return;
