@@ -274,6 +274,14 @@ async fn a_stalled_handshake_and_plain_text_are_dropped_not_stuck() {
     let local = plain.local_addr().unwrap();
     write_all(&mut plain, options(tls_port(&sip), local).as_bytes()).await;
     assert!(closed_by_peer(&mut plain).await, "plain text is dropped");
+    // (rustls may drop the socket a moment before the failure is counted.)
+    timeout(WAIT, async {
+        while sip.tls_stats().failed < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("both failures counted");
     let stats = sip.tls_stats();
     assert_eq!((stats.accepted, stats.failed), (0, 2), "{stats:?}");
     // The endpoint still serves.

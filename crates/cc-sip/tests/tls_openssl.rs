@@ -1,6 +1,6 @@
 //! An outside TLS peer: `openssl s_client` verifies our endpoint's certificate chain
 //! (CA file, IP address 127.0.0.1), sends a raw OPTIONS over TLS and must print our
-//! 200 back. openssl is required: `scripts/test.sh` installs it, and its absence fails
+//! 200 back; trusting another CA, it stops at verification. openssl is required: `scripts/test.sh` installs it, and its absence fails
 //! the test with that message instead of skipping it. Every wait is bounded.
 #![cfg(feature = "tls")]
 
@@ -19,12 +19,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openssl_s_client_sends_options_over_tls_and_reads_200() {
-    let version = Command::new("openssl").arg("version").output();
-    assert!(
-        version.as_ref().is_ok_and(|o| o.status.success()),
-        "this test needs the `openssl` command (Debian package `openssl`, installed by \
-         scripts/test.sh): {version:?}"
-    );
+    require_openssl();
     let pki = Pki::new("test CA");
     let (sip, _events) = endpoint(TlsConfig::new().listen(any_port(), pki.server_config())).await;
     let port = sip.tls_addr().expect("a TLS listener").port();
@@ -43,6 +38,35 @@ async fn openssl_s_client_sends_options_over_tls_and_reads_200() {
     assert!(answer.contains("Allow: "), "{answer}");
     assert_eq!(sip.tls_stats().accepted, 1);
     sip.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openssl_s_client_that_trusts_another_ca_gets_nothing() {
+    require_openssl();
+    let (pki, rogue) = (Pki::new("test CA"), Pki::new("rogue CA"));
+    let (sip, _events) = endpoint(TlsConfig::new().listen(any_port(), pki.server_config())).await;
+    let port = sip.tls_addr().expect("a TLS listener").port();
+    let ca_file = std::env::temp_dir().join(format!("cc-sip-openssl-rogue-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, &rogue.ca_pem).expect("write the CA file");
+    let ca = ca_file.clone();
+    let answer = tokio::task::spawn_blocking(move || s_client_options(port, &ca))
+        .await
+        .expect("the s_client thread");
+    let _ = std::fs::remove_file(&ca_file);
+    let error = answer.expect_err("no SIP answer through a failed verification");
+    assert!(error.contains("verify"), "{error}");
+    assert_eq!(sip.tls_stats().accepted, 0);
+    sip.shutdown().await;
+}
+
+/// Fails the test, saying why, when the `openssl` command cannot run.
+fn require_openssl() {
+    let version = Command::new("openssl").arg("version").output();
+    assert!(
+        version.as_ref().is_ok_and(|o| o.status.success()),
+        "this test needs the `openssl` command (Debian package `openssl`, installed by \
+         scripts/test.sh): {version:?}"
+    );
 }
 
 /// Runs `openssl s_client` against 127.0.0.1:`port`, writes an OPTIONS, and returns
