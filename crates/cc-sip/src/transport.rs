@@ -492,7 +492,8 @@ struct Driver {
     /// Transactions sent on an outgoing connection that has not yet carried a message
     /// from the peer: they fail with a transport error when it closes first (a TLS 1.3
     /// server refuses a client certificate only after the client's handshake is done).
-    connecting: HashMap<ConnKey, Vec<TransactionId>>,
+    /// Keyed like `conns`, with the connection's number.
+    connecting: HashMap<ConnKey, (u64, Vec<TransactionId>)>,
     next_conn: u64,
     limits: Limits,
 }
@@ -635,8 +636,10 @@ impl Driver {
                 if let Some(tls) = &mut self.tls {
                     tls.closed(number);
                 }
-                for tx in self.connecting.remove(&key).unwrap_or_default() {
-                    self.ua.handle_transport_error(now, tx);
+                if self.connecting.get(&key).is_some_and(|(n, _)| *n == number) {
+                    for tx in self.connecting.remove(&key).map(|(_, t)| t).unwrap_or_default() {
+                        self.ua.handle_transport_error(now, tx);
+                    }
                 }
             }
         }
@@ -766,6 +769,21 @@ impl Driver {
         None
     }
 
+    /// Remembers that `transaction` went on the connection just opened under `key`. What
+    /// still waited on an earlier connection under the key fails: that one has closed.
+    fn wait_for_peer(&mut self, now: Instant, key: ConnKey, transaction: TransactionId) {
+        let number = self.next_conn;
+        let waiting = self.connecting.entry(key).or_default();
+        if waiting.0 == number {
+            waiting.1.push(transaction);
+            return;
+        }
+        let (_, stale) = std::mem::replace(waiting, (number, vec![transaction]));
+        for tx in stale {
+            self.ua.handle_transport_error(now, tx);
+        }
+    }
+
     /// The writer of the open connection under `key`.
     fn writer(&self, key: ConnKey) -> Option<mpsc::UnboundedSender<Bytes>> {
         self.conns
@@ -796,7 +814,7 @@ impl Driver {
                     if opened.is_some()
                         && let Some(tx) = t.transaction
                     {
-                        self.connecting.entry(key).or_default().push(tx);
+                        self.wait_for_peer(now, key, tx);
                     }
                     opened
                 });
