@@ -171,7 +171,7 @@ pub fn client_config(
 
 /// The TLS side of an [`EndpointConfig`](super::EndpointConfig): a listener, outgoing
 /// connections, or both, and their limits.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TlsConfig {
     /// Where to listen for TLS (port 0 picks a free port; 5061 is SIP's); set by
     /// [`TlsConfig::listen`].
@@ -191,6 +191,21 @@ pub struct TlsConfig {
     pub max_connections_per_source: usize,
     /// How many accepted TLS connections may be open in all (4096 by default).
     pub max_connections: usize,
+}
+
+/// Shows addresses and limits, never key material.
+impl std::fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field("listen", &self.listen.as_ref().map(|(addr, _)| addr))
+            .field("connect", &self.client.is_some())
+            .field("server_names", &self.server_names)
+            .field("advertised", &self.advertised)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("max_connections_per_source", &self.max_connections_per_source)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
 }
 
 impl Default for TlsConfig {
@@ -528,6 +543,21 @@ mod tests {
         assert!(TlsIdentity::from_pem(b"", b"").is_err());
         assert!(TlsIdentity::from_pem(b"-----BEGIN CERTIFICATE-----\nxx\n", b"").is_err());
         assert!(TlsIdentity::from_pem_files("/nonexistent/cert.pem", "/nonexistent/key.pem").is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_key_material() {
+        let config = TlsConfig::new().with_server_name("192.0.2.9:5061".parse().unwrap(), "pbx.example.com");
+        let text = format!("{:?}", config.unwrap());
+        assert!(
+            text.contains("pbx.example.com") && text.contains("connect: false"),
+            "{text}"
+        );
+        assert!(
+            TlsConfig::new()
+                .with_server_name("192.0.2.9:5061".parse().unwrap(), "bad name!")
+                .is_err()
+        );
     }
 
     #[test]
