@@ -29,6 +29,7 @@ cargo bench --workspace --no-run --locked
 step "examples run"
 cargo run --quiet --locked --example loopback_call >/dev/null
 cargo run --quiet --locked --example virtual_center >/dev/null
+cargo run --quiet --locked -p cc-sip --features tls --example tls_call >/dev/null
 
 step "doc tests"
 cargo test --workspace --doc --locked
