@@ -16,9 +16,12 @@ cargo fmt --all --check
 
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# cc-sip's optional features (tls, rsip) are off in the workspace run.
+cargo clippy -p cc-sip --all-targets --all-features --locked -- -D warnings
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc -p cc-sip --no-deps --all-features --locked
 
 step "benchmarks build"
 cargo bench --workspace --no-run --locked
@@ -26,9 +29,11 @@ cargo bench --workspace --no-run --locked
 step "examples run"
 cargo run --quiet --locked --example loopback_call >/dev/null
 cargo run --quiet --locked --example virtual_center >/dev/null
+cargo run --quiet --locked -p cc-sip --features tls --example tls_call >/dev/null
 
 step "doc tests"
 cargo test --workspace --doc --locked
+cargo test -p cc-sip --all-features --doc --locked
 
 step "python package (bindings/python): venv, pip install, pytest"
 py_started=$(date +%s)
@@ -46,7 +51,10 @@ echo "(python package took $(( $(date +%s) - py_started )) s)"
 step "tests"
 echo "(checks took $(( $(date +%s) - started )) s so far)"
 if command -v cargo-nextest >/dev/null 2>&1; then
+  # cc-sip with its optional features (SIP over TLS with openssl as a peer, rsip), then all.
+  cargo nextest run -p cc-sip --all-features --locked --no-fail-fast
   cargo nextest run --workspace --locked --no-fail-fast
 else
+  cargo test -p cc-sip --all-features --locked --no-fail-fast
   cargo test --workspace --locked --no-fail-fast
 fi

@@ -8,6 +8,7 @@ CCSDK_SYSTEM_PACKAGES=(
   "pkg-config:pkg-config"
   "pc:opus:libopus-dev"
   "sipp:sip-tester"
+  "openssl:openssl"
   "sox:sox"
   "curl:curl"
   "espeak-ng:espeak-ng"

@@ -38,7 +38,14 @@
 //! - [`b2bua`] pairs an inbound and an outbound leg and carries a call across them,
 //!   sans-IO, so that a center and the `b2bua` example share it.
 //! - [`transport`] is the tokio driver at the edge: an [`transport::Endpoint`] on UDP and
-//!   TCP that runs a user agent on a task behind an async [`transport::EndpointHandle`].
+//!   TCP (and TLS with the feature `tls`) that runs a user agent on a task behind an
+//!   async [`transport::EndpointHandle`].
+//!
+//! Cargo features, none on by default:
+//!
+//! - `tls`: SIP over TLS in the endpoint (rustls with the `ring` provider, tokio-rustls).
+//! - `rsip`: conversions between [`Message`] and `rsip::SipMessage`, both ways
+//!   (`TryFrom`), with what rsip cannot represent listed in module `rsip`.
 //!
 //! Header names match case-insensitively and compact forms (`v`, `f`, `t`, `i`, `m`, `l`,
 //! `c`, `k`, `s`, `e`, `o`, `r`, `b`, `x`, `u`, `y`, `a`, `d`, `j`, `n`) map to their
@@ -79,6 +86,8 @@ mod message;
 pub mod parser;
 pub mod protection;
 pub mod registrar;
+#[cfg(feature = "rsip")]
+pub mod rsip;
 pub mod sdp;
 mod serialize;
 pub mod transaction;

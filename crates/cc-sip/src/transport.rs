@@ -8,8 +8,17 @@
 //! - UDP datagrams go to [`UserAgent::handle_datagram`]; responses carry RFC 3581
 //!   `received`/`rport` and go back to the source address.
 //! - TCP: accepted and outgoing connections are kept per peer address and reused for
-//!   every message to that peer; messages are framed with [`frame_stream`]; a
-//!   double-CRLF keep-alive ping is answered with a CRLF pong (RFC 5626 §4.4.1).
+//!   every message to that peer; messages are framed with
+//!   [`frame_stream`](crate::frame_stream); a double-CRLF keep-alive ping is answered
+//!   with a CRLF pong (RFC 5626 §4.4.1).
+//! - TLS (feature `tls`: `TlsConfig` in `EndpointConfig::with_tls`): a TLS listener
+//!   on its own port and outgoing TLS connections, kept and reused per peer address like
+//!   TCP (a TLS and a TCP connection to one address are distinct), with the same
+//!   framing and keep-alive. Via says `TLS`; a message whose top Via says `TLS` only
+//!   ever goes over TLS. `sips:` and `;transport=tls` Request-URIs choose TLS
+//!   ([`target_transport`]). Handshakes are bounded in time, accepted connections are
+//!   limited per source address and in all, and failures are counted with their reason
+//!   (`EndpointHandle::tls_stats`).
 //! - Timers: the task sleeps until [`UserAgent::poll_timeout`].
 //! - Events are queued inside the task when the application is slow, so a command
 //!   awaited while events pile up never deadlocks.
@@ -41,14 +50,22 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use bytes::Bytes;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 
+mod stream;
+#[cfg(feature = "tls")]
+mod tls;
+
+use self::stream::{ConnKey, StreamEvent, run_connection, top_via_is_tls};
+#[cfg(feature = "tls")]
+pub use self::tls::{
+    CertificateDer, ClientConfig, PrivateKeyDer, RootCertStore, ServerConfig, ServerName, TlsConfig,
+    TlsIdentity, TlsStats, client_config, root_store, server_config,
+};
 use crate::b2bua::B2bua;
 use crate::error::Error;
-use crate::parser::framing::{Frame, frame_stream};
 use crate::protection::Protection;
 use crate::registrar::{Registrar, UserDirectory};
 use crate::transaction::TransactionId;
@@ -81,22 +98,27 @@ pub struct EndpointConfig {
     /// Rate limit and ban per source, scanner drop list, per-source caps
     /// ([`crate::protection`]); counters in [`UaStats::protection`].
     pub protection: Protection,
+    /// SIP over TLS: listener, outgoing connections, limits (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub tls: Option<TlsConfig>,
     /// The registrar, with its password directory.
     registrar: Option<(Registrar, Box<dyn UserDirectory + Send>)>,
 }
 
 impl fmt::Debug for EndpointConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EndpointConfig")
-            .field("listen", &self.listen)
+        let mut f = f.debug_struct("EndpointConfig");
+        f.field("listen", &self.listen)
             .field("tcp", &self.tcp)
             .field("advertised", &self.advertised)
             .field("transaction", &self.transaction)
             .field("contact_user", &self.contact_user)
             .field("event_capacity", &self.event_capacity)
             .field("socket_buffer", &self.socket_buffer)
-            .field("protection", &self.protection)
-            .field("registrar", &self.registrar.as_ref().map(|r| &r.0))
+            .field("protection", &self.protection);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls);
+        f.field("registrar", &self.registrar.as_ref().map(|r| &r.0))
             .finish()
     }
 }
@@ -113,6 +135,8 @@ impl EndpointConfig {
             event_capacity: 4096,
             socket_buffer: 4 << 20,
             protection: Protection::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
             registrar: None,
         }
     }
@@ -121,6 +145,14 @@ impl EndpointConfig {
     #[must_use]
     pub fn with_tcp(mut self) -> Self {
         self.tcp = true;
+        self
+    }
+
+    /// Also speaks SIP over TLS as `tls` says (listens, connects out, or both).
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn with_tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
         self
     }
 
@@ -147,13 +179,6 @@ enum Op {
     Shutdown,
 }
 
-/// What connection tasks tell the endpoint task.
-enum StreamEvent {
-    Message(SocketAddr, Bytes),
-    Connected(SocketAddr),
-    Closed(SocketAddr, u64),
-}
-
 /// The endpoint's driver; see [`Endpoint::bind`].
 #[derive(Debug)]
 pub struct Endpoint;
@@ -164,6 +189,10 @@ pub struct Endpoint;
 pub struct EndpointHandle {
     ops: mpsc::Sender<Op>,
     local_addr: SocketAddr,
+    #[cfg(feature = "tls")]
+    tls_addr: Option<SocketAddr>,
+    #[cfg(feature = "tls")]
+    tls_counters: Option<std::sync::Arc<tls::Counters>>,
 }
 
 fn stopped() -> Error {
@@ -211,6 +240,11 @@ impl Endpoint {
         } else {
             None
         };
+        #[cfg(feature = "tls")]
+        let tls = match config.tls {
+            Some(tls) => Some(tls::bind(tls, config.advertised).await?),
+            None => None,
+        };
         let advertised = config.advertised.unwrap_or(local_addr);
         let mut ua_config = UaConfig::new(advertised);
         ua_config.transaction = config.transaction;
@@ -218,6 +252,10 @@ impl Endpoint {
         ua_config.protection = config.protection;
         if listener.is_some() {
             ua_config.tcp_addr = Some(advertised);
+        }
+        #[cfg(feature = "tls")]
+        {
+            ua_config.tls_addr = tls.as_ref().and_then(|t| t.advertised);
         }
         let limits = ua_config.transaction.limits;
         let mut ua = UserAgent::new(ua_config);
@@ -227,10 +265,28 @@ impl Endpoint {
         let (ops_tx, ops_rx) = mpsc::channel(1024);
         let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
         let (stream_tx, stream_rx) = mpsc::unbounded_channel();
+        #[cfg(feature = "tls")]
+        let (tls_side, tls_listener, tls_addr) = match tls {
+            Some(b) => (Some(b.side), b.listener, b.local),
+            None => (None, None, None),
+        };
+        #[cfg(not(feature = "tls"))]
+        let tls_listener = None;
+        let handle = EndpointHandle {
+            ops: ops_tx,
+            local_addr,
+            #[cfg(feature = "tls")]
+            tls_addr,
+            #[cfg(feature = "tls")]
+            tls_counters: tls_side.as_ref().map(|t| std::sync::Arc::clone(&t.counters)),
+        };
         let driver = Driver {
             ua,
             udp,
             listener,
+            tls_listener,
+            #[cfg(feature = "tls")]
+            tls: tls_side,
             ops: ops_rx,
             events: events_tx,
             pending: VecDeque::new(),
@@ -242,13 +298,7 @@ impl Endpoint {
             limits,
         };
         tokio::spawn(driver.run());
-        Ok((
-            EndpointHandle {
-                ops: ops_tx,
-                local_addr,
-            },
-            events_rx,
-        ))
+        Ok((handle, events_rx))
     }
 }
 
@@ -258,14 +308,35 @@ impl EndpointHandle {
         self.local_addr
     }
 
+    /// The bound TLS listening address, when the endpoint listens on TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
+    }
+
+    /// The TLS counters: handshakes done and failed (with the last reason), connections
+    /// refused by the limits. All zero without TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls_stats(&self) -> TlsStats {
+        self.tls_counters
+            .as_ref()
+            .map(|c| c.snapshot())
+            .unwrap_or_default()
+    }
+
     async fn ask<T>(&self, op: impl FnOnce(oneshot::Sender<T>) -> Op) -> Result<T, Error> {
         let (tx, rx) = oneshot::channel();
         self.ops.send(op(tx)).await.map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())
     }
 
-    /// Places a call ([`UserAgent::invite`]).
-    pub async fn invite(&self, call: OutgoingCall) -> Result<LegId, Error> {
+    /// Places a call ([`UserAgent::invite`]). A `sips:` Request-URI, or one with
+    /// `;transport=tls`, places it over TLS whatever `call.transport` says
+    /// ([`target_transport`]); TLS without a TLS client configured is an error.
+    pub async fn invite(&self, mut call: OutgoingCall) -> Result<LegId, Error> {
+        if target_transport(&call.request_uri) == Some(Transport::Tls) {
+            call.transport = Transport::Tls;
+        }
         self.ask(|tx| Op::Invite(call, tx)).await?
     }
 
@@ -357,12 +428,40 @@ impl EndpointHandle {
     }
 }
 
+/// The transport a target URI asks for: TLS for `sips:` or `;transport=tls`, TCP or UDP
+/// for `;transport=tcp` / `udp`, `None` when it says nothing (or does not parse).
+///
+/// ```
+/// use cc_sip::transport::target_transport;
+/// use cc_sip::ua::Transport;
+///
+/// assert_eq!(target_transport("sips:bob@pbx.example.com"), Some(Transport::Tls));
+/// assert_eq!(target_transport("sip:bob@192.0.2.7:5061;transport=TLS"), Some(Transport::Tls));
+/// assert_eq!(target_transport("sip:bob@192.0.2.7;transport=tcp"), Some(Transport::Tcp));
+/// assert_eq!(target_transport("sip:bob@192.0.2.7"), None);
+/// ```
+pub fn target_transport(uri: &str) -> Option<Transport> {
+    let crate::Uri::Sip(sip) = crate::Uri::parse(uri).ok()? else {
+        return None;
+    };
+    if sip.secure {
+        return Some(Transport::Tls);
+    }
+    match sip.transport()? {
+        t if t.eq_ignore_ascii_case("tls") => Some(Transport::Tls),
+        t if t.eq_ignore_ascii_case("tcp") => Some(Transport::Tcp),
+        t if t.eq_ignore_ascii_case("udp") => Some(Transport::Udp),
+        _ => None,
+    }
+}
+
 /// What woke the endpoint task.
 enum Wake {
     Udp(Option<(usize, SocketAddr)>),
     Op(Option<Op>),
     Stream(StreamEvent),
     Accepted(Option<(TcpStream, SocketAddr)>),
+    TlsAccepted(Option<(TcpStream, SocketAddr)>),
     Timer,
     Permit(Option<mpsc::OwnedPermit<UaEvent>>),
 }
@@ -383,15 +482,21 @@ struct Driver {
     ua: UserAgent,
     udp: UdpSocket,
     listener: Option<TcpListener>,
+    tls_listener: Option<TcpListener>,
+    #[cfg(feature = "tls")]
+    tls: Option<tls::TlsSide>,
     ops: mpsc::Receiver<Op>,
     events: mpsc::Sender<UaEvent>,
     pending: VecDeque<UaEvent>,
     stream_tx: mpsc::UnboundedSender<StreamEvent>,
     stream_rx: mpsc::UnboundedReceiver<StreamEvent>,
-    /// Connections by peer: (connection number, writer queue).
-    conns: HashMap<SocketAddr, (u64, mpsc::UnboundedSender<Bytes>)>,
-    /// Transactions waiting for an outgoing connection to open.
-    connecting: HashMap<SocketAddr, Vec<TransactionId>>,
+    /// Connections by peer and kind: (connection number, writer queue).
+    conns: HashMap<ConnKey, (u64, mpsc::UnboundedSender<Bytes>)>,
+    /// Transactions sent on an outgoing connection that has not yet carried a message
+    /// from the peer: they fail with a transport error when it closes first (a TLS 1.3
+    /// server refuses a client certificate only after the client's handshake is done).
+    /// Keyed like `conns`, with the connection's number.
+    connecting: HashMap<ConnKey, (u64, Vec<TransactionId>)>,
     next_conn: u64,
     limits: Limits,
 }
@@ -421,6 +526,7 @@ impl Driver {
                 op = self.ops.recv() => Wake::Op(op),
                 Some(event) = self.stream_rx.recv() => Wake::Stream(event),
                 accepted = accept(self.listener.as_ref()) => Wake::Accepted(accepted.ok()),
+                accepted = accept(self.tls_listener.as_ref()) => Wake::TlsAccepted(accepted.ok()),
                 () = sleep_until(deadline) => Wake::Timer,
                 permit = async { permit_for?.reserve_owned().await.ok() }, if permit_for.is_some() => Wake::Permit(permit),
             };
@@ -461,6 +567,11 @@ impl Driver {
                         self.accepted(stream, peer);
                     }
                 }
+                Wake::TlsAccepted(accepted) => {
+                    if let Some((stream, peer)) = accepted {
+                        self.tls_accepted(stream, peer);
+                    }
+                }
                 Wake::Timer => self.ua.handle_timeout(now),
                 Wake::Permit(permit) => {
                     if let (Some(permit), Some(event)) = (permit, self.pending.pop_front()) {
@@ -476,7 +587,10 @@ impl Driver {
         let now = Instant::now();
         match op {
             Op::Invite(call, reply) => {
-                let _ = reply.send(self.ua.invite(now, call));
+                let result = self
+                    .check_transport(call.transport)
+                    .and_then(|()| self.ua.invite(now, call));
+                let _ = reply.send(result);
             }
             Op::Execute(command, reply) => {
                 let result = self.ua.execute(now, command);
@@ -488,7 +602,10 @@ impl Driver {
                 let _ = reply.send(self.ua.lookup(now, &aor));
             }
             Op::Register(request, reply) => {
-                let _ = reply.send(self.ua.register(now, request));
+                let result = self
+                    .check_transport(request.transport)
+                    .and_then(|()| self.ua.register(now, request));
+                let _ = reply.send(result);
             }
             Op::Unregister(id, reply) => {
                 let _ = reply.send(self.ua.unregister(now, id));
@@ -503,46 +620,74 @@ impl Driver {
     fn stream_event(&mut self, event: StreamEvent) {
         let now = Instant::now();
         match event {
-            StreamEvent::Message(peer, bytes) => {
+            StreamEvent::Message(key, bytes) => {
+                // The peer has spoken: the connection works.
+                if !self.connecting.is_empty() {
+                    self.connecting.remove(&key);
+                }
                 // A message that does not parse on a stream loses the framing: drop the
                 // connection.
-                if self.ua.handle_stream_message(now, peer, bytes).is_err() {
-                    self.conns.remove(&peer);
+                if self.ua.handle_stream_message(now, key.peer, bytes).is_err() {
+                    self.conns.remove(&key);
                 }
             }
-            StreamEvent::Connected(peer) => {
-                self.connecting.remove(&peer);
-            }
-            StreamEvent::Closed(peer, number) => {
-                if self.conns.get(&peer).is_some_and(|(n, _)| *n == number) {
-                    self.conns.remove(&peer);
+            StreamEvent::Closed(key, number) => {
+                if self.conns.get(&key).is_some_and(|(n, _)| *n == number) {
+                    self.conns.remove(&key);
                 }
-                for tx in self.connecting.remove(&peer).unwrap_or_default() {
-                    self.ua.handle_transport_error(now, tx);
+                #[cfg(feature = "tls")]
+                if let Some(tls) = &mut self.tls {
+                    tls.closed(number);
+                }
+                if self.connecting.get(&key).is_some_and(|(n, _)| *n == number) {
+                    for tx in self.connecting.remove(&key).map(|(_, t)| t).unwrap_or_default() {
+                        self.ua.handle_transport_error(now, tx);
+                    }
                 }
             }
         }
     }
 
-    /// Registers a connection to `peer`: its number and writer queue.
+    /// Refuses TLS where the endpoint cannot open TLS connections.
+    #[cfg_attr(not(feature = "tls"), allow(clippy::unused_self))]
+    fn check_transport(&self, transport: Transport) -> Result<(), Error> {
+        if transport != Transport::Tls {
+            return Ok(());
+        }
+        #[cfg(feature = "tls")]
+        if self.tls.as_ref().is_some_and(tls::TlsSide::can_connect) {
+            return Ok(());
+        }
+        Err(Error::Transport {
+            reason: "TLS is asked for (sips: or transport=tls) but this endpoint cannot connect over TLS: \
+                     build cc-sip with the `tls` feature and give EndpointConfig::with_tls a \
+                     TlsConfig::connect"
+                .to_owned(),
+        })
+    }
+
+    /// Registers a connection under `key`: its number and writer queue.
     fn register_connection(
         &mut self,
-        peer: SocketAddr,
+        key: ConnKey,
     ) -> (u64, mpsc::UnboundedSender<Bytes>, mpsc::UnboundedReceiver<Bytes>) {
         self.next_conn += 1;
         let number = self.next_conn;
         let (tx, rx) = mpsc::unbounded_channel();
-        self.conns.insert(peer, (number, tx.clone()));
+        self.conns.insert(key, (number, tx.clone()));
         (number, tx, rx)
     }
 
-    /// A connection a peer opened to our listener.
+    /// A connection a peer opened to our TCP listener.
     fn accepted(&mut self, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nodelay(true);
-        let (number, _, rx) = self.register_connection(peer);
-        tokio::spawn(connection(
-            stream,
-            peer,
+        let key = ConnKey { peer, tls: false };
+        let (number, _, rx) = self.register_connection(key);
+        let (reader, writer) = stream.into_split();
+        tokio::spawn(run_connection(
+            reader,
+            writer,
+            key,
             number,
             rx,
             self.stream_tx.clone(),
@@ -550,23 +695,104 @@ impl Driver {
         ));
     }
 
-    /// Opens a connection to `peer`; messages queue until it is up.
-    fn connect(&mut self, peer: SocketAddr) -> mpsc::UnboundedSender<Bytes> {
-        let (number, tx, rx) = self.register_connection(peer);
+    /// A connection a peer opened to our TLS listener: admitted within the limits, then
+    /// the handshake, then SIP.
+    #[cfg(feature = "tls")]
+    fn tls_accepted(&mut self, stream: TcpStream, peer: SocketAddr) {
+        // The number `register_connection` gives it next.
+        let number = self.next_conn + 1;
+        if !self.tls.as_mut().is_some_and(|t| t.admit(peer, number)) {
+            return;
+        }
+        let key = ConnKey { peer, tls: true };
+        let (number, _, queue) = self.register_connection(key);
+        let task = tls::ConnTask {
+            key,
+            number,
+            queue,
+            events: self.stream_tx.clone(),
+            limits: self.limits,
+        };
+        if let Some(tls) = &self.tls {
+            tls.spawn_accept(stream, task);
+        }
+    }
+
+    /// Without the `tls` feature there is no TLS listener.
+    #[cfg(not(feature = "tls"))]
+    #[allow(clippy::unused_self, clippy::needless_pass_by_value)]
+    fn tls_accepted(&mut self, _stream: TcpStream, _peer: SocketAddr) {}
+
+    /// Opens a connection under `key`, TCP or TLS (`payload` is the first message, which
+    /// names the TLS server); messages queue until it is up. `None` when TLS is asked
+    /// for and the endpoint cannot connect over TLS.
+    fn connect(&mut self, key: ConnKey, payload: &Bytes) -> Option<mpsc::UnboundedSender<Bytes>> {
+        if key.tls {
+            return self.connect_tls(key, payload);
+        }
+        let (number, tx, rx) = self.register_connection(key);
         let events = self.stream_tx.clone();
         let limits = self.limits;
         tokio::spawn(async move {
             let connected =
-                tokio::time::timeout(std::time::Duration::from_secs(10), TcpStream::connect(peer)).await;
+                tokio::time::timeout(std::time::Duration::from_secs(10), TcpStream::connect(key.peer)).await;
             if let Ok(Ok(stream)) = connected {
                 let _ = stream.set_nodelay(true);
-                let _ = events.send(StreamEvent::Connected(peer));
-                connection(stream, peer, number, rx, events, limits).await;
+                let (reader, writer) = stream.into_split();
+                run_connection(reader, writer, key, number, rx, events, limits).await;
             } else {
-                let _ = events.send(StreamEvent::Closed(peer, number));
+                let _ = events.send(StreamEvent::Closed(key, number));
             }
         });
-        tx
+        Some(tx)
+    }
+
+    #[cfg(feature = "tls")]
+    fn connect_tls(&mut self, key: ConnKey, payload: &Bytes) -> Option<mpsc::UnboundedSender<Bytes>> {
+        if !self.tls.as_ref().is_some_and(tls::TlsSide::can_connect) {
+            return None;
+        }
+        let (number, tx, queue) = self.register_connection(key);
+        let task = tls::ConnTask {
+            key,
+            number,
+            queue,
+            events: self.stream_tx.clone(),
+            limits: self.limits,
+        };
+        if let Some(tls) = &self.tls {
+            tls.spawn_connect(payload, task);
+        }
+        Some(tx)
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[allow(clippy::unused_self)]
+    fn connect_tls(&mut self, _key: ConnKey, _payload: &Bytes) -> Option<mpsc::UnboundedSender<Bytes>> {
+        None
+    }
+
+    /// Remembers that `transaction` went on the connection just opened under `key`. What
+    /// still waited on an earlier connection under the key fails: that one has closed.
+    fn wait_for_peer(&mut self, now: Instant, key: ConnKey, transaction: TransactionId) {
+        let number = self.next_conn;
+        let waiting = self.connecting.entry(key).or_default();
+        if waiting.0 == number {
+            waiting.1.push(transaction);
+            return;
+        }
+        let (_, stale) = std::mem::replace(waiting, (number, vec![transaction]));
+        for tx in stale {
+            self.ua.handle_transport_error(now, tx);
+        }
+    }
+
+    /// The writer of the open connection under `key`.
+    fn writer(&self, key: ConnKey) -> Option<mpsc::UnboundedSender<Bytes>> {
+        self.conns
+            .get(&key)
+            .filter(|(_, w)| !w.is_closed())
+            .map(|(_, w)| w.clone())
     }
 
     /// Sends what the agent wants sent and passes its events on.
@@ -574,18 +800,29 @@ impl Driver {
         let now = Instant::now();
         while let Some(t) = self.ua.poll_transmit() {
             if t.reliable {
-                let writer = match self.conns.get(&t.destination) {
-                    Some((_, w)) if !w.is_closed() => w.clone(),
-                    _ => {
-                        if let Some(tx) = t.transaction {
-                            self.connecting.entry(t.destination).or_default().push(tx);
-                        }
-                        self.connect(t.destination)
-                    }
+                // A message whose top Via says TLS never goes in the clear; others take a
+                // TCP connection, or else a TLS one to the same address.
+                let tls = top_via_is_tls(&t.payload);
+                let key = ConnKey {
+                    peer: t.destination,
+                    tls,
                 };
-                if writer.send(t.payload).is_err()
-                    && let Some(tx) = t.transaction
-                {
+                let existing = self.writer(key).or_else(|| {
+                    (!tls)
+                        .then(|| self.writer(ConnKey { tls: true, ..key }))
+                        .flatten()
+                });
+                let writer = existing.or_else(|| {
+                    let opened = self.connect(key, &t.payload);
+                    if opened.is_some()
+                        && let Some(tx) = t.transaction
+                    {
+                        self.wait_for_peer(now, key, tx);
+                    }
+                    opened
+                });
+                let sent = writer.is_some_and(|w| w.send(t.payload).is_ok());
+                if !sent && let Some(tx) = t.transaction {
                     self.ua.handle_transport_error(now, tx);
                 }
                 continue;
@@ -619,60 +856,6 @@ impl Driver {
             }
         }
     }
-}
-
-/// One TCP connection: reads and frames messages for the endpoint, writes what its
-/// queue holds, answers CRLFCRLF pings with CRLF.
-async fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    number: u64,
-    mut queue: mpsc::UnboundedReceiver<Bytes>,
-    events: mpsc::UnboundedSender<StreamEvent>,
-    limits: Limits,
-) {
-    let (mut reader, mut writer) = stream.into_split();
-    let mut buf = BytesMut::with_capacity(16 * 1024);
-    'io: loop {
-        tokio::select! {
-            read = reader.read_buf(&mut buf) => {
-                match read {
-                    Ok(0) | Err(_) => break 'io,
-                    Ok(_) => {}
-                }
-                loop {
-                    match frame_stream(&buf, &limits) {
-                        Ok(Frame::KeepAlive { len }) => {
-                            let ping = len >= 4;
-                            let _ = buf.split_to(len.min(buf.len()));
-                            if ping && writer.write_all(b"\r\n").await.is_err() {
-                                break 'io;
-                            }
-                        }
-                        Ok(Frame::Complete { len }) => {
-                            let message = buf.split_to(len.min(buf.len())).freeze();
-                            if events.send(StreamEvent::Message(peer, message)).is_err() {
-                                break 'io;
-                            }
-                        }
-                        Ok(Frame::Incomplete { .. }) => break,
-                        Err(_) => break 'io,
-                    }
-                }
-            }
-            out = queue.recv() => {
-                match out {
-                    Some(bytes) => {
-                        if writer.write_all(&bytes).await.is_err() {
-                            break 'io;
-                        }
-                    }
-                    None => break 'io,
-                }
-            }
-        }
-    }
-    let _ = events.send(StreamEvent::Closed(peer, number));
 }
 
 /// Runs a B2BUA on an endpoint until its events end: every incoming call is relayed to

@@ -148,17 +148,20 @@ pub enum Transport {
     Udp,
     /// TCP: reliable, no retransmissions.
     Tcp,
+    /// TLS over TCP (the endpoint's `tls` feature): reliable, no retransmissions.
+    Tls,
 }
 
 impl Transport {
     fn reliable(self) -> bool {
-        self == Self::Tcp
+        self != Self::Udp
     }
 
     fn via_name(self) -> &'static str {
         match self {
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
+            Self::Tls => "TLS",
         }
     }
 }
@@ -173,6 +176,9 @@ pub struct UaConfig {
     /// Our TCP listening address, written in Via and Contact of TCP legs (defaults to
     /// `local_addr`).
     pub tcp_addr: Option<SocketAddr>,
+    /// Our TLS listening address, written in Via and Contact of TLS legs (defaults to
+    /// `local_addr`).
+    pub tls_addr: Option<SocketAddr>,
     /// The user part of our Contact URI.
     pub contact_user: String,
     /// The `User-Agent` / `Server` value; `None` writes none.
@@ -195,6 +201,7 @@ impl UaConfig {
             transaction: transaction::Config::default(),
             local_addr,
             tcp_addr: None,
+            tls_addr: None,
             contact_user: "cc".to_owned(),
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
             linger: Duration::from_secs(5),
@@ -630,6 +637,7 @@ pub struct UserAgent {
     stats: UaStats,
     contact_udp: String,
     contact_tcp: String,
+    contact_tls: String,
 }
 
 /// A name-addr in angle brackets unless it already has them.
@@ -745,6 +753,8 @@ impl UserAgent {
         let tcp = config.tcp_addr.unwrap_or(config.local_addr);
         let contact_udp = format!("<sip:{}@{}>", config.contact_user, config.local_addr);
         let contact_tcp = format!("<sip:{}@{};transport=tcp>", config.contact_user, tcp);
+        let tls = config.tls_addr.unwrap_or(config.local_addr);
+        let contact_tls = format!("<sip:{}@{};transport=tls>", config.contact_user, tls);
         Self {
             guard: Guard::new(config.protection.clone()),
             tx: TransactionLayer::new(config.transaction.clone()),
@@ -767,6 +777,7 @@ impl UserAgent {
             stats: UaStats::default(),
             contact_udp,
             contact_tcp,
+            contact_tls,
         }
     }
 
@@ -814,6 +825,7 @@ impl UserAgent {
         match transport {
             Transport::Udp => &self.contact_udp,
             Transport::Tcp => &self.contact_tcp,
+            Transport::Tls => &self.contact_tls,
         }
     }
 
@@ -821,6 +833,7 @@ impl UserAgent {
         let addr = match transport {
             Transport::Udp => self.config.local_addr,
             Transport::Tcp => self.config.tcp_addr.unwrap_or(self.config.local_addr),
+            Transport::Tls => self.config.tls_addr.unwrap_or(self.config.local_addr),
         };
         let branch = self.tx.new_branch();
         format!("SIP/2.0/{} {addr};branch={branch};rport", transport.via_name())
@@ -1871,14 +1884,10 @@ impl UserAgent {
             return;
         };
         let (from, to, call_id) = (without_tag(&from), without_tag(&to), call_id.to_owned());
-        let reliable_via = request
-            .top_via()
-            .ok()
-            .is_some_and(|v| v.transport.eq_ignore_ascii_case("TCP"));
-        let transport = if reliable_via {
-            Transport::Tcp
-        } else {
-            Transport::Udp
+        let transport = match request.top_via().map(|v| v.transport) {
+            Ok(t) if t.eq_ignore_ascii_case("TCP") => Transport::Tcp,
+            Ok(t) if t.eq_ignore_ascii_case("TLS") => Transport::Tls,
+            _ => Transport::Udp,
         };
         let request_uri = request.request_uri_str().unwrap_or_default().to_owned();
         let sdp = sdp_of(&request);
