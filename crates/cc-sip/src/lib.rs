@@ -31,8 +31,8 @@
 //!   registrar): call legs ([`ua::LegId`]) with invite, ringing, answer, reject, hangup
 //!   (BYE, CANCEL or 487 as the state asks), re-INVITE and INFO DTMF, and the requests it
 //!   answers by itself; digest answers to 401/407 for its own requests, outbound
-//!   registration with refresh ([`ua::UserAgent::register`]) and PRACK / 100rel (RFC
-//!   3262) both ways.
+//!   registration with refresh ([`ua::UserAgent::register`]), PRACK / 100rel (RFC
+//!   3262) both ways and session timers (RFC 4028, [`SessionExpires`]).
 //! - [`protection`] guards the user agent: a per-source rate limit with a ban, a drop
 //!   list of scanner `User-Agent`s, per-source caps on dialogs and transactions.
 //! - [`b2bua`] pairs an inbound and an outbound leg and carries a call across them,
@@ -89,7 +89,10 @@ mod validate;
 pub use builder::MessageBuilder;
 pub use check::{check_message, check_message_file};
 pub use error::Error;
-pub use headers::{Auth, CSeq, Contact, HeaderName, MediaType, NameAddr, RAck, Reason, Replaces, Via};
+pub use headers::{
+    Auth, CSeq, Contact, HeaderName, MediaType, NameAddr, RAck, Reason, Refresher, Replaces, SessionExpires,
+    Via,
+};
 pub use limits::Limits;
 pub use message::{Header, Message};
 pub use parser::framing::{Frame, frame_stream};

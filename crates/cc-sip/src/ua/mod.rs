@@ -40,6 +40,12 @@
 //!   with `Require: 100rel` with reliable ones (`RSeq`, retransmitted until the PRACK,
 //!   one at a time, the INVITE refused with 504 when no PRACK comes in 64·T1); a PRACK
 //!   that acknowledges nothing gets 481;
+//! - session timers (RFC 4028, [`SessionTimerConfig`]): `Supported: timer`, our
+//!   INVITEs offer `Session-Expires` and answer a 422 once with the larger `Min-SE`; an
+//!   incoming interval below our `Min-SE` gets 422; the refresher refreshes at half the
+//!   interval (UPDATE, or a re-INVITE with the same SDP), the other side sends BYE when
+//!   no refresh comes in time ([`EndCause::SessionExpired`]); all on the
+//!   [`UserAgent::poll_timeout`] / [`UserAgent::handle_timeout`] clock;
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -89,6 +95,7 @@
 mod credentials;
 mod dtmf;
 mod register;
+mod session_timer;
 #[cfg(test)]
 mod tests;
 
@@ -103,6 +110,7 @@ use bytes::Bytes;
 pub use crate::transaction::Transmit;
 pub use credentials::Credentials;
 pub use register::{RegisterRequest, RegistrationId, RegistrationState};
+pub use session_timer::{MIN_SE_FLOOR, SessionTimerConfig};
 
 use credentials::Challenge;
 
@@ -186,6 +194,8 @@ pub struct UaConfig {
     /// transactions (see [`crate::protection`]). The default drops scanner
     /// `User-Agent`s and limits nothing else.
     pub protection: Protection,
+    /// Session timers (RFC 4028): the interval our INVITEs offer and our Min-SE.
+    pub session_timer: SessionTimerConfig,
 }
 
 impl UaConfig {
@@ -199,6 +209,7 @@ impl UaConfig {
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
             linger: Duration::from_secs(5),
             protection: Protection::default(),
+            session_timer: SessionTimerConfig::default(),
         }
     }
 }
@@ -261,6 +272,9 @@ pub enum EndCause {
     Timeout,
     /// The transport could not reach the peer.
     TransportError,
+    /// No session refresh came in time (RFC 4028 session timer): the agent sent BYE
+    /// (with `Reason: SIP;cause=408`).
+    SessionExpired,
 }
 
 /// What the user agent tells its application.
@@ -524,6 +538,8 @@ pub enum LegState {
 enum Purpose {
     Invite,
     ReInvite,
+    /// A session refresh of ours (RFC 4028): re-INVITE or UPDATE.
+    Refresh,
     Other,
 }
 
@@ -587,6 +603,10 @@ struct Leg {
     reliable: Option<Retransmit>,
     /// Incoming: reliable provisionals waiting for the one before to be acknowledged.
     queued: VecDeque<Message>,
+    /// The session timer (RFC 4028).
+    session: session_timer::Session,
+    /// The peer's last SDP (offer or answer), to tell a refresh re-INVITE.
+    remote_sdp: Option<Bytes>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -953,7 +973,10 @@ impl UserAgent {
             .header("CSeq", "1 INVITE")
             .header("Contact", self.contact(call.transport))
             .header("Allow", ALLOW)
-            .header("Supported", "100rel");
+            .header("Supported", "100rel, timer");
+        for (name, value) in self.session_offer_headers(None) {
+            b = b.header(name, &value);
+        }
         if let Some(ua) = &self.config.user_agent {
             b = b.header("User-Agent", ua);
         }
@@ -996,6 +1019,8 @@ impl UserAgent {
             rseq: 0,
             reliable: None,
             queued: VecDeque::new(),
+            session: session_timer::Session::default(),
+            remote_sdp: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1245,7 +1270,14 @@ impl UserAgent {
         let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
         if let Some((tx, request)) = leg.pending_reinvite.take() {
             let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
-            let response = self.response_for(&request, 200, "OK", &tag, transport, sdp.as_ref())?;
+            let min_se = self.config.session_timer.min_se();
+            let timer = Self::session_refreshed(min_se, now, leg, &request);
+            if let Some(offer) = sdp_of(&request) {
+                leg.remote_sdp = Some(offer);
+            }
+            let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let response =
+                self.response_for_with(&request, (200, "OK"), &tag, transport, sdp.as_ref(), &extra)?;
             self.tx.send_response(now, tx, &response)?;
             let t1 = self.config.transaction.timers.t1;
             if let Some(leg) = self.legs.get_mut(&id) {
@@ -1272,7 +1304,17 @@ impl UserAgent {
             ));
         }
         let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
-        let response = self.uas_response(id, 200, "OK", sdp.as_ref())?;
+        let timer = Self::session_answer(now, leg);
+        let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        let response = self.response_for_with(
+            &leg.invite,
+            (200, "OK"),
+            &leg.local_tag,
+            (leg.transport, leg.remote),
+            sdp.as_ref(),
+            &extra,
+        )?;
         self.tx.send_response(now, tx, &response)?;
         self.ensure_uas_dialog(id, &response);
         let t1 = self.config.transaction.timers.t1;
@@ -1532,6 +1574,7 @@ impl UserAgent {
             release(&mut self.dialogs_by_source, leg.remote.ip());
         }
         leg.state = LegState::Ended;
+        leg.session.stop();
         leg.retransmit = None;
         leg.reliable = None;
         leg.queued.clear();
@@ -1561,6 +1604,7 @@ impl UserAgent {
         let next = [
             leg.retransmit.as_ref().map(|r| r.next.min(r.give_up)),
             leg.reliable.as_ref().map(|r| r.next.min(r.give_up)),
+            leg.session.next(),
             leg.linger_until,
         ]
         .into_iter()
@@ -1581,6 +1625,10 @@ impl UserAgent {
             self.forget(id);
             return;
         }
+        if self.session_timers(now, id) {
+            return;
+        }
+        let Some(leg) = self.legs.get_mut(&id) else { return };
         if let Some(r) = &mut leg.reliable {
             if r.give_up <= now {
                 // No PRACK in 64·T1 (RFC 3262 §3): refuse the INVITE.
@@ -1747,11 +1795,11 @@ impl UserAgent {
             self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
             return true;
         }
-        // 100rel (RFC 3262) is the one extension we support.
+        // 100rel (RFC 3262) and timer (RFC 4028) are the extensions we support.
         let unsupported: Vec<&str> = request
             .require()
             .filter_map(Result::ok)
-            .filter(|t| !t.eq_ignore_ascii_case("100rel"))
+            .filter(|t| !t.eq_ignore_ascii_case("100rel") && !t.eq_ignore_ascii_case("timer"))
             .collect();
         if !unsupported.is_empty() {
             let list = unsupported.join(", ");
@@ -1838,6 +1886,12 @@ impl UserAgent {
     }
 
     fn on_invite(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        let verdict = self.judge_session(&request);
+        if let session_timer::Verdict::Refuse(code, reason, headers) = &verdict {
+            let extra: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            self.respond_with(now, tx, &request, (*code, reason), remote, &extra);
+            return;
+        }
         if let Some(max) = self.config.protection.max_dialogs_per_source
             && !self.guard.is_trusted(remote.ip())
         {
@@ -1887,6 +1941,8 @@ impl UserAgent {
             .require()
             .filter_map(Result::ok)
             .any(|t| t.eq_ignore_ascii_case("100rel"));
+        let session = Self::session_of_invite(&request, &verdict);
+        let remote_sdp = sdp.clone();
         let id = self.new_leg(Leg {
             uac: false,
             state: LegState::Calling,
@@ -1915,6 +1971,8 @@ impl UserAgent {
             rseq: 0,
             reliable: None,
             queued: VecDeque::new(),
+            session,
+            remote_sdp,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -1963,20 +2021,30 @@ impl UserAgent {
                 }
             }
             "UPDATE" => {
-                let sdp = self.legs.get(&id).and_then(|l| {
-                    if request.body().is_empty() {
-                        None
-                    } else {
-                        l.local_sdp.clone()
-                    }
-                });
-                let Some(leg) = self.legs.get(&id) else { return };
+                if self.refused_session(now, tx, &request, remote) {
+                    return;
+                }
+                let min_se = self.config.session_timer.min_se();
+                let Some(leg) = self.legs.get_mut(&id) else { return };
+                let sdp = if request.body().is_empty() {
+                    None
+                } else {
+                    leg.local_sdp.clone()
+                };
+                let timer = Self::session_refreshed(min_se, now, leg, &request);
                 let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
-                if let Ok(response) = self.response_for(&request, 200, "OK", &tag, transport, sdp.as_ref()) {
+                let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                if let Ok(response) =
+                    self.response_for_with(&request, (200, "OK"), &tag, transport, sdp.as_ref(), &extra)
+                {
                     let _ = self.tx.send_response(now, tx, &response);
                 }
+                self.reschedule(id);
             }
             "INVITE" => {
+                if self.refused_session(now, tx, &request, remote) {
+                    return;
+                }
                 let Some(leg) = self.legs.get_mut(&id) else { return };
                 if leg.state != LegState::Confirmed || leg.reinvite_tx.is_some() {
                     // Glare or not yet confirmed (RFC 3261 §14.2).
@@ -1988,7 +2056,14 @@ impl UserAgent {
                     return;
                 }
                 let sdp = sdp_of(&request);
+                let refresh = Self::is_refresh(leg, &request);
                 leg.pending_reinvite = Some((tx, request));
+                if refresh {
+                    // A session refresh (RFC 4028): the same session, answered here.
+                    let ours = leg.local_sdp.clone();
+                    let _ = self.answer(now, id, ours);
+                    return;
+                }
                 self.events.push_back(UaEvent::ReInvite { leg: id, sdp });
             }
             _ => self.respond(now, tx, &request, 405, "Method Not Allowed", remote),
@@ -2091,6 +2166,9 @@ impl UserAgent {
         }
         // Late offer: our 2xx carried the offer, the ACK carries the answer.
         if !hanging_up && let Some(sdp) = sdp_of(request) {
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.remote_sdp = Some(sdp.clone());
+            }
             self.events.push_back(UaEvent::AckSdp { leg: id, sdp });
         }
     }
@@ -2106,6 +2184,7 @@ impl UserAgent {
         match purpose {
             Purpose::Invite => self.on_invite_response(now, id, code, response),
             Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
+            Purpose::Refresh => self.on_refresh_response(now, id, tx, code, response),
             Purpose::Other => {
                 if matches!(code, 401 | 407)
                     && self.retry_in_dialog_with_auth(now, id, tx, Purpose::Other, response)
@@ -2216,11 +2295,15 @@ impl UserAgent {
                 }
                 let cancelling = leg.state == LegState::Cancelling;
                 let sdp = sdp_of(response);
+                if sdp.is_some() {
+                    leg.remote_sdp.clone_from(&sdp);
+                }
                 if !cancelling && leg.local_sdp.is_none() && sdp.is_some() {
                     // Late offer: the 2xx offers, the ACK must answer.
                     leg.state = LegState::Confirmed;
                     leg.ack_pending = true;
                     self.stats.answered += 1;
+                    self.session_answered(now, id, response);
                     self.events.push_back(UaEvent::Answered { leg: id, sdp });
                     return;
                 }
@@ -2245,9 +2328,14 @@ impl UserAgent {
                     return;
                 }
                 self.stats.answered += 1;
+                self.session_answered(now, id, response);
                 self.events.push_back(UaEvent::Answered { leg: id, sdp });
             }
             _ => {
+                if code == 422 && self.retry_after_422(now, id, response) {
+                    return;
+                }
+                let Some(leg) = self.legs.get(&id) else { return };
                 let challenged = matches!(code, 401 | 407)
                     && leg.credentials.is_some()
                     && matches!(leg.state, LegState::Calling | LegState::Early);
@@ -2513,6 +2601,11 @@ impl UserAgent {
             }
         }
         let Some(leg) = self.legs.get_mut(&id) else { return };
+        if (200..300).contains(&code)
+            && let Some(answer) = sdp_of(response)
+        {
+            leg.remote_sdp = Some(answer);
+        }
         if leg.reinvite_tx == Some(tx) {
             leg.reinvite_tx = None;
             if leg.state != LegState::Ended {
@@ -2584,8 +2677,10 @@ impl UserAgent {
                     self.end_remote(now, id, EndCause::Timeout);
                 }
             }
-            Purpose::ReInvite => {
-                leg.reinvite_tx = None;
+            Purpose::ReInvite | Purpose::Refresh => {
+                if leg.reinvite_tx == Some(tx) {
+                    leg.reinvite_tx = None;
+                }
                 self.send_bye(now, id);
                 self.end_remote(now, id, cause);
             }
