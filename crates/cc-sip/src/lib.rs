@@ -20,6 +20,7 @@
 //!   challenges with stateless expiring nonces, verification with nonce-count replay
 //!   protection, and the client's answer.
 //! - [`registrar`] is a sans-IO REGISTER registrar (RFC 3261 §10.3) over [`auth`].
+//! - [`sipfrag`] reads and writes the `message/sipfrag` status lines of REFER's NOTIFYs.
 //! - [`sdp`] parses and writes session descriptions and runs offer/answer (RFC 3264).
 //! - [`transaction`] is the RFC 3261 §17 transaction layer, sans-IO: client and server,
 //!   INVITE and non-INVITE transactions with timers A to K (RFC 6026's L and M), matched
@@ -81,6 +82,7 @@ pub mod protection;
 pub mod registrar;
 pub mod sdp;
 mod serialize;
+pub mod sipfrag;
 pub mod transaction;
 pub mod transport;
 pub mod ua;
@@ -90,8 +92,8 @@ pub use builder::MessageBuilder;
 pub use check::{check_message, check_message_file};
 pub use error::Error;
 pub use headers::{
-    Auth, CSeq, Contact, HeaderName, MediaType, NameAddr, RAck, Reason, Refresher, Replaces, SessionExpires,
-    Via,
+    Auth, CSeq, Contact, Event, HeaderName, MediaType, NameAddr, RAck, Reason, ReferTo, Refresher, Replaces,
+    SessionExpires, SubscriptionState, Via,
 };
 pub use limits::Limits;
 pub use message::{Header, Message};

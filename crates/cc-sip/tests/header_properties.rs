@@ -51,3 +51,73 @@ proptest! {
         prop_assert!(SessionExpires::parse(&delta.to_string()).is_err());
     }
 }
+
+mod refer {
+    use cc_sip::headers::{
+        Event, ReferTo, SubscriptionState, percent_decode, percent_encode, refer_to_value,
+    };
+    use cc_sip::sipfrag::{StatusFrag, status_body};
+    use cc_sip::{NameAddr, Replaces};
+    use proptest::prelude::*;
+
+    use super::header_like;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn refer_to_and_referred_by_never_panic(text in header_like()) {
+            if let Ok(r) = ReferTo::parse(&text) {
+                let _ = (r.target(), r.replaces());
+            }
+            let _ = NameAddr::parse(&text, "Referred-By");
+        }
+
+        #[test]
+        fn event_and_subscription_state_never_panic(text in header_like()) {
+            let _ = Event::parse(&text);
+            let _ = SubscriptionState::parse(&text);
+        }
+
+        #[test]
+        fn sipfrag_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let _ = StatusFrag::parse(&bytes);
+        }
+
+        #[test]
+        fn sipfrag_reads_back(code in 100u16..700, reason in "[A-Za-z][A-Za-z ]{0,20}[A-Za-z]") {
+            let body = status_body(code, &reason);
+            let f = StatusFrag::parse(body.as_bytes()).unwrap();
+            prop_assert_eq!((f.code, f.reason), (code, reason.as_str()));
+        }
+
+        #[test]
+        fn an_embedded_replaces_reads_back(
+            call_id in "[a-zA-Z0-9.!%*_+`'~-]{1,12}(@[a-z0-9.-]{1,10})?",
+            to_tag in "[a-zA-Z0-9]{1,10}",
+            from_tag in "[a-zA-Z0-9]{1,10}",
+            early in any::<bool>(),
+        ) {
+            let mut replaces = format!("{call_id};to-tag={to_tag};from-tag={from_tag}");
+            if early {
+                replaces.push_str(";early-only");
+            }
+            let value = refer_to_value("sip:carol@example.com:5060", Some(&replaces));
+            let refer = ReferTo::parse(&value).unwrap();
+            prop_assert_eq!(refer.target(), "sip:carol@example.com:5060");
+            let decoded = refer.replaces().unwrap().unwrap();
+            let r = Replaces::parse(&decoded).unwrap();
+            prop_assert_eq!((r.call_id, r.to_tag, r.from_tag, r.early_only), (call_id.as_str(), to_tag.as_str(), from_tag.as_str(), early));
+        }
+
+        #[test]
+        fn percent_coding_round_trips(text in "[ -~é漢]{0,30}") {
+            prop_assert_eq!(percent_decode(&percent_encode(&text)), Some(text));
+        }
+
+        #[test]
+        fn percent_decoding_never_panics(text in "[%0-9a-fA-Fxyz]{0,20}") {
+            let _ = percent_decode(&text);
+        }
+    }
+}
