@@ -10,7 +10,7 @@
 //! - commands on call legs ([`LegId`]): [`UserAgent::invite`], [`UserAgent::ringing`],
 //!   [`UserAgent::progress`], [`UserAgent::answer`], [`UserAgent::reject`],
 //!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`],
-//!   [`UserAgent::ack`];
+//!   [`UserAgent::ack`], [`UserAgent::refer`], [`UserAgent::refer_progress`];
 //! - outputs: [`UserAgent::poll_transmit`], [`UserAgent::poll_event`] ([`UaEvent`]) and
 //!   [`UserAgent::poll_timeout`].
 //!
@@ -46,6 +46,11 @@
 //!   interval (UPDATE, or a re-INVITE with the same SDP), the other side sends BYE when
 //!   no refresh comes in time ([`EndCause::SessionExpired`]); all on the
 //!   [`UserAgent::poll_timeout`] / [`UserAgent::handle_timeout`] clock;
+//! - call transfer ([`UserAgent::refer`], [`UserAgent::refer_progress`],
+//!   [`UserAgent::replaces_for`]): a REFER in a dialog is answered 202 and notified
+//!   (RFC 3515, [`UaEvent::Refer`]), our REFER's NOTIFYs come as
+//!   [`UaEvent::ReferNotify`], an INVITE with Replaces is matched to the leg it
+//!   replaces (RFC 3891, [`UaEvent::Replaces`]);
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -94,6 +99,7 @@
 
 mod credentials;
 mod dtmf;
+mod refer;
 mod register;
 mod session_timer;
 #[cfg(test)]
@@ -123,7 +129,10 @@ use crate::registrar::{Outcome, Registrar, UserDirectory};
 use crate::transaction::{self, Event, TransactionId, TransactionLayer};
 
 /// The methods we accept, sent in `Allow`.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY";
+
+/// The extensions we support, sent in `Supported`.
+pub const SUPPORTED: &str = "100rel, timer, replaces";
 
 /// The handle of a call leg: one dialog (or attempt at one) of this user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -408,6 +417,46 @@ pub enum UaEvent {
         /// The registration.
         registration: RegistrationId,
     },
+    /// The peer of a confirmed leg sent REFER (RFC 3515): the agent answered 202 and
+    /// sent NOTIFY `100 Trying`. Place the call to `target` and report how it goes with
+    /// [`UserAgent::refer_progress`].
+    Refer {
+        /// The leg the REFER came on.
+        leg: LegId,
+        /// The URI to call (Refer-To without its URI headers).
+        target: String,
+        /// The Replaces embedded in Refer-To (attended transfer), decoded, if any.
+        replaces: Option<String>,
+        /// The Referred-By URI, if any.
+        referred_by: Option<String>,
+    },
+    /// Our REFER ([`UserAgent::refer`]) got its final response (408 when it timed out).
+    ReferAnswered {
+        /// The leg.
+        leg: LegId,
+        /// The status code (202 when accepted).
+        code: u16,
+    },
+    /// A NOTIFY of our REFER's subscription (answered 200): the status line of the
+    /// referred call.
+    ReferNotify {
+        /// The leg.
+        leg: LegId,
+        /// The status code in the sipfrag.
+        code: u16,
+        /// The reason phrase in the sipfrag.
+        reason: String,
+        /// The subscription has ended (the last NOTIFY).
+        terminated: bool,
+    },
+    /// The INVITE just reported as [`UaEvent::IncomingCall`] on `leg` carries Replaces
+    /// (RFC 3891) naming our leg `replaced`: answer `leg` and hang up `replaced`.
+    Replaces {
+        /// The new leg.
+        leg: LegId,
+        /// The leg it replaces.
+        replaced: LegId,
+    },
 }
 
 /// A command on an existing leg, as a value: what [`crate::b2bua::B2bua`] issues, and
@@ -470,6 +519,24 @@ pub enum Command {
         /// The digit.
         digit: char,
     },
+    /// [`UserAgent::refer`].
+    Refer {
+        /// The leg.
+        leg: LegId,
+        /// The URI the peer should call.
+        target: String,
+        /// A Replaces value to embed (attended transfer).
+        replaces: Option<String>,
+    },
+    /// [`UserAgent::refer_progress`].
+    ReferProgress {
+        /// The leg the REFER came on.
+        leg: LegId,
+        /// The status of the referred call.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
 }
 
 impl Command {
@@ -483,7 +550,9 @@ impl Command {
             | Self::Hangup { leg }
             | Self::ReInvite { leg, .. }
             | Self::Ack { leg, .. }
-            | Self::Dtmf { leg, .. } => *leg,
+            | Self::Dtmf { leg, .. }
+            | Self::Refer { leg, .. }
+            | Self::ReferProgress { leg, .. } => *leg,
         }
     }
 }
@@ -540,6 +609,10 @@ enum Purpose {
     ReInvite,
     /// A session refresh of ours (RFC 4028): re-INVITE or UPDATE.
     Refresh,
+    /// Our REFER (RFC 3515).
+    Refer,
+    /// A NOTIFY of ours for the peer's REFER.
+    Notify,
     Other,
 }
 
@@ -607,6 +680,8 @@ struct Leg {
     session: session_timer::Session,
     /// The peer's last SDP (offer or answer), to tell a refresh re-INVITE.
     remote_sdp: Option<Bytes>,
+    /// The id (CSeq) of the peer's REFER whose subscription we notify.
+    refer_in: Option<u32>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -955,6 +1030,12 @@ impl UserAgent {
             Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
             Command::Ack { leg, sdp } => self.ack(now, leg, sdp),
             Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
+            Command::Refer {
+                leg,
+                target,
+                replaces,
+            } => self.refer(now, leg, &target, replaces.as_deref()),
+            Command::ReferProgress { leg, code, reason } => self.refer_progress(now, leg, code, &reason),
         }
     }
 
@@ -973,7 +1054,7 @@ impl UserAgent {
             .header("CSeq", "1 INVITE")
             .header("Contact", self.contact(call.transport))
             .header("Allow", ALLOW)
-            .header("Supported", "100rel, timer");
+            .header("Supported", SUPPORTED);
         for (name, value) in self.session_offer_headers(None) {
             b = b.header(name, &value);
         }
@@ -1021,6 +1102,7 @@ impl UserAgent {
             queued: VecDeque::new(),
             session: session_timer::Session::default(),
             remote_sdp: None,
+            refer_in: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1795,11 +1877,12 @@ impl UserAgent {
             self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
             return true;
         }
-        // 100rel (RFC 3262) and timer (RFC 4028) are the extensions we support.
+        // 100rel (RFC 3262), timer (RFC 4028) and replaces (RFC 3891) are the
+        // extensions we support.
         let unsupported: Vec<&str> = request
             .require()
             .filter_map(Result::ok)
-            .filter(|t| !t.eq_ignore_ascii_case("100rel") && !t.eq_ignore_ascii_case("timer"))
+            .filter(|t| !SUPPORTED.split(", ").any(|s| t.eq_ignore_ascii_case(s)))
             .collect();
         if !unsupported.is_empty() {
             let list = unsupported.join(", ");
@@ -1878,8 +1961,18 @@ impl UserAgent {
             "INVITE" => self.on_invite(now, tx, request, remote),
             "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
             "REGISTER" => self.on_register(now, tx, &request, remote),
-            "BYE" | "INFO" | "UPDATE" | "PRACK" => {
+            "BYE" | "INFO" | "UPDATE" | "PRACK" | "NOTIFY" => {
                 self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist", remote);
+            }
+            "REFER" => {
+                self.respond(
+                    now,
+                    tx,
+                    &request,
+                    400,
+                    "REFER Outside A Dialog Is Not Supported",
+                    remote,
+                );
             }
             _ => self.respond(now, tx, &request, 405, "Method Not Allowed", remote),
         }
@@ -1892,6 +1985,14 @@ impl UserAgent {
             self.respond_with(now, tx, &request, (*code, reason), remote, &extra);
             return;
         }
+        let replaced = match self.match_replaces(&request) {
+            refer::ReplacesMatch::None => None,
+            refer::ReplacesMatch::Leg(leg) => Some(leg),
+            refer::ReplacesMatch::Refuse(code, reason) => {
+                self.respond_with(now, tx, &request, (code, reason), remote, &[]);
+                return;
+            }
+        };
         if let Some(max) = self.config.protection.max_dialogs_per_source
             && !self.guard.is_trusted(remote.ip())
         {
@@ -1973,6 +2074,7 @@ impl UserAgent {
             queued: VecDeque::new(),
             session,
             remote_sdp,
+            refer_in: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -1988,6 +2090,9 @@ impl UserAgent {
             sdp,
             source: remote,
         });
+        if let Some(replaced) = replaced {
+            self.events.push_back(UaEvent::Replaces { leg: id, replaced });
+        }
     }
 
     fn on_dialog_request(
@@ -2014,6 +2119,8 @@ impl UserAgent {
             }
             "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
             "PRACK" => self.on_prack(now, tx, id, &request, remote),
+            "REFER" => self.on_refer(now, tx, id, &request, remote),
+            "NOTIFY" => self.on_notify(now, tx, id, &request, remote),
             "INFO" => {
                 self.respond(now, tx, &request, 200, "OK", remote);
                 if let Some(digit) = dtmf::digit_of(&request) {
@@ -2185,6 +2292,19 @@ impl UserAgent {
             Purpose::Invite => self.on_invite_response(now, id, code, response),
             Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
             Purpose::Refresh => self.on_refresh_response(now, id, tx, code, response),
+            Purpose::Refer | Purpose::Notify => {
+                if let Some(d) = self
+                    .legs
+                    .get(&id)
+                    .and_then(|l| l.dialog.as_ref())
+                    .and_then(|d| self.dialogs.get_mut(d))
+                {
+                    let _ = d.on_response(response);
+                }
+                if purpose == Purpose::Refer {
+                    self.on_refer_response(id, code);
+                }
+            }
             Purpose::Other => {
                 if matches!(code, 401 | 407)
                     && self.retry_in_dialog_with_auth(now, id, tx, Purpose::Other, response)
@@ -2677,6 +2797,9 @@ impl UserAgent {
                     self.end_remote(now, id, EndCause::Timeout);
                 }
             }
+            Purpose::Refer => self.on_refer_response(id, 408),
+            // A NOTIFY nobody took ends the subscription, not the call.
+            Purpose::Notify => {}
             Purpose::ReInvite | Purpose::Refresh => {
                 if leg.reinvite_tx == Some(tx) {
                     leg.reinvite_tx = None;
