@@ -674,7 +674,8 @@ async fn connection(
 
 /// Runs a B2BUA on an endpoint until its events end: every incoming call is relayed to
 /// `target` over `transport` as a second dialog and paired with it in `b2b`, which then
-/// carries ringing, answer, failures, BYE, CANCEL, re-INVITE and DTMF across. Calls that
+/// carries ringing, answer, failures, BYE, CANCEL, re-INVITE and DTMF across, and
+/// carries out a REFER from either side (calls placed for [`B2bua::poll_transfer`]). Calls that
 /// cannot be placed are refused with 503. Cancel the future to stop; `b2b` keeps its
 /// counters.
 pub async fn relay(
@@ -686,16 +687,26 @@ pub async fn relay(
 ) -> Result<(), Error> {
     while let Some(event) = events.recv().await {
         if b2b.handle_event(&event) {
-            while let Some(command) = b2b.poll_command() {
-                if matches!(command, Command::ReInvite { .. }) {
-                    // The one command whose failure the pairing must hear about.
-                    match handle.execute(command.clone()).await {
-                        Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
-                        Err(_) => b2b.command_failed(&command),
-                        Ok(()) => {}
+            loop {
+                while let Some(command) = b2b.poll_command() {
+                    if matches!(command, Command::ReInvite { .. }) {
+                        // The one command whose failure the pairing must hear about.
+                        match handle.execute(command.clone()).await {
+                            Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
+                            Err(_) => b2b.command_failed(&command),
+                            Ok(()) => {}
+                        }
+                    } else {
+                        handle.dispatch(command).await?;
                     }
-                } else {
-                    handle.dispatch(command).await?;
+                }
+                let Some(transfer) = b2b.poll_transfer() else {
+                    break;
+                };
+                match handle.invite(transfer.call).await {
+                    Ok(leg) => b2b.transfer_started(transfer.referrer, leg),
+                    Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
+                    Err(_) => b2b.transfer_failed(transfer.referrer),
                 }
             }
             continue;

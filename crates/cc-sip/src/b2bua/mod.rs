@@ -17,7 +17,10 @@
 //! INVITE without SDP) is bridged by carrying the callee's offer in our 200 and the
 //! caller's answer from its ACK into the callee's ACK, a CANCEL of the
 //! inbound INVITE cancels the outbound one, a re-INVITE (hold) is re-sent on the other
-//! leg and its answer returned, INFO DTMF is repeated on the other leg.
+//! leg and its answer returned, INFO DTMF is repeated on the other leg, and a REFER
+//! from either side is carried out by the B2BUA itself (see [`transfer`]): it calls the
+//! target, moves the other side over with a re-INVITE, notifies the referrer and hangs
+//! it up.
 //!
 //! SDP goes through unchanged, or through a caller-supplied rewrite
 //! ([`B2bua::with_sdp_rewrite`]) when the center anchors media on its own RTP ports.
@@ -62,6 +65,10 @@ use bytes::Bytes;
 use crate::parser::uri::Uri;
 use crate::ua::{Command, LegId, OutgoingCall, Transport, UaEvent};
 
+pub mod transfer;
+
+pub use transfer::TransferCall;
+
 /// Which leg of a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -97,6 +104,8 @@ pub struct B2buaStats {
     pub cancelled: u64,
     /// Answered pairs hung up by either side.
     pub completed: u64,
+    /// Transfers carried out (a REFER's target answered and took the referrer's place).
+    pub transferred: u64,
 }
 
 /// Pairs of legs and the commands that carry a call across them. See the
@@ -106,6 +115,12 @@ pub struct B2bua {
     commands: VecDeque<Command>,
     rewrite: Option<SdpRewrite>,
     stats: B2buaStats,
+    /// Transfers in progress, by their new leg.
+    transfers: HashMap<LegId, transfer::Transfer>,
+    /// Calls to place for transfers.
+    transfer_calls: VecDeque<TransferCall>,
+    /// The caller id (From) of inbound legs, for the calls transfers place.
+    callers: HashMap<LegId, String>,
 }
 
 impl fmt::Debug for B2bua {
@@ -115,6 +130,9 @@ impl fmt::Debug for B2bua {
             .field("commands", &self.commands)
             .field("rewrite", &self.rewrite.is_some())
             .field("stats", &self.stats)
+            .field("transfers", &self.transfers)
+            .field("transfer_calls", &self.transfer_calls)
+            .field("callers", &self.callers.len())
             .finish()
     }
 }
@@ -133,6 +151,9 @@ impl B2bua {
             commands: VecDeque::new(),
             rewrite: None,
             stats: B2buaStats::default(),
+            transfers: HashMap::new(),
+            transfer_calls: VecDeque::new(),
+            callers: HashMap::new(),
         }
     }
 
@@ -198,6 +219,7 @@ impl B2bua {
         if transport == Transport::Tcp {
             uri.push_str(";transport=tcp");
         }
+        self.callers.insert(*leg, from.clone());
         let mut call = OutgoingCall::new(&uri, from, to, destination);
         call.transport = transport;
         call.sdp = sdp.as_ref().map(|s| self.sdp(Side::Outbound, *leg, s));
@@ -231,7 +253,9 @@ impl B2bua {
     pub fn unbridge(&mut self, leg: LegId) {
         if let Some(p) = self.peers.remove(&leg) {
             self.peers.remove(&p.other);
+            self.callers.remove(&p.other);
         }
+        self.callers.remove(&leg);
     }
 
     /// Tells the pairing that `command` could not be carried out. A re-INVITE that the
@@ -275,6 +299,9 @@ impl B2bua {
     /// (commands may then be waiting), `false` when the application should handle it
     /// (a new call, a registration, a leg of no pair).
     pub fn handle_event(&mut self, event: &UaEvent) -> bool {
+        if let Some(handled) = self.transfer_event(event) {
+            return handled;
+        }
         let leg = match event {
             UaEvent::Ringing { leg }
             | UaEvent::Progress { leg, .. }
