@@ -329,6 +329,26 @@ impl EndpointHandle {
         self.execute(Command::Dtmf { leg, digit }).await
     }
 
+    /// Sends REFER on a confirmed leg ([`UserAgent::refer`]).
+    pub async fn refer(&self, leg: LegId, target: &str, replaces: Option<&str>) -> Result<(), Error> {
+        self.execute(Command::Refer {
+            leg,
+            target: target.to_owned(),
+            replaces: replaces.map(str::to_owned),
+        })
+        .await
+    }
+
+    /// Notifies the progress of the peer's REFER ([`UserAgent::refer_progress`]).
+    pub async fn refer_progress(&self, leg: LegId, code: u16, reason: &str) -> Result<(), Error> {
+        self.execute(Command::ReferProgress {
+            leg,
+            code,
+            reason: reason.to_owned(),
+        })
+        .await
+    }
+
     /// The registered contacts of `aor` ([`UserAgent::lookup`]).
     pub async fn lookup(&self, aor: &str) -> Result<Vec<String>, Error> {
         self.ask(|tx| Op::Lookup(aor.to_owned(), tx)).await

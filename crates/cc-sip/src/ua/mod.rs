@@ -2721,10 +2721,11 @@ impl UserAgent {
             }
         }
         let Some(leg) = self.legs.get_mut(&id) else { return };
-        if (200..300).contains(&code)
-            && let Some(answer) = sdp_of(response)
-        {
-            leg.remote_sdp = Some(answer);
+        if (200..300).contains(&code) {
+            if let Some(answer) = sdp_of(response) {
+                leg.remote_sdp = Some(answer);
+            }
+            Self::session_confirmed(now, leg, response);
         }
         if leg.reinvite_tx == Some(tx) {
             leg.reinvite_tx = None;
@@ -2740,6 +2741,7 @@ impl UserAgent {
                 self.end_remote(now, id, EndCause::Timeout);
             }
         }
+        self.reschedule(id);
     }
 
     fn on_stray_response(&mut self, response: &Message) {

@@ -249,8 +249,8 @@ impl UserAgent {
         session.agreed = match (verdict, session.agreed) {
             // The sender of the refresh refreshes unless it asks us to.
             (Verdict::Accept(interval, sender), _) => Some((interval, !sender.unwrap_or(true))),
-            (_, Some((interval, _))) => Some((interval, false)),
-            (_, None) => None,
+            // Without Session-Expires the roles stay as they were.
+            (_, agreed) => agreed,
         };
         let Some((interval, we_refresh)) = session.agreed else {
             return Vec::new();
@@ -413,15 +413,7 @@ impl UserAgent {
         }
         leg.session.refresh_tx = None;
         match code {
-            200..=299 => {
-                if let Ok(Some(se)) = response.session_expires()
-                    && se.delta > 0
-                {
-                    let we = se.refresher != Some(Refresher::Uas);
-                    leg.session.agreed = Some((se.delta, we));
-                }
-                leg.session.start(now);
-            }
+            200..=299 => Self::session_confirmed(now, leg, response),
             422 => {
                 // The peer wants a longer interval: take it and refresh again now.
                 let asked = response.min_se().ok().flatten().unwrap_or(0);
@@ -441,6 +433,22 @@ impl UserAgent {
             _ => {}
         }
         self.reschedule(id);
+    }
+
+    /// A 2xx to a re-INVITE or UPDATE of ours on `leg` (a refresh, or the
+    /// application's): the timer, if one runs, follows the 2xx's Session-Expires and
+    /// restarts.
+    pub(super) fn session_confirmed(now: Instant, leg: &mut Leg, response: &Message) {
+        if leg.session.agreed.is_none() {
+            return;
+        }
+        if let Ok(Some(se)) = response.session_expires()
+            && se.delta > 0
+        {
+            let we = se.refresher != Some(Refresher::Uas);
+            leg.session.agreed = Some((se.delta, we));
+        }
+        leg.session.start(now);
     }
 
     /// An incoming re-INVITE on `leg` is a refresh: a session timer runs, the request

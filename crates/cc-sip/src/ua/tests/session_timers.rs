@@ -283,3 +283,53 @@ fn a_second_422_fails_the_call() {
         }]
     );
 }
+
+#[test]
+fn an_application_re_invite_answered_with_session_expires_restarts_the_timer() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    // At 800 s Alice re-INVITEs (hold); Bob's 2xx carries Session-Expires, so the
+    // session is refreshed as well (RFC 4028 §7.4).
+    net.run(Duration::from_secs(800));
+    let hold = OFFER.replace("sendrecv", "sendonly").replace("1 1 IN", "1 2 IN");
+    net.a.reinvite(net.now, a_leg, Some(Bytes::from(hold))).unwrap();
+    net.pump();
+    assert!(matches!(net.b_events.pop(), Some(UaEvent::ReInvite { .. })));
+    net.b
+        .answer(net.now, b_leg, Some(Bytes::from_static(ANSWER.as_bytes())))
+        .unwrap();
+    net.pump();
+    assert!(matches!(
+        net.a_events.pop(),
+        Some(UaEvent::ReInviteAnswered { code: 200, .. })
+    ));
+    // The refresh that was due at 900 s now comes at 800 + 900 s.
+    net.run(Duration::from_secs(850));
+    assert_eq!(net.sent(5060, "UPDATE"), 0, "{:?}", net.log);
+    net.run(Duration::from_secs(100));
+    assert_eq!(net.sent(5060, "UPDATE"), 1, "{:?}", net.log);
+    assert_eq!(net.b.leg_state(b_leg), Some(LegState::Confirmed));
+}
+
+#[test]
+fn a_re_invite_without_session_expires_leaves_the_refresher_as_it_was() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    net.run(Duration::from_secs(100));
+    // Bob (not the refresher) re-INVITEs without Session-Expires; Alice answers.
+    let changed = ANSWER.replace("1 1 IN", "1 2 IN");
+    net.b
+        .reinvite(net.now, b_leg, Some(Bytes::from(changed)))
+        .unwrap();
+    net.pump();
+    assert!(matches!(net.a_events.pop(), Some(UaEvent::ReInvite { .. })));
+    net.a
+        .answer(net.now, a_leg, Some(Bytes::from_static(OFFER.as_bytes())))
+        .unwrap();
+    net.pump();
+    // Alice still refreshes; nobody's session expires.
+    net.run(Duration::from_secs(2000));
+    assert!(net.sent(5060, "UPDATE") >= 2, "{:?}", net.log);
+    assert_eq!(net.sent(5060, "BYE") + net.sent(5070, "BYE"), 0, "{:?}", net.log);
+    assert_eq!(net.a.leg_state(a_leg), Some(LegState::Confirmed));
+}
