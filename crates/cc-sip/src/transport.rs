@@ -709,8 +709,8 @@ pub async fn relay(
         if b2b.handle_event(&event) {
             loop {
                 while let Some(command) = b2b.poll_command() {
-                    if matches!(command, Command::ReInvite { .. }) {
-                        // The one command whose failure the pairing must hear about.
+                    if matches!(command, Command::ReInvite { .. } | Command::Update { .. }) {
+                        // The commands whose failure the pairing must hear about.
                         match handle.execute(command.clone()).await {
                             Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
                             Err(_) => b2b.command_failed(&command),

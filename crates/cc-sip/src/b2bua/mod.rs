@@ -17,7 +17,8 @@
 //! INVITE without SDP) is bridged by carrying the callee's offer in our 200 and the
 //! caller's answer from its ACK into the callee's ACK, a CANCEL of the
 //! inbound INVITE cancels the outbound one, a re-INVITE (hold) is re-sent on the other
-//! leg and its answer returned, INFO DTMF is repeated on the other leg, and a REFER
+//! leg and its answer returned, so is an UPDATE offer (RFC 3311), INFO DTMF is
+//! repeated on the other leg, and a REFER
 //! from either side is carried out by the B2BUA itself (see [`transfer`]): it calls the
 //! target, moves the other side over with a re-INVITE, notifies the referrer and hangs
 //! it up.
@@ -88,6 +89,8 @@ struct Peer {
     side: Side,
     /// The peer leg sent us a re-INVITE that waits for the other leg's answer.
     reinvite_waiting: bool,
+    /// The peer leg sent us an UPDATE offer that waits for the other leg's answer.
+    update_waiting: bool,
     ringing_sent: bool,
 }
 
@@ -235,6 +238,7 @@ impl B2bua {
                 other: outbound,
                 side: Side::Inbound,
                 reinvite_waiting: false,
+                update_waiting: false,
                 ringing_sent: false,
             },
         );
@@ -244,6 +248,7 @@ impl B2bua {
                 other: inbound,
                 side: Side::Outbound,
                 reinvite_waiting: false,
+                update_waiting: false,
                 ringing_sent: false,
             },
         );
@@ -262,14 +267,26 @@ impl B2bua {
     /// other leg cannot take (one of its own is in progress, RFC 3261 §14.1) is refused
     /// on the leg that sent it with 491 Request Pending; other failures need nothing.
     pub fn command_failed(&mut self, command: &Command) {
-        let Command::ReInvite { leg, .. } = command else {
+        let (Command::ReInvite { leg, .. } | Command::Update { leg, .. }) = command else {
             return;
         };
+        let update = matches!(command, Command::Update { .. });
         let Some(peer) = self.peers.get(leg).copied() else {
             return;
         };
-        if let Some(p) = self.peers.get_mut(&peer.other).filter(|p| p.reinvite_waiting) {
-            p.reinvite_waiting = false;
+        let waiting = |p: &&mut Peer| {
+            if update {
+                p.update_waiting
+            } else {
+                p.reinvite_waiting
+            }
+        };
+        if let Some(p) = self.peers.get_mut(&peer.other).filter(waiting) {
+            if update {
+                p.update_waiting = false;
+            } else {
+                p.reinvite_waiting = false;
+            }
             self.commands.push_back(Command::Reject {
                 leg: peer.other,
                 code: 491,
@@ -311,6 +328,8 @@ impl B2bua {
             | UaEvent::ReInvite { leg, .. }
             | UaEvent::ReInviteAnswered { leg, .. }
             | UaEvent::AckSdp { leg, .. }
+            | UaEvent::Update { leg, .. }
+            | UaEvent::UpdateAnswered { leg, .. }
             | UaEvent::Dtmf { leg, .. } => *leg,
             _ => return false,
         };
@@ -384,6 +403,30 @@ impl B2bua {
                             leg: other,
                             code: *code,
                             reason: "Re-INVITE refused by the other leg".to_owned(),
+                        }
+                    };
+                    self.commands.push_back(command);
+                }
+            }
+            UaEvent::Update { sdp, .. } => {
+                if let Some(p) = self.peers.get_mut(&leg) {
+                    p.update_waiting = true;
+                }
+                let sdp = self.sdp(other_side, other, sdp);
+                self.commands.push_back(Command::Update { leg: other, sdp });
+            }
+            UaEvent::UpdateAnswered { code, sdp, .. } => {
+                let waiting = self.peers.get_mut(&other).filter(|p| p.update_waiting);
+                if let Some(p) = waiting {
+                    p.update_waiting = false;
+                    let command = if (200..300).contains(code) {
+                        let sdp = self.sdp_opt(other_side, other, sdp.as_ref());
+                        Command::Answer { leg: other, sdp }
+                    } else {
+                        Command::Reject {
+                            leg: other,
+                            code: if (300..=699).contains(code) { *code } else { 500 },
+                            reason: "UPDATE refused by the other leg".to_owned(),
                         }
                     };
                     self.commands.push_back(command);

@@ -460,3 +460,33 @@ fn a_late_offer_is_bridged_through_both_acks() {
 }
 
 mod transfer;
+
+#[test]
+fn an_update_offer_is_carried_to_the_other_leg_and_its_answer_back() {
+    let mut net = Net::new(B2bua::new());
+    let (caller, callee) = net.connected();
+    net.events = [Vec::new(), Vec::new(), Vec::new()];
+    let hold = Bytes::from_static(b"v=0\r\no=a 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n");
+    net.uas[CALLER].update(net.now, caller, hold.clone()).unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[1],
+        [UaEvent::Update {
+            leg: callee,
+            sdp: hold
+        }]
+    );
+    let held = Bytes::from_static(b"v=0\r\no=c 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=recvonly\r\n");
+    net.uas[CALLEE]
+        .answer(net.now, callee, Some(held.clone()))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[0],
+        [UaEvent::UpdateAnswered {
+            leg: caller,
+            code: 200,
+            sdp: Some(held)
+        }]
+    );
+}

@@ -269,6 +269,7 @@ impl B2bua {
             other,
             side,
             reinvite_waiting: false,
+            update_waiting: false,
             ringing_sent: true,
         };
         self.peers.insert(kept, peer(new, side));

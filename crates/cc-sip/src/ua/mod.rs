@@ -18,7 +18,7 @@
 //!
 //! - answers OPTIONS (in or out of a dialog) with 200 and `Allow`, BYE with 200, INFO
 //!   with 200 (DTMF in `application/dtmf-relay` or `application/dtmf` becomes
-//!   [`UaEvent::Dtmf`]), UPDATE with 200 (with our last SDP when it carried an offer),
+//!   [`UaEvent::Dtmf`]), UPDATE without a body with 200 (a session refresh),
 //!   an in-dialog request of an unknown dialog with 481, other methods with 405;
 //! - retransmits its 2xx to an INVITE until the ACK comes (RFC 3261 §13.3.1.4, RFC
 //!   6026), and ends the call with BYE when no ACK comes in 64·T1;
@@ -51,6 +51,9 @@
 //!   (RFC 3515, [`UaEvent::Refer`]), our REFER's NOTIFYs come as
 //!   [`UaEvent::ReferNotify`], an INVITE with Replaces is matched to the leg it
 //!   replaces (RFC 3891, [`UaEvent::Replaces`]);
+//! - offer/answer in UPDATE (RFC 3311, [`UserAgent::update`], [`UaEvent::Update`],
+//!   [`UaEvent::UpdateAnswered`]) in early and confirmed dialogs, one offer at a time
+//!   (491 for crossing offers, 500 with Retry-After for a second pending one);
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -104,6 +107,7 @@ mod register;
 mod session_timer;
 #[cfg(test)]
 mod tests;
+mod update;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -449,6 +453,25 @@ pub enum UaEvent {
         /// The subscription has ended (the last NOTIFY).
         terminated: bool,
     },
+    /// The peer sent UPDATE with an SDP offer (RFC 3311), in an early or confirmed
+    /// dialog: answer it with [`UserAgent::answer`] or refuse it with
+    /// [`UserAgent::reject`] (the call stays up either way).
+    Update {
+        /// The leg.
+        leg: LegId,
+        /// The offer.
+        sdp: Bytes,
+    },
+    /// Our UPDATE ([`UserAgent::update`]) got its final response (408 when it timed
+    /// out, 503 on a transport error).
+    UpdateAnswered {
+        /// The leg.
+        leg: LegId,
+        /// The status code.
+        code: u16,
+        /// The SDP answer of a 2xx, if any.
+        sdp: Option<Bytes>,
+    },
     /// The INVITE just reported as [`UaEvent::IncomingCall`] on `leg` carries Replaces
     /// (RFC 3891) naming our leg `replaced`: answer `leg` and hang up `replaced`.
     Replaces {
@@ -519,6 +542,13 @@ pub enum Command {
         /// The digit.
         digit: char,
     },
+    /// [`UserAgent::update`].
+    Update {
+        /// The leg.
+        leg: LegId,
+        /// The SDP offer.
+        sdp: Bytes,
+    },
     /// [`UserAgent::refer`].
     Refer {
         /// The leg.
@@ -551,6 +581,7 @@ impl Command {
             | Self::ReInvite { leg, .. }
             | Self::Ack { leg, .. }
             | Self::Dtmf { leg, .. }
+            | Self::Update { leg, .. }
             | Self::Refer { leg, .. }
             | Self::ReferProgress { leg, .. } => *leg,
         }
@@ -613,6 +644,8 @@ enum Purpose {
     Refer,
     /// A NOTIFY of ours for the peer's REFER.
     Notify,
+    /// Our UPDATE with an offer (RFC 3311).
+    Update,
     Other,
 }
 
@@ -682,6 +715,10 @@ struct Leg {
     remote_sdp: Option<Bytes>,
     /// The id (CSeq) of the peer's REFER whose subscription we notify.
     refer_in: Option<u32>,
+    /// The peer's UPDATE offer waiting for the application's answer (RFC 3311).
+    pending_update: Option<(TransactionId, Message)>,
+    /// Our UPDATE offer in progress.
+    update_tx: Option<TransactionId>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -1030,6 +1067,7 @@ impl UserAgent {
             Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
             Command::Ack { leg, sdp } => self.ack(now, leg, sdp),
             Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
+            Command::Update { leg, sdp } => self.update(now, leg, sdp),
             Command::Refer {
                 leg,
                 target,
@@ -1103,6 +1141,8 @@ impl UserAgent {
             session: session_timer::Session::default(),
             remote_sdp: None,
             refer_in: None,
+            pending_update: None,
+            update_tx: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1345,10 +1385,14 @@ impl UserAgent {
         }
     }
 
-    /// Answers: on an incoming leg not yet answered, 200 OK with `sdp` (retransmitted
-    /// until the ACK comes); on a leg with a pending re-INVITE ([`UaEvent::ReInvite`]),
-    /// 200 OK to the re-INVITE with `sdp`.
+    /// Answers: on a leg with a pending UPDATE offer ([`UaEvent::Update`]), 200 OK to
+    /// the UPDATE with `sdp` (this comes first); on an incoming leg not yet answered,
+    /// 200 OK with `sdp` (retransmitted until the ACK comes); on a leg with a pending
+    /// re-INVITE ([`UaEvent::ReInvite`]), 200 OK to the re-INVITE with `sdp`.
     pub fn answer(&mut self, now: Instant, id: LegId, sdp: Option<Bytes>) -> Result<(), Error> {
+        if self.answer_update(now, id, sdp.as_ref())? {
+            return Ok(());
+        }
         let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
         if let Some((tx, request)) = leg.pending_reinvite.take() {
             let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
@@ -1420,11 +1464,15 @@ impl UserAgent {
         Ok(())
     }
 
-    /// Refuses: an incoming leg not yet answered gets the final `code` (300 to 699) and
-    /// ends; a pending re-INVITE gets `code` and the call stays up.
+    /// Refuses: a pending UPDATE offer (first) or re-INVITE gets `code` (300 to 699)
+    /// and the call stays up; otherwise an incoming leg not yet answered gets the final
+    /// `code` and ends.
     pub fn reject(&mut self, now: Instant, id: LegId, code: u16, reason: &str) -> Result<(), Error> {
         if !(300..=699).contains(&code) {
             return Err(state_error(id, "reject", "the code must be 300 to 699"));
+        }
+        if self.reject_update(now, id, code, reason)? {
+            return Ok(());
         }
         let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
         if let Some((tx, request)) = leg.pending_reinvite.take() {
@@ -2075,6 +2123,8 @@ impl UserAgent {
             session,
             remote_sdp,
             refer_in: None,
+            pending_update: None,
+            update_tx: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
@@ -2128,16 +2178,18 @@ impl UserAgent {
                 }
             }
             "UPDATE" => {
-                if self.refused_session(now, tx, &request, remote) {
+                if self.refused_session(now, tx, &request, remote)
+                    || self.on_update_offer(now, tx, id, &request, remote)
+                {
+                    return;
+                }
+                if !request.body().is_empty() {
+                    self.respond(now, tx, &request, 415, "Unsupported Media Type", remote);
                     return;
                 }
                 let min_se = self.config.session_timer.min_se();
                 let Some(leg) = self.legs.get_mut(&id) else { return };
-                let sdp = if request.body().is_empty() {
-                    None
-                } else {
-                    leg.local_sdp.clone()
-                };
+                let sdp: Option<Bytes> = None;
                 let timer = Self::session_refreshed(min_se, now, leg, &request);
                 let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
                 let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -2292,6 +2344,7 @@ impl UserAgent {
             Purpose::Invite => self.on_invite_response(now, id, code, response),
             Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
             Purpose::Refresh => self.on_refresh_response(now, id, tx, code, response),
+            Purpose::Update => self.on_update_response(now, id, tx, code, response),
             Purpose::Refer | Purpose::Notify => {
                 if let Some(d) = self
                     .legs
@@ -2800,6 +2853,14 @@ impl UserAgent {
                 }
             }
             Purpose::Refer => self.on_refer_response(id, 408),
+            Purpose::Update => {
+                let code = if cause == EndCause::TransportError {
+                    503
+                } else {
+                    408
+                };
+                self.on_update_failure(id, tx, code);
+            }
             // A NOTIFY nobody took ends the subscription, not the call.
             Purpose::Notify => {}
             Purpose::ReInvite | Purpose::Refresh => {

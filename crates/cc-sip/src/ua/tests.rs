@@ -1607,3 +1607,4 @@ fn a_registrar_that_forgot_its_nonces_gets_a_fresh_answer_on_refresh() {
 
 mod session_timers;
 mod transfer;
+mod update;
