@@ -33,11 +33,15 @@
 //!   (BYE, CANCEL or 487 as the state asks), re-INVITE and INFO DTMF, and the requests it
 //!   answers by itself; digest answers to 401/407 for its own requests, outbound
 //!   registration with refresh ([`ua::UserAgent::register`]), PRACK / 100rel (RFC
-//!   3262) both ways and session timers (RFC 4028, [`SessionExpires`]).
+//!   3262) both ways with offer/answer in PRACK, offer/answer in UPDATE (RFC 3311),
+//!   session timers (RFC 4028, [`SessionExpires`]), and call transfer: REFER and its
+//!   NOTIFYs (RFC 3515, [`ReferTo`], [`Event`], [`SubscriptionState`], [`sipfrag`]) and
+//!   INVITE with Replaces (RFC 3891).
 //! - [`protection`] guards the user agent: a per-source rate limit with a ban, a drop
 //!   list of scanner `User-Agent`s, per-source caps on dialogs and transactions.
 //! - [`b2bua`] pairs an inbound and an outbound leg and carries a call across them,
-//!   sans-IO, so that a center and the `b2bua` example share it.
+//!   sans-IO, so that a center and the `b2bua` example share it; a REFER from either
+//!   side is carried out by the B2BUA itself ([`b2bua::transfer`]).
 //! - [`transport`] is the tokio driver at the edge: an [`transport::Endpoint`] on UDP and
 //!   TCP that runs a user agent on a task behind an async [`transport::EndpointHandle`].
 //!

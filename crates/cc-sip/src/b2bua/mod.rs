@@ -15,7 +15,8 @@
 //!
 //! and either way: BYE (or timeout) on one leg hangs up the other, a late offer (an
 //! INVITE without SDP) is bridged by carrying the callee's offer in our 200 and the
-//! caller's answer from its ACK into the callee's ACK, a CANCEL of the
+//! caller's answer from its ACK into the callee's ACK (or, for a reliable provisional
+//! that offers, from the caller's PRACK into ours), a CANCEL of the
 //! inbound INVITE cancels the outbound one, a re-INVITE (hold) is re-sent on the other
 //! leg and its answer returned, so is an UPDATE offer (RFC 3311), INFO DTMF is
 //! repeated on the other leg, and a REFER
@@ -330,6 +331,7 @@ impl B2bua {
             | UaEvent::AckSdp { leg, .. }
             | UaEvent::Update { leg, .. }
             | UaEvent::UpdateAnswered { leg, .. }
+            | UaEvent::PrackSdp { leg, .. }
             | UaEvent::Dtmf { leg, .. } => *leg,
             _ => return false,
         };
@@ -407,6 +409,12 @@ impl B2bua {
                     };
                     self.commands.push_back(command);
                 }
+            }
+            UaEvent::PrackSdp { sdp, .. } if peer.side == Side::Inbound => {
+                // The caller answered the callee's reliable early offer in its PRACK:
+                // the answer goes in our PRACK to the callee.
+                let sdp = self.sdp(other_side, other, sdp);
+                self.commands.push_back(Command::Prack { leg: other, sdp });
             }
             UaEvent::Update { sdp, .. } => {
                 if let Some(p) = self.peers.get_mut(&leg) {

@@ -53,7 +53,9 @@
 //!   replaces (RFC 3891, [`UaEvent::Replaces`]);
 //! - offer/answer in UPDATE (RFC 3311, [`UserAgent::update`], [`UaEvent::Update`],
 //!   [`UaEvent::UpdateAnswered`]) in early and confirmed dialogs, one offer at a time
-//!   (491 for crossing offers, 500 with Retry-After for a second pending one);
+//!   (491 for crossing offers, 500 with Retry-After for a second pending one), and in
+//!   PRACK (RFC 3262 §5: [`UserAgent::prack`] answers a reliable provisional's offer,
+//!   [`UaEvent::PrackSdp`] brings the answer to ours);
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -102,6 +104,7 @@
 
 mod credentials;
 mod dtmf;
+mod prack;
 mod refer;
 mod register;
 mod session_timer;
@@ -249,6 +252,11 @@ pub struct OutgoingCall {
     /// `Authorization` / `Proxy-Authorization` (same Call-ID and From tag, next CSeq),
     /// once per challenge. Without credentials a challenge fails the call.
     pub credentials: Option<Credentials>,
+    /// Without `sdp`: answer an offer that a reliable provisional response brings in
+    /// the PRACK (RFC 3262 §5; [`UaEvent::Progress`] brings the offer, send the answer
+    /// with [`UserAgent::prack`]). Off by default: the PRACK goes at once without a body
+    /// and the offer, repeated in the 2xx, is answered in the ACK.
+    pub prack_answer: bool,
 }
 
 impl OutgoingCall {
@@ -263,6 +271,7 @@ impl OutgoingCall {
             headers: Vec::new(),
             transport: Transport::Udp,
             credentials: None,
+            prack_answer: false,
         }
     }
 
@@ -472,6 +481,14 @@ pub enum UaEvent {
         /// The SDP answer of a 2xx, if any.
         sdp: Option<Bytes>,
     },
+    /// The PRACK of our reliable provisional response carried SDP: the answer to the
+    /// offer that provisional carried (the INVITE came without SDP; RFC 3262 §5).
+    PrackSdp {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
     /// The INVITE just reported as [`UaEvent::IncomingCall`] on `leg` carries Replaces
     /// (RFC 3891) naming our leg `replaced`: answer `leg` and hang up `replaced`.
     Replaces {
@@ -542,6 +559,13 @@ pub enum Command {
         /// The digit.
         digit: char,
     },
+    /// [`UserAgent::prack`].
+    Prack {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
     /// [`UserAgent::update`].
     Update {
         /// The leg.
@@ -582,6 +606,7 @@ impl Command {
             | Self::Ack { leg, .. }
             | Self::Dtmf { leg, .. }
             | Self::Update { leg, .. }
+            | Self::Prack { leg, .. }
             | Self::Refer { leg, .. }
             | Self::ReferProgress { leg, .. } => *leg,
         }
@@ -701,6 +726,11 @@ struct Leg {
     auth_tries: u8,
     /// Outgoing: the highest RSeq acknowledged with PRACK, per early dialog (RFC 3262).
     pracked: Vec<(DialogId, u32)>,
+    /// Outgoing: a reliable provisional that offered SDP, whose PRACK waits for the
+    /// application's answer ([`UserAgent::prack`]).
+    prack_pending: Option<(DialogId, u32)>,
+    /// Outgoing: [`OutgoingCall::prack_answer`].
+    prack_answer: bool,
     /// Incoming: the INVITE requires 100rel, so provisionals go reliably.
     rel100: bool,
     /// Incoming: the RSeq of our last reliable provisional.
@@ -1068,6 +1098,7 @@ impl UserAgent {
             Command::Ack { leg, sdp } => self.ack(now, leg, sdp),
             Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
             Command::Update { leg, sdp } => self.update(now, leg, sdp),
+            Command::Prack { leg, sdp } => self.prack(now, leg, sdp),
             Command::Refer {
                 leg,
                 target,
@@ -1110,6 +1141,7 @@ impl UserAgent {
             .tx
             .send_request(now, call.destination, call.transport.reliable(), invite.clone())?;
         let credentials = call.credentials;
+        let prack_answer = call.prack_answer;
         let id = self.new_leg(Leg {
             uac: true,
             state: LegState::Calling,
@@ -1134,6 +1166,8 @@ impl UserAgent {
             challenge: None,
             auth_tries: 0,
             pracked: Vec::new(),
+            prack_pending: None,
+            prack_answer,
             rel100: false,
             rseq: 0,
             reliable: None,
@@ -1274,6 +1308,8 @@ impl UserAgent {
         leg.reliable = None;
         let next = leg.queued.pop_front();
         let invite_tx = leg.invite_tx;
+        self.on_prack_sdp(id, request);
+        let Some(leg) = self.legs.get(&id) else { return };
         let (tag, peer) = (leg.local_tag.clone(), (leg.transport, leg.remote));
         if let Ok(response) = self.response_for(request, 200, "OK", &tag, peer, None) {
             let _ = self.tx.send_response(now, tx, &response);
@@ -2116,6 +2152,8 @@ impl UserAgent {
             challenge: None,
             auth_tries: 0,
             pracked: Vec::new(),
+            prack_pending: None,
+            prack_answer: false,
             rel100,
             rseq: 0,
             reliable: None,
@@ -2189,12 +2227,12 @@ impl UserAgent {
                 }
                 let min_se = self.config.session_timer.min_se();
                 let Some(leg) = self.legs.get_mut(&id) else { return };
-                let sdp: Option<Bytes> = None;
+                // No body: a session refresh (RFC 4028), answered here.
                 let timer = Self::session_refreshed(min_se, now, leg, &request);
                 let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
                 let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 if let Ok(response) =
-                    self.response_for_with(&request, (200, "OK"), &tag, transport, sdp.as_ref(), &extra)
+                    self.response_for_with(&request, (200, "OK"), &tag, transport, None, &extra)
                 {
                     let _ = self.tx.send_response(now, tx, &response);
                 }
@@ -2427,7 +2465,9 @@ impl UserAgent {
                     leg.pracked.retain(|(d, _)| d != did);
                     leg.pracked.push((did.clone(), rseq));
                     let did = did.clone();
-                    self.send_prack(now, id, &did, rseq);
+                    if self.on_reliable_provisional(now, id, did, rseq, response) {
+                        return;
+                    }
                 }
                 let Some(leg) = self.legs.get_mut(&id) else { return };
                 if leg.state == LegState::Cancelling {
@@ -2530,29 +2570,6 @@ impl UserAgent {
                     });
                 }
             }
-        }
-    }
-
-    /// Acknowledges the reliable provisional response `rseq` of early dialog `did` of
-    /// outgoing leg `id` with PRACK (RFC 3262 §4).
-    fn send_prack(&mut self, now: Instant, id: LegId, did: &DialogId, rseq: u32) {
-        let Some(leg) = self.legs.get(&id) else { return };
-        let (remote, transport) = (leg.remote, leg.transport);
-        let Ok(cseq) = leg.invite.cseq().map(|c| c.seq) else {
-            return;
-        };
-        let via = self.via(transport);
-        let Some(dialog) = self.dialogs.get_mut(did) else {
-            return;
-        };
-        let request = dialog
-            .request("PRACK", &via)
-            .and_then(|b| b.header("RAck", &format!("{rseq} {cseq} INVITE")).build());
-        if let Ok(request) = request
-            && let Ok(tx) = self.tx.send_request(now, remote, transport.reliable(), request)
-        {
-            self.by_tx.insert(tx, (id, Purpose::Other));
-            self.stats.pracks_sent += 1;
         }
     }
 

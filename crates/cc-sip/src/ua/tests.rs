@@ -1605,6 +1605,7 @@ fn a_registrar_that_forgot_its_nonces_gets_a_fresh_answer_on_refresh() {
     );
 }
 
+mod prack_sdp;
 mod session_timers;
 mod transfer;
 mod update;
