@@ -743,8 +743,8 @@ struct Leg {
     session: session_timer::Session,
     /// The peer's last SDP (offer or answer), to tell a refresh re-INVITE.
     remote_sdp: Option<Bytes>,
-    /// The id (CSeq) of the peer's REFER whose subscription we notify.
-    refer_in: Option<u32>,
+    /// The subscription of the peer's REFER that we notify (RFC 3515).
+    refer_in: Option<refer::ReferSub>,
     /// The peer's UPDATE offer waiting for the application's answer (RFC 3311).
     pending_update: Option<(TransactionId, Message)>,
     /// Our UPDATE offer in progress.
@@ -1771,6 +1771,7 @@ impl UserAgent {
             leg.retransmit.as_ref().map(|r| r.next.min(r.give_up)),
             leg.reliable.as_ref().map(|r| r.next.min(r.give_up)),
             leg.session.next(),
+            leg.refer_in.as_ref().map(|r| r.expires),
             leg.linger_until,
         ]
         .into_iter()
@@ -1794,6 +1795,7 @@ impl UserAgent {
         if self.session_timers(now, id) {
             return;
         }
+        self.refer_timers(now, id);
         let Some(leg) = self.legs.get_mut(&id) else { return };
         if let Some(r) = &mut leg.reliable {
             if r.give_up <= now {

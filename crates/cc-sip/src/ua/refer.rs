@@ -33,6 +33,18 @@ use crate::transaction::TransactionId;
 /// to the notifier; the final NOTIFY ends it anyway).
 const REFER_EXPIRES: u32 = 60;
 
+/// The implicit subscription of a peer's REFER that we notify.
+#[derive(Debug)]
+pub(super) struct ReferSub {
+    /// The REFER's CSeq number, the `id` of our NOTIFYs' Event.
+    id: u32,
+    /// When the subscription ends without a final status (a NOTIFY with
+    /// `terminated;reason=timeout` then goes).
+    pub(super) expires: Instant,
+    /// The last status notified.
+    last: (u16, String),
+}
+
 /// What an INVITE's Replaces header found.
 pub(super) enum ReplacesMatch {
     /// No Replaces header.
@@ -91,7 +103,7 @@ impl UserAgent {
             return Err(state_error(leg, "send NOTIFY", "the code must be 100 to 699"));
         }
         let l = self.legs.get(&leg).ok_or_else(|| unknown(leg))?;
-        let Some(id) = l.refer_in else {
+        let Some(id) = l.refer_in.as_ref().map(|r| r.id) else {
             return Err(state_error(
                 leg,
                 "send NOTIFY",
@@ -101,11 +113,18 @@ impl UserAgent {
         if l.state != LegState::Confirmed {
             return Err(state_error(leg, "send NOTIFY", "the leg is not confirmed"));
         }
-        self.send_refer_notify(now, leg, id, code, reason)?;
-        if code >= 200
-            && let Some(l) = self.legs.get_mut(&leg)
-        {
-            l.refer_in = None;
+        let state = if code >= 200 {
+            "terminated;reason=noresource".to_owned()
+        } else {
+            format!("active;expires={REFER_EXPIRES}")
+        };
+        self.send_refer_notify(now, leg, id, (code, reason), state)?;
+        if let Some(l) = self.legs.get_mut(&leg) {
+            if code >= 200 {
+                l.refer_in = None;
+            } else if let Some(sub) = &mut l.refer_in {
+                sub.last = (code, reason.to_owned());
+            }
         }
         self.process(now);
         Ok(())
@@ -126,15 +145,10 @@ impl UserAgent {
         now: Instant,
         leg: LegId,
         id: u32,
-        code: u16,
-        reason: &str,
+        (code, reason): (u16, &str),
+        state: String,
     ) -> Result<(), Error> {
         let transport = self.legs.get(&leg).ok_or_else(|| unknown(leg))?.transport;
-        let state = if code >= 200 {
-            "terminated;reason=noresource".to_owned()
-        } else {
-            format!("active;expires={REFER_EXPIRES}")
-        };
         let headers = [
             ("Event", format!("refer;id={id}")),
             ("Subscription-State", state),
@@ -188,10 +202,16 @@ impl UserAgent {
             referred_by: referred_by.map(|b| b.uri.as_str().to_owned()),
         };
         if let Some(l) = self.legs.get_mut(&leg) {
-            l.refer_in = Some(id);
+            l.refer_in = Some(ReferSub {
+                id,
+                expires: now + std::time::Duration::from_secs(u64::from(REFER_EXPIRES)),
+                last: (100, "Trying".to_owned()),
+            });
         }
         // RFC 3515 §2.4.4: the first NOTIFY goes at once.
-        let _ = self.send_refer_notify(now, leg, id, 100, "Trying");
+        let state = format!("active;expires={REFER_EXPIRES}");
+        let _ = self.send_refer_notify(now, leg, id, (100, "Trying"), state);
+        self.reschedule(leg);
         self.events.push_back(event);
     }
 
@@ -243,6 +263,27 @@ impl UserAgent {
             reason: frag.1,
             terminated,
         });
+    }
+
+    /// The subscription of the peer's REFER on `leg` expires at `now` without a final
+    /// status: a last NOTIFY (`terminated;reason=timeout`, the last status) ends it.
+    pub(super) fn refer_timers(&mut self, now: Instant, leg: LegId) {
+        let Some(l) = self.legs.get_mut(&leg) else { return };
+        if l.refer_in.as_ref().is_none_or(|r| r.expires > now) {
+            return;
+        }
+        let Some(sub) = l.refer_in.take() else { return };
+        let live = l.state == LegState::Confirmed;
+        if live {
+            let (code, reason) = (sub.last.0, sub.last.1.as_str());
+            let _ = self.send_refer_notify(
+                now,
+                leg,
+                sub.id,
+                (code, reason),
+                "terminated;reason=timeout".to_owned(),
+            );
+        }
     }
 
     /// The final response to our REFER on `leg`.

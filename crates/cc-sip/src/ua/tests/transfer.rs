@@ -194,3 +194,30 @@ fn a_notify_of_another_package_gets_489_and_a_broken_sipfrag_400() {
     assert_eq!(net.sent(5060, "SIP/2.0 400 Bad sipfrag Body"), 1, "{:?}", net.log);
     assert!(net.a_events.is_empty(), "{:?}", net.a_events);
 }
+
+#[test]
+fn a_refer_never_reported_on_ends_its_subscription_after_60_s() {
+    let mut net = Net::new();
+    let (a_leg, b_leg) = net.established();
+    net.a.refer(net.now, a_leg, CAROL, None).unwrap();
+    net.pump();
+    net.b.refer_progress(net.now, b_leg, 180, "Ringing").unwrap();
+    net.run(Duration::from_secs(59));
+    assert!(
+        !net.a_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::ReferNotify { terminated: true, .. }))
+    );
+    net.run(Duration::from_secs(2));
+    assert_eq!(
+        net.a_events.last(),
+        Some(&UaEvent::ReferNotify {
+            leg: a_leg,
+            code: 180,
+            reason: "Ringing".into(),
+            terminated: true
+        })
+    );
+    assert!(net.b.refer_progress(net.now, b_leg, 200, "OK").is_err());
+    assert_eq!(net.b.leg_state(b_leg), Some(LegState::Confirmed));
+}
