@@ -14,6 +14,11 @@
 //! Failures are notified to the referrer with their code; the call between the referrer
 //! and the kept leg stays up (the new leg is hung up). A referrer that hangs up during
 //! the transfer does not end the kept leg; a kept leg that hangs up ends the new one.
+//!
+//! An incoming INVITE with Replaces (RFC 3891, [`UaEvent::Replaces`] naming a bridged
+//! leg) is the other half of an attended transfer: its offer re-INVITEs the replaced
+//! leg's peer, whose answer answers the new leg; the replaced leg is hung up and the
+//! new leg paired in its place. (The relay then places no call for it.)
 
 use std::net::SocketAddr;
 
@@ -49,6 +54,9 @@ pub(super) struct Transfer {
     /// The referrer's peer hung up meanwhile.
     referrer_gone: bool,
     ringing_sent: bool,
+    /// An incoming INVITE with Replaces (RFC 3891) takes the referrer's place: the
+    /// new leg is ours to answer, and there is no subscription to notify.
+    replacing: bool,
 }
 
 /// The socket address of a SIP URI whose host is an IP literal (no DNS here).
@@ -95,6 +103,7 @@ impl B2bua {
                 stage: Stage::Calling,
                 referrer_gone: false,
                 ringing_sent: false,
+                replacing: false,
             },
         );
     }
@@ -117,6 +126,43 @@ impl B2bua {
     /// (`handle_event` returns it), `None` to go on with the pairing.
     pub(super) fn transfer_event(&mut self, event: &UaEvent) -> Option<bool> {
         match event {
+            UaEvent::Replaces { leg, replaced } => {
+                let peer = self.peers.get(replaced).copied()?;
+                self.transfers.insert(
+                    *leg,
+                    Transfer {
+                        referrer: *replaced,
+                        kept: peer.other,
+                        kept_side: other(peer.side),
+                        stage: Stage::Calling,
+                        referrer_gone: false,
+                        ringing_sent: true,
+                        replacing: true,
+                    },
+                );
+                Some(true)
+            }
+            UaEvent::IncomingCall { leg, sdp, .. } if self.transfers.contains_key(leg) => {
+                let t = self.transfers.get_mut(leg)?;
+                if let Some(sdp) = sdp {
+                    // The new caller's offer goes to the leg it will talk to.
+                    t.stage = Stage::Reinviting;
+                    let (kept, side) = (t.kept, t.kept_side);
+                    let sdp = self.sdp(side, kept, sdp);
+                    self.commands.push_back(Command::ReInvite {
+                        leg: kept,
+                        sdp: Some(sdp),
+                    });
+                } else {
+                    self.transfers.remove(leg);
+                    self.commands.push_back(Command::Reject {
+                        leg: *leg,
+                        code: 488,
+                        reason: "An Offer Is Needed To Replace A Call".to_owned(),
+                    });
+                }
+                Some(true)
+            }
             UaEvent::Refer {
                 leg,
                 target,
@@ -179,14 +225,31 @@ impl B2bua {
                 match sdp {
                     Some(sdp) if (200..300).contains(code) => {
                         let sdp = self.sdp(other(t.kept_side), new, sdp);
-                        self.commands.push_back(Command::Ack { leg: new, sdp });
-                        if !t.referrer_gone {
-                            self.notify(t.referrer, 200, "OK");
-                            self.commands.push_back(Command::Hangup { leg: t.referrer });
+                        if t.replacing {
+                            self.commands.push_back(Command::Answer {
+                                leg: new,
+                                sdp: Some(sdp),
+                            });
+                            if !t.referrer_gone {
+                                self.commands.push_back(Command::Hangup { leg: t.referrer });
+                            }
+                        } else {
+                            self.commands.push_back(Command::Ack { leg: new, sdp });
+                            if !t.referrer_gone {
+                                self.notify(t.referrer, 200, "OK");
+                                self.commands.push_back(Command::Hangup { leg: t.referrer });
+                            }
                         }
                         self.peers.remove(&t.referrer);
                         self.pair(t.kept, t.kept_side, new);
                         self.stats.transferred += 1;
+                    }
+                    _ if t.replacing => {
+                        self.commands.push_back(Command::Reject {
+                            leg: new,
+                            code: 488,
+                            reason: "Not Acceptable Here".to_owned(),
+                        });
                     }
                     _ => {
                         self.commands.push_back(Command::Hangup { leg: new });
@@ -254,6 +317,10 @@ impl B2bua {
     /// A transfer failed with `code`: the referrer hears it; if the referrer has gone
     /// the kept leg is hung up.
     fn abandon(&mut self, t: Transfer, code: u16, reason: &str) {
+        if t.replacing && !t.referrer_gone {
+            // The caller of the replacing INVITE gave up: the call stays as it was.
+            return;
+        }
         if t.referrer_gone {
             self.peers.remove(&t.kept);
             self.commands.push_back(Command::Hangup { leg: t.kept });

@@ -489,7 +489,7 @@ pub enum UaEvent {
         /// The SDP answer.
         sdp: Bytes,
     },
-    /// The INVITE just reported as [`UaEvent::IncomingCall`] on `leg` carries Replaces
+    /// The INVITE reported next as [`UaEvent::IncomingCall`] on `leg` carries Replaces
     /// (RFC 3891) naming our leg `replaced`: answer `leg` and hang up `replaced`.
     Replaces {
         /// The new leg.
@@ -2171,6 +2171,10 @@ impl UserAgent {
             self.incoming.insert(key, id);
         }
         self.stats.incoming_calls += 1;
+        if let Some(replaced) = replaced {
+            // Announced first, so that a B2BUA routes the new leg in the old one's place.
+            self.events.push_back(UaEvent::Replaces { leg: id, replaced });
+        }
         self.events.push_back(UaEvent::IncomingCall {
             leg: id,
             request_uri,
@@ -2180,9 +2184,6 @@ impl UserAgent {
             sdp,
             source: remote,
         });
-        if let Some(replaced) = replaced {
-            self.events.push_back(UaEvent::Replaces { leg: id, replaced });
-        }
     }
 
     fn on_dialog_request(

@@ -12,8 +12,8 @@
 //!   as [`UaEvent::ReferAnswered`], each NOTIFY of its subscription is answered 200 and
 //!   reported as [`UaEvent::ReferNotify`] with the sipfrag's status.
 //! - An INVITE with Replaces that names a confirmed dialog of ours (Call-ID, our tag as
-//!   `to-tag`, the peer's as `from-tag`) comes as [`UaEvent::IncomingCall`] followed by
-//!   [`UaEvent::Replaces`] naming the leg to hang up; no such dialog gives 481,
+//!   `to-tag`, the peer's as `from-tag`) comes as [`UaEvent::Replaces`] naming the leg
+//!   to hang up, followed by [`UaEvent::IncomingCall`]; no such dialog gives 481,
 //!   `early-only` against a confirmed dialog 486, an ended one 603.
 
 use std::net::SocketAddr;

@@ -160,3 +160,58 @@ fn a_target_that_is_not_an_address_is_refused_in_the_notify() {
         })
     );
 }
+
+#[test]
+fn an_invite_with_replaces_takes_the_place_of_the_leg_it_names() {
+    // The target at 5090 calls the middle with Replaces naming the callee's leg there
+    // (the second half of an attended transfer): the caller is moved to the target.
+    let mut net = Net::new(B2bua::new());
+    let (caller, callee) = net.connected();
+    net.events = [Vec::new(), Vec::new(), Vec::new()];
+    let replaces = net.uas[CALLEE].replaces_for(callee).unwrap();
+    let mut call = OutgoingCall::new(
+        "sip:100@127.0.0.1:5070",
+        "sip:carol@127.0.0.1",
+        "sip:100@127.0.0.1",
+        addr(5070),
+    );
+    call.sdp = Some(Bytes::from_static(TARGET_OFFER));
+    call.headers.push(("Replaces".into(), replaces));
+    let target = net.uas[TARGET].invite(net.now, call).unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[0],
+        [UaEvent::ReInvite {
+            leg: caller,
+            sdp: Some(Bytes::from_static(TARGET_OFFER))
+        }],
+        "the caller gets the new party's offer; nobody else is called"
+    );
+    net.uas[CALLER]
+        .answer(net.now, caller, Some(Bytes::from_static(CALLER_ANSWER)))
+        .unwrap();
+    net.pump();
+    assert!(net.events[2].contains(&UaEvent::Answered {
+        leg: target,
+        sdp: Some(Bytes::from_static(CALLER_ANSWER))
+    }));
+    assert_eq!(
+        net.events[1].last(),
+        Some(&UaEvent::Ended {
+            leg: callee,
+            cause: EndCause::RemoteBye
+        }),
+        "the replaced leg is hung up"
+    );
+    assert_eq!(net.b2b.stats().transferred, 1);
+    net.uas[TARGET].hangup(net.now, target).unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[0].last(),
+        Some(&UaEvent::Ended {
+            leg: caller,
+            cause: EndCause::RemoteBye
+        })
+    );
+    assert!(net.b2b.is_empty());
+}

@@ -103,8 +103,8 @@ fn an_attended_transfer_embeds_replaces_that_the_target_can_match() {
     let _ = invite_replacing(&mut net, &replaces);
     match net.b_events.as_slice() {
         [
-            UaEvent::IncomingCall { leg, .. },
             UaEvent::Replaces { leg: new, replaced },
+            UaEvent::IncomingCall { leg, .. },
         ] => {
             assert_eq!((leg, *replaced), (new, b_leg));
         }
