@@ -92,11 +92,13 @@ impl Session {
         };
         let secs = u64::from(interval);
         if we_refresh {
-            self.refresh_at = Some(now + Duration::from_millis(secs * 500));
-            self.expires_at = Some(now + Duration::from_secs(secs));
+            // Checked: an interval of years (up to u32::MAX s) sets no deadline rather
+            // than overflow the clock.
+            self.refresh_at = now.checked_add(Duration::from_millis(secs * 500));
+            self.expires_at = now.checked_add(Duration::from_secs(secs));
         } else {
             self.refresh_at = None;
-            self.expires_at = Some(now + Duration::from_secs(secs - (secs / 3).min(32)));
+            self.expires_at = now.checked_add(Duration::from_secs(secs - (secs / 3).min(32)));
         }
     }
 
@@ -270,7 +272,8 @@ impl UserAgent {
         leg.session.update = allows_update(response);
         leg.session.peer_supports = supports_timer(response);
         leg.session.agreed = match response.session_expires() {
-            Ok(Some(se)) if se.delta > 0 => Some((se.delta, se.refresher != Some(Refresher::Uas))),
+            // A peer that picks less than RFC 4028's floor gets the floor.
+            Ok(Some(se)) => Some((se.delta.max(MIN_SE_FLOOR), se.refresher != Some(Refresher::Uas))),
             _ => None,
         };
         leg.session.start(now);
@@ -442,11 +445,9 @@ impl UserAgent {
         if leg.session.agreed.is_none() {
             return;
         }
-        if let Ok(Some(se)) = response.session_expires()
-            && se.delta > 0
-        {
+        if let Ok(Some(se)) = response.session_expires() {
             let we = se.refresher != Some(Refresher::Uas);
-            leg.session.agreed = Some((se.delta, we));
+            leg.session.agreed = Some((se.delta.max(MIN_SE_FLOOR), we));
         }
         leg.session.start(now);
     }
@@ -510,6 +511,21 @@ mod tests {
         s.start(now);
         assert_eq!(s.refresh_at, Some(now + Duration::from_secs(900)));
         assert_eq!(s.next(), Some(now + Duration::from_secs(900)));
+    }
+
+    #[test]
+    fn an_interval_of_years_sets_no_deadline_instead_of_overflowing() {
+        let now = Instant::now();
+        let mut s = Session {
+            agreed: Some((u32::MAX, true)),
+            ..Session::default()
+        };
+        s.start(now);
+        let mut s = Session {
+            agreed: Some((u32::MAX, false)),
+            ..Session::default()
+        };
+        s.start(now);
     }
 
     #[test]
