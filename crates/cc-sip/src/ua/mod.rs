@@ -1124,7 +1124,7 @@ impl UserAgent {
             .header("Contact", self.contact(call.transport))
             .header("Allow", ALLOW)
             .header("Supported", SUPPORTED);
-        for (name, value) in self.session_offer_headers(None) {
+        for (name, value) in self.session_offer_headers() {
             b = b.header(name, &value);
         }
         if let Some(ua) = &self.config.user_agent {

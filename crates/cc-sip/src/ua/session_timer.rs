@@ -11,8 +11,9 @@
 //!   refresh comes by `interval - min(32, interval / 3)`, sends BYE and reports
 //!   [`UaEvent::Ended`](super::UaEvent::Ended) with [`EndCause::SessionExpired`].
 //! - A re-INVITE with `Session-Expires` whose SDP is the peer's last SDP unchanged is a
-//!   refresh: the agent answers it with our last SDP and reports nothing. UPDATE is always answered by the
-//!   agent. Both restart the timer.
+//!   refresh: the agent answers it with our last SDP and reports nothing; so is an
+//!   UPDATE without a body. Any 2xx exchanged for a re-INVITE or UPDATE restarts the
+//!   timer, with the interval and refresher its `Session-Expires` names.
 
 use std::time::{Duration, Instant};
 
@@ -188,9 +189,9 @@ impl UserAgent {
     }
 
     /// The headers our INVITEs carry for session timers.
-    pub(super) fn session_offer_headers(&self, interval: Option<u32>) -> Vec<(&'static str, String)> {
+    pub(super) fn session_offer_headers(&self) -> Vec<(&'static str, String)> {
         let min_se = self.config.session_timer.min_se();
-        match interval.or_else(|| self.config.session_timer.offer()) {
+        match self.config.session_timer.offer() {
             Some(se) => vec![
                 ("Session-Expires", se.max(min_se).to_string()),
                 ("Min-SE", min_se.to_string()),
@@ -201,7 +202,7 @@ impl UserAgent {
 
     /// Records the session timer an incoming INVITE asked for on its new leg (accepted
     /// already by [`judge_session`](Self::judge_session)).
-    pub(super) fn session_of_invite(request: &Message, verdict: &Verdict) -> super::session_timer::Session {
+    pub(super) fn session_of_invite(request: &Message, verdict: &Verdict) -> Session {
         let peer_supports = supports_timer(request);
         let agreed = match *verdict {
             // The caller refreshes when it says so, or when it supports timers and left
