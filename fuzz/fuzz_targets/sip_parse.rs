@@ -49,7 +49,12 @@ fuzz_target!(|data: &[u8]| {
         msg.referred_by(),
         msg.replaces(),
     );
-    let _ = (msg.rseq(), msg.rack(), msg.session_expires());
+    let _ = (msg.rseq(), msg.rack(), msg.session_expires(), msg.min_se());
+    let _ = (msg.event(), msg.subscription_state());
+    if let Ok(Some(refer)) = msg.refer() {
+        let _ = (refer.target(), refer.replaces());
+    }
+    let _ = cc_sip::sipfrag::StatusFrag::parse(msg.body());
     let again = Message::parse(msg.to_bytes());
     assert_eq!(
         again.ok().as_ref(),

@@ -20,6 +20,7 @@
 //!   challenges with stateless expiring nonces, verification with nonce-count replay
 //!   protection, and the client's answer.
 //! - [`registrar`] is a sans-IO REGISTER registrar (RFC 3261 §10.3) over [`auth`].
+//! - [`sipfrag`] reads and writes the `message/sipfrag` status lines of REFER's NOTIFYs.
 //! - [`sdp`] parses and writes session descriptions and runs offer/answer (RFC 3264).
 //! - [`transaction`] is the RFC 3261 §17 transaction layer, sans-IO: client and server,
 //!   INVITE and non-INVITE transactions with timers A to K (RFC 6026's L and M), matched
@@ -31,12 +32,16 @@
 //!   registrar): call legs ([`ua::LegId`]) with invite, ringing, answer, reject, hangup
 //!   (BYE, CANCEL or 487 as the state asks), re-INVITE and INFO DTMF, and the requests it
 //!   answers by itself; digest answers to 401/407 for its own requests, outbound
-//!   registration with refresh ([`ua::UserAgent::register`]) and PRACK / 100rel (RFC
-//!   3262) both ways.
+//!   registration with refresh ([`ua::UserAgent::register`]), PRACK / 100rel (RFC
+//!   3262) both ways with offer/answer in PRACK, offer/answer in UPDATE (RFC 3311),
+//!   session timers (RFC 4028, [`SessionExpires`]), and call transfer: REFER and its
+//!   NOTIFYs (RFC 3515, [`ReferTo`], [`Event`], [`SubscriptionState`], [`sipfrag`]) and
+//!   INVITE with Replaces (RFC 3891).
 //! - [`protection`] guards the user agent: a per-source rate limit with a ban, a drop
 //!   list of scanner `User-Agent`s, per-source caps on dialogs and transactions.
 //! - [`b2bua`] pairs an inbound and an outbound leg and carries a call across them,
-//!   sans-IO, so that a center and the `b2bua` example share it.
+//!   sans-IO, so that a center and the `b2bua` example share it; a REFER from either
+//!   side is carried out by the B2BUA itself ([`b2bua::transfer`]).
 //! - [`transport`] is the tokio driver at the edge: an [`transport::Endpoint`] on UDP and
 //!   TCP (and TLS with the feature `tls`) that runs a user agent on a task behind an
 //!   async [`transport::EndpointHandle`].
@@ -90,6 +95,7 @@ pub mod registrar;
 pub mod rsip;
 pub mod sdp;
 mod serialize;
+pub mod sipfrag;
 pub mod transaction;
 pub mod transport;
 pub mod ua;
@@ -98,7 +104,10 @@ mod validate;
 pub use builder::MessageBuilder;
 pub use check::{check_message, check_message_file};
 pub use error::Error;
-pub use headers::{Auth, CSeq, Contact, HeaderName, MediaType, NameAddr, RAck, Reason, Replaces, Via};
+pub use headers::{
+    Auth, CSeq, Contact, Event, HeaderName, MediaType, NameAddr, RAck, Reason, ReferTo, Refresher, Replaces,
+    SessionExpires, SubscriptionState, Via,
+};
 pub use limits::Limits;
 pub use message::{Header, Message};
 pub use parser::framing::{Frame, frame_stream};

@@ -400,6 +400,26 @@ impl EndpointHandle {
         self.execute(Command::Dtmf { leg, digit }).await
     }
 
+    /// Sends REFER on a confirmed leg ([`UserAgent::refer`]).
+    pub async fn refer(&self, leg: LegId, target: &str, replaces: Option<&str>) -> Result<(), Error> {
+        self.execute(Command::Refer {
+            leg,
+            target: target.to_owned(),
+            replaces: replaces.map(str::to_owned),
+        })
+        .await
+    }
+
+    /// Notifies the progress of the peer's REFER ([`UserAgent::refer_progress`]).
+    pub async fn refer_progress(&self, leg: LegId, code: u16, reason: &str) -> Result<(), Error> {
+        self.execute(Command::ReferProgress {
+            leg,
+            code,
+            reason: reason.to_owned(),
+        })
+        .await
+    }
+
     /// The registered contacts of `aor` ([`UserAgent::lookup`]).
     pub async fn lookup(&self, aor: &str) -> Result<Vec<String>, Error> {
         self.ask(|tx| Op::Lookup(aor.to_owned(), tx)).await
@@ -860,7 +880,8 @@ impl Driver {
 
 /// Runs a B2BUA on an endpoint until its events end: every incoming call is relayed to
 /// `target` over `transport` as a second dialog and paired with it in `b2b`, which then
-/// carries ringing, answer, failures, BYE, CANCEL, re-INVITE and DTMF across. Calls that
+/// carries ringing, answer, failures, BYE, CANCEL, re-INVITE and DTMF across, and
+/// carries out a REFER from either side (calls placed for [`B2bua::poll_transfer`]). Calls that
 /// cannot be placed are refused with 503. Cancel the future to stop; `b2b` keeps its
 /// counters.
 pub async fn relay(
@@ -872,16 +893,26 @@ pub async fn relay(
 ) -> Result<(), Error> {
     while let Some(event) = events.recv().await {
         if b2b.handle_event(&event) {
-            while let Some(command) = b2b.poll_command() {
-                if matches!(command, Command::ReInvite { .. }) {
-                    // The one command whose failure the pairing must hear about.
-                    match handle.execute(command.clone()).await {
-                        Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
-                        Err(_) => b2b.command_failed(&command),
-                        Ok(()) => {}
+            loop {
+                while let Some(command) = b2b.poll_command() {
+                    if matches!(command, Command::ReInvite { .. } | Command::Update { .. }) {
+                        // The commands whose failure the pairing must hear about.
+                        match handle.execute(command.clone()).await {
+                            Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
+                            Err(_) => b2b.command_failed(&command),
+                            Ok(()) => {}
+                        }
+                    } else {
+                        handle.dispatch(command).await?;
                     }
-                } else {
-                    handle.dispatch(command).await?;
+                }
+                let Some(transfer) = b2b.poll_transfer() else {
+                    break;
+                };
+                match handle.invite(transfer.call).await {
+                    Ok(leg) => b2b.transfer_started(transfer.referrer, leg),
+                    Err(Error::Transport { reason }) => return Err(Error::Transport { reason }),
+                    Err(_) => b2b.transfer_failed(transfer.referrer),
                 }
             }
             continue;

@@ -4,7 +4,10 @@
 
 use crate::error::{Error, bad_header};
 use crate::headers::simple::{check_call_id, check_date};
-use crate::headers::{Auth, CSeq, Contact, HeaderName, MediaType, NameAddr, RAck, Reason, Replaces, Via};
+use crate::headers::{
+    Auth, CSeq, Contact, Event, HeaderName, MediaType, NameAddr, RAck, Reason, Replaces, SessionExpires,
+    SubscriptionState, Via, parse_min_se,
+};
 use crate::message::Message;
 use crate::parser::text::{CommaSplit, is_token, parse_decimal, trim_lws};
 use crate::parser::uri::Uri;
@@ -18,7 +21,7 @@ const MANDATORY_ONCE: [(HeaderName, &str); 4] = [
 ];
 
 /// Headers that may appear at most once.
-const AT_MOST_ONCE: [(HeaderName, &str); 11] = [
+const AT_MOST_ONCE: [(HeaderName, &str); 14] = [
     (HeaderName::MaxForwards, "Max-Forwards"),
     (HeaderName::ContentLength, "Content-Length"),
     (HeaderName::ContentType, "Content-Type"),
@@ -29,6 +32,9 @@ const AT_MOST_ONCE: [(HeaderName, &str); 11] = [
     (HeaderName::ReferTo, "Refer-To"),
     (HeaderName::Replaces, "Replaces"),
     (HeaderName::SessionExpires, "Session-Expires"),
+    (HeaderName::MinSe, "Min-SE"),
+    (HeaderName::Event, "Event"),
+    (HeaderName::SubscriptionState, "Subscription-State"),
     (HeaderName::Date, "Date"),
 ];
 
@@ -91,6 +97,10 @@ fn check_header(name: HeaderName, value: &str) -> Result<(), Error> {
         HeaderName::Reason => CommaSplit::new(value).try_for_each(|v| Reason::parse(v).map(|_| ())),
         HeaderName::Replaces => Replaces::parse(value).map(|_| ()),
         HeaderName::RAck => RAck::parse(value).map(|_| ()),
+        HeaderName::SessionExpires => SessionExpires::parse(value).map(|_| ()),
+        HeaderName::MinSe => parse_min_se(value).map(|_| ()),
+        HeaderName::Event => Event::parse(value).map(|_| ()),
+        HeaderName::SubscriptionState => SubscriptionState::parse(value).map(|_| ()),
         HeaderName::Date => check_date(value),
         _ => Ok(()),
     }

@@ -15,9 +15,14 @@
 //!
 //! and either way: BYE (or timeout) on one leg hangs up the other, a late offer (an
 //! INVITE without SDP) is bridged by carrying the callee's offer in our 200 and the
-//! caller's answer from its ACK into the callee's ACK, a CANCEL of the
+//! caller's answer from its ACK into the callee's ACK (or, for a reliable provisional
+//! that offers, from the caller's PRACK into ours), a CANCEL of the
 //! inbound INVITE cancels the outbound one, a re-INVITE (hold) is re-sent on the other
-//! leg and its answer returned, INFO DTMF is repeated on the other leg.
+//! leg and its answer returned, so is an UPDATE offer (RFC 3311), INFO DTMF is
+//! repeated on the other leg, and a REFER
+//! from either side is carried out by the B2BUA itself (see [`transfer`]): it calls the
+//! target, moves the other side over with a re-INVITE, notifies the referrer and hangs
+//! it up.
 //!
 //! SDP goes through unchanged, or through a caller-supplied rewrite
 //! ([`B2bua::with_sdp_rewrite`]) when the center anchors media on its own RTP ports.
@@ -62,6 +67,10 @@ use bytes::Bytes;
 use crate::parser::uri::Uri;
 use crate::ua::{Command, LegId, OutgoingCall, Transport, UaEvent};
 
+pub mod transfer;
+
+pub use transfer::TransferCall;
+
 /// Which leg of a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -81,6 +90,8 @@ struct Peer {
     side: Side,
     /// The peer leg sent us a re-INVITE that waits for the other leg's answer.
     reinvite_waiting: bool,
+    /// The peer leg sent us an UPDATE offer that waits for the other leg's answer.
+    update_waiting: bool,
     ringing_sent: bool,
 }
 
@@ -97,6 +108,8 @@ pub struct B2buaStats {
     pub cancelled: u64,
     /// Answered pairs hung up by either side.
     pub completed: u64,
+    /// Transfers carried out (a REFER's target answered and took the referrer's place).
+    pub transferred: u64,
 }
 
 /// Pairs of legs and the commands that carry a call across them. See the
@@ -106,6 +119,12 @@ pub struct B2bua {
     commands: VecDeque<Command>,
     rewrite: Option<SdpRewrite>,
     stats: B2buaStats,
+    /// Transfers in progress, by their new leg.
+    transfers: HashMap<LegId, transfer::Transfer>,
+    /// Calls to place for transfers.
+    transfer_calls: VecDeque<TransferCall>,
+    /// The caller id (From) of inbound legs, for the calls transfers place.
+    callers: HashMap<LegId, String>,
 }
 
 impl fmt::Debug for B2bua {
@@ -115,6 +134,9 @@ impl fmt::Debug for B2bua {
             .field("commands", &self.commands)
             .field("rewrite", &self.rewrite.is_some())
             .field("stats", &self.stats)
+            .field("transfers", &self.transfers)
+            .field("transfer_calls", &self.transfer_calls)
+            .field("callers", &self.callers.len())
             .finish()
     }
 }
@@ -133,6 +155,9 @@ impl B2bua {
             commands: VecDeque::new(),
             rewrite: None,
             stats: B2buaStats::default(),
+            transfers: HashMap::new(),
+            transfer_calls: VecDeque::new(),
+            callers: HashMap::new(),
         }
     }
 
@@ -198,6 +223,7 @@ impl B2bua {
         if transport == Transport::Tcp {
             uri.push_str(";transport=tcp");
         }
+        self.callers.insert(*leg, from.clone());
         let mut call = OutgoingCall::new(&uri, from, to, destination);
         call.transport = transport;
         call.sdp = sdp.as_ref().map(|s| self.sdp(Side::Outbound, *leg, s));
@@ -213,6 +239,7 @@ impl B2bua {
                 other: outbound,
                 side: Side::Inbound,
                 reinvite_waiting: false,
+                update_waiting: false,
                 ringing_sent: false,
             },
         );
@@ -222,6 +249,7 @@ impl B2bua {
                 other: inbound,
                 side: Side::Outbound,
                 reinvite_waiting: false,
+                update_waiting: false,
                 ringing_sent: false,
             },
         );
@@ -231,21 +259,35 @@ impl B2bua {
     pub fn unbridge(&mut self, leg: LegId) {
         if let Some(p) = self.peers.remove(&leg) {
             self.peers.remove(&p.other);
+            self.callers.remove(&p.other);
         }
+        self.callers.remove(&leg);
     }
 
     /// Tells the pairing that `command` could not be carried out. A re-INVITE that the
     /// other leg cannot take (one of its own is in progress, RFC 3261 §14.1) is refused
     /// on the leg that sent it with 491 Request Pending; other failures need nothing.
     pub fn command_failed(&mut self, command: &Command) {
-        let Command::ReInvite { leg, .. } = command else {
+        let (Command::ReInvite { leg, .. } | Command::Update { leg, .. }) = command else {
             return;
         };
+        let update = matches!(command, Command::Update { .. });
         let Some(peer) = self.peers.get(leg).copied() else {
             return;
         };
-        if let Some(p) = self.peers.get_mut(&peer.other).filter(|p| p.reinvite_waiting) {
-            p.reinvite_waiting = false;
+        let waiting = |p: &&mut Peer| {
+            if update {
+                p.update_waiting
+            } else {
+                p.reinvite_waiting
+            }
+        };
+        if let Some(p) = self.peers.get_mut(&peer.other).filter(waiting) {
+            if update {
+                p.update_waiting = false;
+            } else {
+                p.reinvite_waiting = false;
+            }
             self.commands.push_back(Command::Reject {
                 leg: peer.other,
                 code: 491,
@@ -275,6 +317,9 @@ impl B2bua {
     /// (commands may then be waiting), `false` when the application should handle it
     /// (a new call, a registration, a leg of no pair).
     pub fn handle_event(&mut self, event: &UaEvent) -> bool {
+        if let Some(handled) = self.transfer_event(event) {
+            return handled;
+        }
         let leg = match event {
             UaEvent::Ringing { leg }
             | UaEvent::Progress { leg, .. }
@@ -284,6 +329,9 @@ impl B2bua {
             | UaEvent::ReInvite { leg, .. }
             | UaEvent::ReInviteAnswered { leg, .. }
             | UaEvent::AckSdp { leg, .. }
+            | UaEvent::Update { leg, .. }
+            | UaEvent::UpdateAnswered { leg, .. }
+            | UaEvent::PrackSdp { leg, .. }
             | UaEvent::Dtmf { leg, .. } => *leg,
             _ => return false,
         };
@@ -357,6 +405,36 @@ impl B2bua {
                             leg: other,
                             code: *code,
                             reason: "Re-INVITE refused by the other leg".to_owned(),
+                        }
+                    };
+                    self.commands.push_back(command);
+                }
+            }
+            UaEvent::PrackSdp { sdp, .. } if peer.side == Side::Inbound => {
+                // The caller answered the callee's reliable early offer in its PRACK:
+                // the answer goes in our PRACK to the callee.
+                let sdp = self.sdp(other_side, other, sdp);
+                self.commands.push_back(Command::Prack { leg: other, sdp });
+            }
+            UaEvent::Update { sdp, .. } => {
+                if let Some(p) = self.peers.get_mut(&leg) {
+                    p.update_waiting = true;
+                }
+                let sdp = self.sdp(other_side, other, sdp);
+                self.commands.push_back(Command::Update { leg: other, sdp });
+            }
+            UaEvent::UpdateAnswered { code, sdp, .. } => {
+                let waiting = self.peers.get_mut(&other).filter(|p| p.update_waiting);
+                if let Some(p) = waiting {
+                    p.update_waiting = false;
+                    let command = if (200..300).contains(code) {
+                        let sdp = self.sdp_opt(other_side, other, sdp.as_ref());
+                        Command::Answer { leg: other, sdp }
+                    } else {
+                        Command::Reject {
+                            leg: other,
+                            code: if (300..=699).contains(code) { *code } else { 500 },
+                            reason: "UPDATE refused by the other leg".to_owned(),
                         }
                     };
                     self.commands.push_back(command);

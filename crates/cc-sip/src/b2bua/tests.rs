@@ -20,12 +20,15 @@ fn addr(port: u16) -> SocketAddr {
 const CALLER: usize = 0;
 const MIDDLE: usize = 1;
 const CALLEE: usize = 2;
+/// The target of a transfer (5090).
+const TARGET: usize = 3;
 
 struct Net {
-    uas: [UserAgent; 3],
+    uas: [UserAgent; 4],
     b2b: B2bua,
     now: Instant,
-    events: [Vec<UaEvent>; 2],
+    /// The events of the caller, the callee and the transfer target.
+    events: [Vec<UaEvent>; 3],
     /// The callee's inbound leg once it is offered.
     callee_leg: Option<LegId>,
     caller_leg: Option<LegId>,
@@ -39,10 +42,10 @@ impl Net {
             UserAgent::new(c)
         };
         Self {
-            uas: [ua(5060, 1), ua(5070, 2), ua(5080, 3)],
+            uas: [ua(5060, 1), ua(5070, 2), ua(5080, 3), ua(5090, 4)],
             b2b,
             now: Instant::now(),
-            events: [Vec::new(), Vec::new()],
+            events: [Vec::new(), Vec::new(), Vec::new()],
             callee_leg: None,
             caller_leg: None,
         }
@@ -56,7 +59,7 @@ impl Net {
     fn pump(&mut self) {
         loop {
             let mut moved = false;
-            for i in 0..3 {
+            for i in 0..4 {
                 while let Some(t) = self.uas[i].poll_transmit() {
                     moved = true;
                     let from = addr(5060 + 10 * i as u16);
@@ -79,6 +82,16 @@ impl Net {
                 if self.uas[MIDDLE].execute(self.now, c.clone()).is_err() {
                     self.b2b.command_failed(&c);
                 }
+            }
+            while let Some(t) = self.b2b.poll_transfer() {
+                moved = true;
+                match self.uas[MIDDLE].invite(self.now, t.call) {
+                    Ok(leg) => self.b2b.transfer_started(t.referrer, leg),
+                    Err(_) => self.b2b.transfer_failed(t.referrer),
+                }
+            }
+            while let Some(e) = self.uas[TARGET].poll_event() {
+                self.events[2].push(e);
             }
             while let Some(e) = self.uas[CALLER].poll_event() {
                 self.events[0].push(e);
@@ -247,7 +260,7 @@ fn the_callee_failure_code_reaches_the_caller() {
 fn hold_and_dtmf_go_across() {
     let mut net = Net::new(B2bua::new());
     let (caller, callee) = net.connected();
-    net.events = [Vec::new(), Vec::new()];
+    net.events = [Vec::new(), Vec::new(), Vec::new()];
     let hold = Bytes::from_static(b"v=0\r\no=a 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n");
     let held = Bytes::from_static(b"v=0\r\no=c 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=recvonly\r\n");
     net.uas[CALLER]
@@ -325,7 +338,7 @@ fn sdp_is_rewritten_by_the_closure_both_ways() {
 fn a_reinvite_that_crosses_one_of_the_other_leg_gets_491() {
     let mut net = Net::new(B2bua::new());
     let (caller, callee) = net.connected();
-    net.events = [Vec::new(), Vec::new()];
+    net.events = [Vec::new(), Vec::new(), Vec::new()];
     // Both ends send a re-INVITE at once: the middle forwards the caller's to the callee
     // leg, where the callee's own re-INVITE is already pending.
     net.uas[CALLEE]
@@ -444,4 +457,36 @@ fn a_late_offer_is_bridged_through_both_acks() {
         "every 200 was acknowledged at once"
     );
     assert_eq!(net.uas[CALLEE].stats().retransmitted_2xx, 0);
+}
+
+mod transfer;
+
+#[test]
+fn an_update_offer_is_carried_to_the_other_leg_and_its_answer_back() {
+    let mut net = Net::new(B2bua::new());
+    let (caller, callee) = net.connected();
+    net.events = [Vec::new(), Vec::new(), Vec::new()];
+    let hold = Bytes::from_static(b"v=0\r\no=a 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n");
+    net.uas[CALLER].update(net.now, caller, hold.clone()).unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[1],
+        [UaEvent::Update {
+            leg: callee,
+            sdp: hold
+        }]
+    );
+    let held = Bytes::from_static(b"v=0\r\no=c 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=recvonly\r\n");
+    net.uas[CALLEE]
+        .answer(net.now, callee, Some(held.clone()))
+        .unwrap();
+    net.pump();
+    assert_eq!(
+        net.events[0],
+        [UaEvent::UpdateAnswered {
+            leg: caller,
+            code: 200,
+            sdp: Some(held)
+        }]
+    );
 }

@@ -44,6 +44,8 @@ pub enum HeaderName {
     MaxForwards,
     /// `Min-Expires`.
     MinExpires,
+    /// `Min-SE` (RFC 4028).
+    MinSe,
     /// `Proxy-Authenticate`.
     ProxyAuthenticate,
     /// `Proxy-Authorization`.
@@ -78,6 +80,8 @@ pub enum HeaderName {
     SessionExpires,
     /// `Subject` (`s`).
     Subject,
+    /// `Subscription-State` (RFC 6665).
+    SubscriptionState,
     /// `Supported` (`k`).
     Supported,
     /// `To` (`t`).
@@ -128,6 +132,8 @@ const LONG: &[(&str, HeaderName)] = &[
     ("Event", HeaderName::Event),
     ("Allow-Events", HeaderName::AllowEvents),
     ("Session-Expires", HeaderName::SessionExpires),
+    ("Min-SE", HeaderName::MinSe),
+    ("Subscription-State", HeaderName::SubscriptionState),
     ("Accept", HeaderName::Accept),
     ("Accept-Contact", HeaderName::AcceptContact),
     ("Reject-Contact", HeaderName::RejectContact),
@@ -161,6 +167,7 @@ fn by_length(len: usize) -> &'static [(&'static str, HeaderName)] {
             ("Reason", HeaderName::Reason),
             ("Accept", HeaderName::Accept),
             ("Server", HeaderName::Server),
+            ("Min-SE", HeaderName::MinSe),
         ],
         7 => &[
             ("Call-ID", HeaderName::CallId),
@@ -202,7 +209,10 @@ fn by_length(len: usize) -> &'static [(&'static str, HeaderName)] {
             ("WWW-Authenticate", HeaderName::WwwAuthenticate),
             ("Content-Encoding", HeaderName::ContentEncoding),
         ],
-        18 => &[("Proxy-Authenticate", HeaderName::ProxyAuthenticate)],
+        18 => &[
+            ("Proxy-Authenticate", HeaderName::ProxyAuthenticate),
+            ("Subscription-State", HeaderName::SubscriptionState),
+        ],
         19 => &[
             ("Proxy-Authorization", HeaderName::ProxyAuthorization),
             ("Request-Disposition", HeaderName::RequestDisposition),

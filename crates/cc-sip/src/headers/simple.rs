@@ -1,5 +1,5 @@
 //! Single-valued headers read as one scalar: Call-ID, Max-Forwards, Expires,
-//! Min-Expires, Content-Length, Session-Expires (RFC 4028) and Date.
+//! Min-Expires, Content-Length and Date.
 
 use crate::error::{Error, bad_header};
 use crate::message::Message;
@@ -95,25 +95,6 @@ impl Message {
                 .map(|n| n as u32)
             })
             .transpose()
-    }
-
-    /// Session-Expires (RFC 4028) in seconds, with its `refresher` parameter, if present.
-    pub fn session_expires(&self) -> Result<Option<(u32, Option<&str>)>, Error> {
-        let Some(value) = self.header(HeaderName::SessionExpires) else {
-            return Ok(None);
-        };
-        let (secs, params) = value.split_once(';').unwrap_or((value, ""));
-        let secs = number(
-            "Session-Expires",
-            secs,
-            u64::from(u32::MAX),
-            "it must be seconds, e.g. 1800;refresher=uac",
-        )?;
-        let refresher = params.split(';').find_map(|p| {
-            let (n, v) = p.split_once('=')?;
-            trim_lws(n).eq_ignore_ascii_case("refresher").then(|| trim_lws(v))
-        });
-        Ok(Some((secs as u32, refresher)))
     }
 
     /// The Date header as written, if present.

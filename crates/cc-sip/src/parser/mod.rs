@@ -9,7 +9,7 @@
 
 pub mod framing;
 pub mod params;
-mod start_line;
+pub(crate) mod start_line;
 pub(crate) mod text;
 pub mod uri;
 

@@ -10,7 +10,7 @@
 //! - commands on call legs ([`LegId`]): [`UserAgent::invite`], [`UserAgent::ringing`],
 //!   [`UserAgent::progress`], [`UserAgent::answer`], [`UserAgent::reject`],
 //!   [`UserAgent::hangup`], [`UserAgent::reinvite`], [`UserAgent::send_info_dtmf`],
-//!   [`UserAgent::ack`];
+//!   [`UserAgent::ack`], [`UserAgent::refer`], [`UserAgent::refer_progress`];
 //! - outputs: [`UserAgent::poll_transmit`], [`UserAgent::poll_event`] ([`UaEvent`]) and
 //!   [`UserAgent::poll_timeout`].
 //!
@@ -18,7 +18,7 @@
 //!
 //! - answers OPTIONS (in or out of a dialog) with 200 and `Allow`, BYE with 200, INFO
 //!   with 200 (DTMF in `application/dtmf-relay` or `application/dtmf` becomes
-//!   [`UaEvent::Dtmf`]), UPDATE with 200 (with our last SDP when it carried an offer),
+//!   [`UaEvent::Dtmf`]), UPDATE without a body with 200 (a session refresh),
 //!   an in-dialog request of an unknown dialog with 481, other methods with 405;
 //! - retransmits its 2xx to an INVITE until the ACK comes (RFC 3261 §13.3.1.4, RFC
 //!   6026), and ends the call with BYE when no ACK comes in 64·T1;
@@ -40,6 +40,22 @@
 //!   with `Require: 100rel` with reliable ones (`RSeq`, retransmitted until the PRACK,
 //!   one at a time, the INVITE refused with 504 when no PRACK comes in 64·T1); a PRACK
 //!   that acknowledges nothing gets 481;
+//! - session timers (RFC 4028, [`SessionTimerConfig`]): `Supported: timer`, our
+//!   INVITEs offer `Session-Expires` and answer a 422 once with the larger `Min-SE`; an
+//!   incoming interval below our `Min-SE` gets 422; the refresher refreshes at half the
+//!   interval (UPDATE, or a re-INVITE with the same SDP), the other side sends BYE when
+//!   no refresh comes in time ([`EndCause::SessionExpired`]); all on the
+//!   [`UserAgent::poll_timeout`] / [`UserAgent::handle_timeout`] clock;
+//! - call transfer ([`UserAgent::refer`], [`UserAgent::refer_progress`],
+//!   [`UserAgent::replaces_for`]): a REFER in a dialog is answered 202 and notified
+//!   (RFC 3515, [`UaEvent::Refer`]), our REFER's NOTIFYs come as
+//!   [`UaEvent::ReferNotify`], an INVITE with Replaces is matched to the leg it
+//!   replaces (RFC 3891, [`UaEvent::Replaces`]);
+//! - offer/answer in UPDATE (RFC 3311, [`UserAgent::update`], [`UaEvent::Update`],
+//!   [`UaEvent::UpdateAnswered`]) in early and confirmed dialogs, one offer at a time
+//!   (491 for crossing offers, 500 with Retry-After for a second pending one), and in
+//!   PRACK (RFC 3262 §5: [`UserAgent::prack`] answers a reliable provisional's offer,
+//!   [`UaEvent::PrackSdp`] brings the answer to ours);
 //! - [`UserAgent::hangup`] sends BYE on a confirmed leg, CANCEL on an early outgoing
 //!   one (and, if the 200 crosses the CANCEL, ACK then BYE), 487 on an unanswered
 //!   incoming one;
@@ -88,9 +104,13 @@
 
 mod credentials;
 mod dtmf;
+mod prack;
+mod refer;
 mod register;
+mod session_timer;
 #[cfg(test)]
 mod tests;
+mod update;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -103,6 +123,7 @@ use bytes::Bytes;
 pub use crate::transaction::Transmit;
 pub use credentials::Credentials;
 pub use register::{RegisterRequest, RegistrationId, RegistrationState};
+pub use session_timer::{MIN_SE_FLOOR, SessionTimerConfig};
 
 use credentials::Challenge;
 
@@ -115,7 +136,10 @@ use crate::registrar::{Outcome, Registrar, UserDirectory};
 use crate::transaction::{self, Event, TransactionId, TransactionLayer};
 
 /// The methods we accept, sent in `Allow`.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY";
+
+/// The extensions we support, sent in `Supported`.
+pub const SUPPORTED: &str = "100rel, timer, replaces";
 
 /// The handle of a call leg: one dialog (or attempt at one) of this user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -192,6 +216,8 @@ pub struct UaConfig {
     /// transactions (see [`crate::protection`]). The default drops scanner
     /// `User-Agent`s and limits nothing else.
     pub protection: Protection,
+    /// Session timers (RFC 4028): the interval our INVITEs offer and our Min-SE.
+    pub session_timer: SessionTimerConfig,
 }
 
 impl UaConfig {
@@ -206,6 +232,7 @@ impl UaConfig {
             user_agent: Some(concat!("ccsdk/", env!("CARGO_PKG_VERSION")).to_owned()),
             linger: Duration::from_secs(5),
             protection: Protection::default(),
+            session_timer: SessionTimerConfig::default(),
         }
     }
 }
@@ -232,6 +259,11 @@ pub struct OutgoingCall {
     /// `Authorization` / `Proxy-Authorization` (same Call-ID and From tag, next CSeq),
     /// once per challenge. Without credentials a challenge fails the call.
     pub credentials: Option<Credentials>,
+    /// Without `sdp`: answer an offer that a reliable provisional response brings in
+    /// the PRACK (RFC 3262 §5; [`UaEvent::Progress`] brings the offer, send the answer
+    /// with [`UserAgent::prack`]). Off by default: the PRACK goes at once without a body
+    /// and the offer, repeated in the 2xx, is answered in the ACK.
+    pub prack_answer: bool,
 }
 
 impl OutgoingCall {
@@ -246,6 +278,7 @@ impl OutgoingCall {
             headers: Vec::new(),
             transport: Transport::Udp,
             credentials: None,
+            prack_answer: false,
         }
     }
 
@@ -268,6 +301,9 @@ pub enum EndCause {
     Timeout,
     /// The transport could not reach the peer.
     TransportError,
+    /// No session refresh came in time (RFC 4028 session timer): the agent sent BYE
+    /// (with `Reason: SIP;cause=408`).
+    SessionExpired,
 }
 
 /// What the user agent tells its application.
@@ -401,6 +437,73 @@ pub enum UaEvent {
         /// The registration.
         registration: RegistrationId,
     },
+    /// The peer of a confirmed leg sent REFER (RFC 3515): the agent answered 202 and
+    /// sent NOTIFY `100 Trying`. Place the call to `target` and report how it goes with
+    /// [`UserAgent::refer_progress`].
+    Refer {
+        /// The leg the REFER came on.
+        leg: LegId,
+        /// The URI to call (Refer-To without its URI headers).
+        target: String,
+        /// The Replaces embedded in Refer-To (attended transfer), decoded, if any.
+        replaces: Option<String>,
+        /// The Referred-By URI, if any.
+        referred_by: Option<String>,
+    },
+    /// Our REFER ([`UserAgent::refer`]) got its final response (408 when it timed out).
+    ReferAnswered {
+        /// The leg.
+        leg: LegId,
+        /// The status code (202 when accepted).
+        code: u16,
+    },
+    /// A NOTIFY of our REFER's subscription (answered 200): the status line of the
+    /// referred call.
+    ReferNotify {
+        /// The leg.
+        leg: LegId,
+        /// The status code in the sipfrag.
+        code: u16,
+        /// The reason phrase in the sipfrag.
+        reason: String,
+        /// The subscription has ended (the last NOTIFY).
+        terminated: bool,
+    },
+    /// The peer sent UPDATE with an SDP offer (RFC 3311), in an early or confirmed
+    /// dialog: answer it with [`UserAgent::answer`] or refuse it with
+    /// [`UserAgent::reject`] (the call stays up either way).
+    Update {
+        /// The leg.
+        leg: LegId,
+        /// The offer.
+        sdp: Bytes,
+    },
+    /// Our UPDATE ([`UserAgent::update`]) got its final response (408 when it timed
+    /// out, 503 on a transport error).
+    UpdateAnswered {
+        /// The leg.
+        leg: LegId,
+        /// The status code.
+        code: u16,
+        /// The SDP answer of a 2xx, if any.
+        sdp: Option<Bytes>,
+    },
+    /// The PRACK of our reliable provisional response carried SDP: the answer to the
+    /// offer that provisional carried (the INVITE came without SDP; RFC 3262 §5).
+    PrackSdp {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
+    /// The INVITE reported next as [`UaEvent::IncomingCall`] on `leg` carries Replaces
+    /// (RFC 3891) naming our leg `replaced`: answer `leg` and hang up `replaced`.
+    Replaces {
+        /// The new leg.
+        leg: LegId,
+        /// The leg it replaces.
+        replaced: LegId,
+    },
 }
 
 /// A command on an existing leg, as a value: what [`crate::b2bua::B2bua`] issues, and
@@ -463,6 +566,38 @@ pub enum Command {
         /// The digit.
         digit: char,
     },
+    /// [`UserAgent::prack`].
+    Prack {
+        /// The leg.
+        leg: LegId,
+        /// The SDP answer.
+        sdp: Bytes,
+    },
+    /// [`UserAgent::update`].
+    Update {
+        /// The leg.
+        leg: LegId,
+        /// The SDP offer.
+        sdp: Bytes,
+    },
+    /// [`UserAgent::refer`].
+    Refer {
+        /// The leg.
+        leg: LegId,
+        /// The URI the peer should call.
+        target: String,
+        /// A Replaces value to embed (attended transfer).
+        replaces: Option<String>,
+    },
+    /// [`UserAgent::refer_progress`].
+    ReferProgress {
+        /// The leg the REFER came on.
+        leg: LegId,
+        /// The status of the referred call.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
 }
 
 impl Command {
@@ -476,7 +611,11 @@ impl Command {
             | Self::Hangup { leg }
             | Self::ReInvite { leg, .. }
             | Self::Ack { leg, .. }
-            | Self::Dtmf { leg, .. } => *leg,
+            | Self::Dtmf { leg, .. }
+            | Self::Update { leg, .. }
+            | Self::Prack { leg, .. }
+            | Self::Refer { leg, .. }
+            | Self::ReferProgress { leg, .. } => *leg,
         }
     }
 }
@@ -531,6 +670,14 @@ pub enum LegState {
 enum Purpose {
     Invite,
     ReInvite,
+    /// A session refresh of ours (RFC 4028): re-INVITE or UPDATE.
+    Refresh,
+    /// Our REFER (RFC 3515).
+    Refer,
+    /// A NOTIFY of ours for the peer's REFER.
+    Notify,
+    /// Our UPDATE with an offer (RFC 3311).
+    Update,
     Other,
 }
 
@@ -586,6 +733,11 @@ struct Leg {
     auth_tries: u8,
     /// Outgoing: the highest RSeq acknowledged with PRACK, per early dialog (RFC 3262).
     pracked: Vec<(DialogId, u32)>,
+    /// Outgoing: a reliable provisional that offered SDP, whose PRACK waits for the
+    /// application's answer ([`UserAgent::prack`]).
+    prack_pending: Option<(DialogId, u32)>,
+    /// Outgoing: [`OutgoingCall::prack_answer`].
+    prack_answer: bool,
     /// Incoming: the INVITE requires 100rel, so provisionals go reliably.
     rel100: bool,
     /// Incoming: the RSeq of our last reliable provisional.
@@ -594,6 +746,16 @@ struct Leg {
     reliable: Option<Retransmit>,
     /// Incoming: reliable provisionals waiting for the one before to be acknowledged.
     queued: VecDeque<Message>,
+    /// The session timer (RFC 4028).
+    session: session_timer::Session,
+    /// The peer's last SDP (offer or answer), to tell a refresh re-INVITE.
+    remote_sdp: Option<Bytes>,
+    /// The subscription of the peer's REFER that we notify (RFC 3515).
+    refer_in: Option<refer::ReferSub>,
+    /// The peer's UPDATE offer waiting for the application's answer (RFC 3311).
+    pending_update: Option<(TransactionId, Message)>,
+    /// Our UPDATE offer in progress.
+    update_tx: Option<TransactionId>,
 }
 
 /// A registrar and the directory it checks passwords in.
@@ -948,6 +1110,14 @@ impl UserAgent {
             Command::ReInvite { leg, sdp } => self.reinvite(now, leg, sdp),
             Command::Ack { leg, sdp } => self.ack(now, leg, sdp),
             Command::Dtmf { leg, digit } => self.send_info_dtmf(now, leg, digit, 160),
+            Command::Update { leg, sdp } => self.update(now, leg, sdp),
+            Command::Prack { leg, sdp } => self.prack(now, leg, sdp),
+            Command::Refer {
+                leg,
+                target,
+                replaces,
+            } => self.refer(now, leg, &target, replaces.as_deref()),
+            Command::ReferProgress { leg, code, reason } => self.refer_progress(now, leg, code, &reason),
         }
     }
 
@@ -966,7 +1136,10 @@ impl UserAgent {
             .header("CSeq", "1 INVITE")
             .header("Contact", self.contact(call.transport))
             .header("Allow", ALLOW)
-            .header("Supported", "100rel");
+            .header("Supported", SUPPORTED);
+        for (name, value) in self.session_offer_headers() {
+            b = b.header(name, &value);
+        }
         if let Some(ua) = &self.config.user_agent {
             b = b.header("User-Agent", ua);
         }
@@ -981,6 +1154,7 @@ impl UserAgent {
             .tx
             .send_request(now, call.destination, call.transport.reliable(), invite.clone())?;
         let credentials = call.credentials;
+        let prack_answer = call.prack_answer;
         let id = self.new_leg(Leg {
             uac: true,
             state: LegState::Calling,
@@ -1005,10 +1179,17 @@ impl UserAgent {
             challenge: None,
             auth_tries: 0,
             pracked: Vec::new(),
+            prack_pending: None,
+            prack_answer,
             rel100: false,
             rseq: 0,
             reliable: None,
             queued: VecDeque::new(),
+            session: session_timer::Session::default(),
+            remote_sdp: None,
+            refer_in: None,
+            pending_update: None,
+            update_tx: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         self.stats.outgoing_calls += 1;
@@ -1140,6 +1321,8 @@ impl UserAgent {
         leg.reliable = None;
         let next = leg.queued.pop_front();
         let invite_tx = leg.invite_tx;
+        self.on_prack_sdp(id, request);
+        let Some(leg) = self.legs.get(&id) else { return };
         let (tag, peer) = (leg.local_tag.clone(), (leg.transport, leg.remote));
         if let Ok(response) = self.response_for(request, 200, "OK", &tag, peer, None) {
             let _ = self.tx.send_response(now, tx, &response);
@@ -1251,14 +1434,25 @@ impl UserAgent {
         }
     }
 
-    /// Answers: on an incoming leg not yet answered, 200 OK with `sdp` (retransmitted
-    /// until the ACK comes); on a leg with a pending re-INVITE ([`UaEvent::ReInvite`]),
-    /// 200 OK to the re-INVITE with `sdp`.
+    /// Answers: on a leg with a pending UPDATE offer ([`UaEvent::Update`]), 200 OK to
+    /// the UPDATE with `sdp` (this comes first); on an incoming leg not yet answered,
+    /// 200 OK with `sdp` (retransmitted until the ACK comes); on a leg with a pending
+    /// re-INVITE ([`UaEvent::ReInvite`]), 200 OK to the re-INVITE with `sdp`.
     pub fn answer(&mut self, now: Instant, id: LegId, sdp: Option<Bytes>) -> Result<(), Error> {
+        if self.answer_update(now, id, sdp.as_ref())? {
+            return Ok(());
+        }
         let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
         if let Some((tx, request)) = leg.pending_reinvite.take() {
             let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
-            let response = self.response_for(&request, 200, "OK", &tag, transport, sdp.as_ref())?;
+            let min_se = self.config.session_timer.min_se();
+            let timer = Self::session_refreshed(min_se, now, leg, &request);
+            if let Some(offer) = sdp_of(&request) {
+                leg.remote_sdp = Some(offer);
+            }
+            let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let response =
+                self.response_for_with(&request, (200, "OK"), &tag, transport, sdp.as_ref(), &extra)?;
             self.tx.send_response(now, tx, &response)?;
             let t1 = self.config.transaction.timers.t1;
             if let Some(leg) = self.legs.get_mut(&id) {
@@ -1285,7 +1479,17 @@ impl UserAgent {
             ));
         }
         let tx = leg.invite_tx.ok_or_else(|| unknown(id))?;
-        let response = self.uas_response(id, 200, "OK", sdp.as_ref())?;
+        let timer = Self::session_answer(now, leg);
+        let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let leg = self.legs.get(&id).ok_or_else(|| unknown(id))?;
+        let response = self.response_for_with(
+            &leg.invite,
+            (200, "OK"),
+            &leg.local_tag,
+            (leg.transport, leg.remote),
+            sdp.as_ref(),
+            &extra,
+        )?;
         self.tx.send_response(now, tx, &response)?;
         self.ensure_uas_dialog(id, &response);
         let t1 = self.config.transaction.timers.t1;
@@ -1309,11 +1513,15 @@ impl UserAgent {
         Ok(())
     }
 
-    /// Refuses: an incoming leg not yet answered gets the final `code` (300 to 699) and
-    /// ends; a pending re-INVITE gets `code` and the call stays up.
+    /// Refuses: a pending UPDATE offer (first) or re-INVITE gets `code` (300 to 699)
+    /// and the call stays up; otherwise an incoming leg not yet answered gets the final
+    /// `code` and ends.
     pub fn reject(&mut self, now: Instant, id: LegId, code: u16, reason: &str) -> Result<(), Error> {
         if !(300..=699).contains(&code) {
             return Err(state_error(id, "reject", "the code must be 300 to 699"));
+        }
+        if self.reject_update(now, id, code, reason)? {
+            return Ok(());
         }
         let leg = self.legs.get_mut(&id).ok_or_else(|| unknown(id))?;
         if let Some((tx, request)) = leg.pending_reinvite.take() {
@@ -1545,6 +1753,7 @@ impl UserAgent {
             release(&mut self.dialogs_by_source, leg.remote.ip());
         }
         leg.state = LegState::Ended;
+        leg.session.stop();
         leg.retransmit = None;
         leg.reliable = None;
         leg.queued.clear();
@@ -1574,6 +1783,8 @@ impl UserAgent {
         let next = [
             leg.retransmit.as_ref().map(|r| r.next.min(r.give_up)),
             leg.reliable.as_ref().map(|r| r.next.min(r.give_up)),
+            leg.session.next(),
+            leg.refer_in.as_ref().map(|r| r.expires),
             leg.linger_until,
         ]
         .into_iter()
@@ -1594,6 +1805,11 @@ impl UserAgent {
             self.forget(id);
             return;
         }
+        if self.session_timers(now, id) {
+            return;
+        }
+        self.refer_timers(now, id);
+        let Some(leg) = self.legs.get_mut(&id) else { return };
         if let Some(r) = &mut leg.reliable {
             if r.give_up <= now {
                 // No PRACK in 64·T1 (RFC 3262 §3): refuse the INVITE.
@@ -1760,11 +1976,12 @@ impl UserAgent {
             self.respond_with(now, tx, request, (416, "Unsupported URI Scheme"), remote, &[]);
             return true;
         }
-        // 100rel (RFC 3262) is the one extension we support.
+        // 100rel (RFC 3262), timer (RFC 4028) and replaces (RFC 3891) are the
+        // extensions we support.
         let unsupported: Vec<&str> = request
             .require()
             .filter_map(Result::ok)
-            .filter(|t| !t.eq_ignore_ascii_case("100rel"))
+            .filter(|t| !SUPPORTED.split(", ").any(|s| t.eq_ignore_ascii_case(s)))
             .collect();
         if !unsupported.is_empty() {
             let list = unsupported.join(", ");
@@ -1843,14 +2060,38 @@ impl UserAgent {
             "INVITE" => self.on_invite(now, tx, request, remote),
             "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
             "REGISTER" => self.on_register(now, tx, &request, remote),
-            "BYE" | "INFO" | "UPDATE" | "PRACK" => {
+            "BYE" | "INFO" | "UPDATE" | "PRACK" | "NOTIFY" => {
                 self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist", remote);
+            }
+            "REFER" => {
+                self.respond(
+                    now,
+                    tx,
+                    &request,
+                    400,
+                    "REFER Outside A Dialog Is Not Supported",
+                    remote,
+                );
             }
             _ => self.respond(now, tx, &request, 405, "Method Not Allowed", remote),
         }
     }
 
     fn on_invite(&mut self, now: Instant, tx: TransactionId, request: Message, remote: SocketAddr) {
+        let verdict = self.judge_session(&request);
+        if let session_timer::Verdict::Refuse(code, reason, headers) = &verdict {
+            let extra: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            self.respond_with(now, tx, &request, (*code, reason), remote, &extra);
+            return;
+        }
+        let replaced = match self.match_replaces(&request) {
+            refer::ReplacesMatch::None => None,
+            refer::ReplacesMatch::Leg(leg) => Some(leg),
+            refer::ReplacesMatch::Refuse(code, reason) => {
+                self.respond_with(now, tx, &request, (code, reason), remote, &[]);
+                return;
+            }
+        };
         if let Some(max) = self.config.protection.max_dialogs_per_source
             && !self.guard.is_trusted(remote.ip())
         {
@@ -1896,6 +2137,8 @@ impl UserAgent {
             .require()
             .filter_map(Result::ok)
             .any(|t| t.eq_ignore_ascii_case("100rel"));
+        let session = Self::session_of_invite(&request, &verdict);
+        let remote_sdp = sdp.clone();
         let id = self.new_leg(Leg {
             uac: false,
             state: LegState::Calling,
@@ -1920,16 +2163,27 @@ impl UserAgent {
             challenge: None,
             auth_tries: 0,
             pracked: Vec::new(),
+            prack_pending: None,
+            prack_answer: false,
             rel100,
             rseq: 0,
             reliable: None,
             queued: VecDeque::new(),
+            session,
+            remote_sdp,
+            refer_in: None,
+            pending_update: None,
+            update_tx: None,
         });
         self.by_tx.insert(tx, (id, Purpose::Invite));
         if let Some(key) = self.legs.get(&id).and_then(|l| merge_key(&l.invite)) {
             self.incoming.insert(key, id);
         }
         self.stats.incoming_calls += 1;
+        if let Some(replaced) = replaced {
+            // Announced first, so that a B2BUA routes the new leg in the old one's place.
+            self.events.push_back(UaEvent::Replaces { leg: id, replaced });
+        }
         self.events.push_back(UaEvent::IncomingCall {
             leg: id,
             request_uri,
@@ -1965,6 +2219,8 @@ impl UserAgent {
             }
             "OPTIONS" => self.respond(now, tx, &request, 200, "OK", remote),
             "PRACK" => self.on_prack(now, tx, id, &request, remote),
+            "REFER" => self.on_refer(now, tx, id, &request, remote),
+            "NOTIFY" => self.on_notify(now, tx, id, &request, remote),
             "INFO" => {
                 self.respond(now, tx, &request, 200, "OK", remote);
                 if let Some(digit) = dtmf::digit_of(&request) {
@@ -1972,20 +2228,32 @@ impl UserAgent {
                 }
             }
             "UPDATE" => {
-                let sdp = self.legs.get(&id).and_then(|l| {
-                    if request.body().is_empty() {
-                        None
-                    } else {
-                        l.local_sdp.clone()
-                    }
-                });
-                let Some(leg) = self.legs.get(&id) else { return };
+                if self.refused_session(now, tx, &request, remote)
+                    || self.on_update_offer(now, tx, id, &request, remote)
+                {
+                    return;
+                }
+                if !request.body().is_empty() {
+                    self.respond(now, tx, &request, 415, "Unsupported Media Type", remote);
+                    return;
+                }
+                let min_se = self.config.session_timer.min_se();
+                let Some(leg) = self.legs.get_mut(&id) else { return };
+                // No body: a session refresh (RFC 4028), answered here.
+                let timer = Self::session_refreshed(min_se, now, leg, &request);
                 let (tag, transport) = (leg.local_tag.clone(), (leg.transport, leg.remote));
-                if let Ok(response) = self.response_for(&request, 200, "OK", &tag, transport, sdp.as_ref()) {
+                let extra: Vec<(&str, &str)> = timer.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                if let Ok(response) =
+                    self.response_for_with(&request, (200, "OK"), &tag, transport, None, &extra)
+                {
                     let _ = self.tx.send_response(now, tx, &response);
                 }
+                self.reschedule(id);
             }
             "INVITE" => {
+                if self.refused_session(now, tx, &request, remote) {
+                    return;
+                }
                 let Some(leg) = self.legs.get_mut(&id) else { return };
                 if leg.state != LegState::Confirmed || leg.reinvite_tx.is_some() {
                     // Glare or not yet confirmed (RFC 3261 §14.2).
@@ -1997,7 +2265,14 @@ impl UserAgent {
                     return;
                 }
                 let sdp = sdp_of(&request);
+                let refresh = Self::is_refresh(leg, &request);
                 leg.pending_reinvite = Some((tx, request));
+                if refresh {
+                    // A session refresh (RFC 4028): the same session, answered here.
+                    let ours = leg.local_sdp.clone();
+                    let _ = self.answer(now, id, ours);
+                    return;
+                }
                 self.events.push_back(UaEvent::ReInvite { leg: id, sdp });
             }
             _ => self.respond(now, tx, &request, 405, "Method Not Allowed", remote),
@@ -2100,6 +2375,9 @@ impl UserAgent {
         }
         // Late offer: our 2xx carried the offer, the ACK carries the answer.
         if !hanging_up && let Some(sdp) = sdp_of(request) {
+            if let Some(leg) = self.legs.get_mut(&id) {
+                leg.remote_sdp = Some(sdp.clone());
+            }
             self.events.push_back(UaEvent::AckSdp { leg: id, sdp });
         }
     }
@@ -2115,6 +2393,21 @@ impl UserAgent {
         match purpose {
             Purpose::Invite => self.on_invite_response(now, id, code, response),
             Purpose::ReInvite => self.on_reinvite_response(now, id, tx, code, response),
+            Purpose::Refresh => self.on_refresh_response(now, id, tx, code, response),
+            Purpose::Update => self.on_update_response(now, id, tx, code, response),
+            Purpose::Refer | Purpose::Notify => {
+                if let Some(d) = self
+                    .legs
+                    .get(&id)
+                    .and_then(|l| l.dialog.as_ref())
+                    .and_then(|d| self.dialogs.get_mut(d))
+                {
+                    let _ = d.on_response(response);
+                }
+                if purpose == Purpose::Refer {
+                    self.on_refer_response(id, code);
+                }
+            }
             Purpose::Other => {
                 if matches!(code, 401 | 407)
                     && self.retry_in_dialog_with_auth(now, id, tx, Purpose::Other, response)
@@ -2184,7 +2477,9 @@ impl UserAgent {
                     leg.pracked.retain(|(d, _)| d != did);
                     leg.pracked.push((did.clone(), rseq));
                     let did = did.clone();
-                    self.send_prack(now, id, &did, rseq);
+                    if self.on_reliable_provisional(now, id, did, rseq, response) {
+                        return;
+                    }
                 }
                 let Some(leg) = self.legs.get_mut(&id) else { return };
                 if leg.state == LegState::Cancelling {
@@ -2225,11 +2520,15 @@ impl UserAgent {
                 }
                 let cancelling = leg.state == LegState::Cancelling;
                 let sdp = sdp_of(response);
+                if sdp.is_some() {
+                    leg.remote_sdp.clone_from(&sdp);
+                }
                 if !cancelling && leg.local_sdp.is_none() && sdp.is_some() {
                     // Late offer: the 2xx offers, the ACK must answer.
                     leg.state = LegState::Confirmed;
                     leg.ack_pending = true;
                     self.stats.answered += 1;
+                    self.session_answered(now, id, response);
                     self.events.push_back(UaEvent::Answered { leg: id, sdp });
                     return;
                 }
@@ -2254,9 +2553,14 @@ impl UserAgent {
                     return;
                 }
                 self.stats.answered += 1;
+                self.session_answered(now, id, response);
                 self.events.push_back(UaEvent::Answered { leg: id, sdp });
             }
             _ => {
+                if code == 422 && self.retry_after_422(now, id, response) {
+                    return;
+                }
+                let Some(leg) = self.legs.get(&id) else { return };
                 let challenged = matches!(code, 401 | 407)
                     && leg.credentials.is_some()
                     && matches!(leg.state, LegState::Calling | LegState::Early);
@@ -2278,29 +2582,6 @@ impl UserAgent {
                     });
                 }
             }
-        }
-    }
-
-    /// Acknowledges the reliable provisional response `rseq` of early dialog `did` of
-    /// outgoing leg `id` with PRACK (RFC 3262 §4).
-    fn send_prack(&mut self, now: Instant, id: LegId, did: &DialogId, rseq: u32) {
-        let Some(leg) = self.legs.get(&id) else { return };
-        let (remote, transport) = (leg.remote, leg.transport);
-        let Ok(cseq) = leg.invite.cseq().map(|c| c.seq) else {
-            return;
-        };
-        let via = self.via(transport);
-        let Some(dialog) = self.dialogs.get_mut(did) else {
-            return;
-        };
-        let request = dialog
-            .request("PRACK", &via)
-            .and_then(|b| b.header("RAck", &format!("{rseq} {cseq} INVITE")).build());
-        if let Ok(request) = request
-            && let Ok(tx) = self.tx.send_request(now, remote, transport.reliable(), request)
-        {
-            self.by_tx.insert(tx, (id, Purpose::Other));
-            self.stats.pracks_sent += 1;
         }
     }
 
@@ -2522,6 +2803,12 @@ impl UserAgent {
             }
         }
         let Some(leg) = self.legs.get_mut(&id) else { return };
+        if (200..300).contains(&code) {
+            if let Some(answer) = sdp_of(response) {
+                leg.remote_sdp = Some(answer);
+            }
+            Self::session_confirmed(now, leg, response);
+        }
         if leg.reinvite_tx == Some(tx) {
             leg.reinvite_tx = None;
             if leg.state != LegState::Ended {
@@ -2536,6 +2823,7 @@ impl UserAgent {
                 self.end_remote(now, id, EndCause::Timeout);
             }
         }
+        self.reschedule(id);
     }
 
     fn on_stray_response(&mut self, response: &Message) {
@@ -2593,8 +2881,21 @@ impl UserAgent {
                     self.end_remote(now, id, EndCause::Timeout);
                 }
             }
-            Purpose::ReInvite => {
-                leg.reinvite_tx = None;
+            Purpose::Refer => self.on_refer_response(id, 408),
+            Purpose::Update => {
+                let code = if cause == EndCause::TransportError {
+                    503
+                } else {
+                    408
+                };
+                self.on_update_failure(id, tx, code);
+            }
+            // A NOTIFY nobody took ends the subscription, not the call.
+            Purpose::Notify => {}
+            Purpose::ReInvite | Purpose::Refresh => {
+                if leg.reinvite_tx == Some(tx) {
+                    leg.reinvite_tx = None;
+                }
                 self.send_bye(now, id);
                 self.end_remote(now, id, cause);
             }

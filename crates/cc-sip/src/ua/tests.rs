@@ -1604,3 +1604,8 @@ fn a_registrar_that_forgot_its_nonces_gets_a_fresh_answer_on_refresh() {
         vec!["sip:cc@127.0.0.1:5060".to_owned()]
     );
 }
+
+mod prack_sdp;
+mod session_timers;
+mod transfer;
+mod update;

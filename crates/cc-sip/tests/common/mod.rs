@@ -3,6 +3,8 @@
 //! Each test crate uses part of it.
 #![allow(dead_code)]
 
+pub(crate) mod relay;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Command, Stdio};
