@@ -70,8 +70,8 @@ use crate::protection::Protection;
 use crate::registrar::{Registrar, UserDirectory};
 use crate::transaction::TransactionId;
 use crate::ua::{
-    Command, LegId, OutgoingCall, RegisterRequest, RegistrationId, Transport, UaConfig, UaEvent, UaStats,
-    UserAgent,
+    Command, LegId, OutgoingCall, ProbeId, RegisterRequest, RegistrationId, Transport, UaConfig, UaEvent,
+    UaStats, UserAgent,
 };
 use crate::{Limits, transaction};
 
@@ -174,6 +174,12 @@ enum Op {
     Execute(Command, Option<oneshot::Sender<Result<(), Error>>>),
     Lookup(String, oneshot::Sender<Vec<String>>),
     Register(RegisterRequest, oneshot::Sender<Result<RegistrationId, Error>>),
+    Probe(
+        SocketAddr,
+        String,
+        Transport,
+        oneshot::Sender<Result<ProbeId, Error>>,
+    ),
     Unregister(RegistrationId, oneshot::Sender<Result<(), Error>>),
     Stats(oneshot::Sender<UaStats>),
     Shutdown,
@@ -431,6 +437,18 @@ impl EndpointHandle {
         self.ask(|tx| Op::Register(request, tx)).await?
     }
 
+    /// Sends an OPTIONS probe ([`UserAgent::probe`]); the answer comes as
+    /// [`UaEvent::ProbeAnswered`].
+    pub async fn probe(
+        &self,
+        destination: SocketAddr,
+        target: &str,
+        transport: Transport,
+    ) -> Result<ProbeId, Error> {
+        self.ask(|tx| Op::Probe(destination, target.to_owned(), transport, tx))
+            .await?
+    }
+
     /// Removes an outbound registration ([`UserAgent::unregister`]);
     /// [`UaEvent::OutboundUnregistered`] follows.
     pub async fn unregister(&self, registration: RegistrationId) -> Result<(), Error> {
@@ -625,6 +643,12 @@ impl Driver {
                 let result = self
                     .check_transport(request.transport)
                     .and_then(|()| self.ua.register(now, request));
+                let _ = reply.send(result);
+            }
+            Op::Probe(destination, target, transport, reply) => {
+                let result = self
+                    .check_transport(transport)
+                    .and_then(|()| self.ua.probe(now, destination, &target, transport));
                 let _ = reply.send(result);
             }
             Op::Unregister(id, reply) => {

@@ -105,6 +105,7 @@
 mod credentials;
 mod dtmf;
 mod prack;
+mod probe;
 mod refer;
 mod register;
 mod session_timer;
@@ -122,6 +123,7 @@ use bytes::Bytes;
 
 pub use crate::transaction::Transmit;
 pub use credentials::Credentials;
+pub use probe::{ProbeId, probe_alive};
 pub use register::{RegisterRequest, RegistrationId, RegistrationState};
 pub use session_timer::{MIN_SE_FLOOR, SessionTimerConfig};
 
@@ -436,6 +438,16 @@ pub enum UaEvent {
     OutboundUnregistered {
         /// The registration.
         registration: RegistrationId,
+    },
+    /// An OPTIONS probe ([`UserAgent::probe`]) was answered, timed out (408) or could not
+    /// be sent (503); see [`probe_alive`].
+    ProbeAnswered {
+        /// The probe.
+        probe: ProbeId,
+        /// The final status code.
+        code: u16,
+        /// The round trip, when the peer answered.
+        rtt: Option<std::time::Duration>,
     },
     /// The peer of a confirmed leg sent REFER (RFC 3515): the agent answered 202 and
     /// sent NOTIFY `100 Trying`. Place the call to `target` and report how it goes with
@@ -795,6 +807,9 @@ pub struct UserAgent {
     dialogs_by_source: HashMap<std::net::IpAddr, u32>,
     reg_by_tx: HashMap<TransactionId, RegistrationId>,
     next_registration: u64,
+    /// OPTIONS probes on their way, by transaction.
+    probes: HashMap<TransactionId, probe::Probe>,
+    next_probe: u64,
     next_leg: u64,
     stats: UaStats,
     contact_udp: String,
@@ -935,6 +950,8 @@ impl UserAgent {
             dialogs_by_source: HashMap::new(),
             reg_by_tx: HashMap::new(),
             next_registration: 0,
+            probes: HashMap::new(),
+            next_probe: 0,
             next_leg: 0,
             stats: UaStats::default(),
             contact_udp,
@@ -1877,12 +1894,12 @@ impl UserAgent {
                 Event::Ack { request, .. } => self.on_ack(now, &request),
                 Event::StrayResponse { response, .. } => self.on_stray_response(&response),
                 Event::Timeout { id } => {
-                    if !self.on_register_failure(now, id, 408) {
+                    if !self.on_register_failure(now, id, 408) && !self.on_probe_failure(id, 408) {
                         self.on_failure(now, id, EndCause::Timeout);
                     }
                 }
                 Event::TransportError { id } => {
-                    if !self.on_register_failure(now, id, 503) {
+                    if !self.on_register_failure(now, id, 503) && !self.on_probe_failure(id, 503) {
                         self.on_failure(now, id, EndCause::TransportError);
                     }
                 }
@@ -2383,7 +2400,7 @@ impl UserAgent {
     }
 
     fn on_response(&mut self, now: Instant, tx: TransactionId, response: &Message) {
-        if self.on_register_response(now, tx, response) {
+        if self.on_register_response(now, tx, response) || self.on_probe_response(now, tx, response) {
             return;
         }
         let Some(&(id, purpose)) = self.by_tx.get(&tx) else {

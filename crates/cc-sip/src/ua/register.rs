@@ -127,7 +127,7 @@ fn unknown_registration(id: RegistrationId) -> Error {
 }
 
 /// The URI inside angle brackets, or the value itself.
-fn bare_uri(value: &str) -> &str {
+pub(super) fn bare_uri(value: &str) -> &str {
     let v = value.trim();
     match (v.find('<'), v.find('>')) {
         (Some(a), Some(b)) if a < b => &v[a + 1..b],

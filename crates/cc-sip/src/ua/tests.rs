@@ -1609,3 +1609,47 @@ mod prack_sdp;
 mod session_timers;
 mod transfer;
 mod update;
+
+#[test]
+fn an_options_probe_is_answered_or_times_out() {
+    let mut net = Net::new();
+    let probe = net
+        .a
+        .probe(net.now, addr(5070), "sip:127.0.0.1:5070", Transport::Udp)
+        .unwrap();
+    net.pump();
+    assert_eq!(net.sent(5060, "OPTIONS sip:127.0.0.1:5070"), 1);
+    assert_eq!(net.sent(5070, "SIP/2.0 200"), 1);
+    assert!(
+        matches!(
+            net.a_events.as_slice(),
+            [UaEvent::ProbeAnswered { probe: p, code: 200, rtt: Some(_) }] if *p == probe
+        ),
+        "{:?}",
+        net.a_events
+    );
+    assert!(probe_alive(200, Some(Duration::ZERO)));
+
+    // A peer that never answers: 408 after timer F, and not alive.
+    net.a_events.clear();
+    net.drop = Box::new(|from, _| from == addr(5060));
+    let lost = net
+        .a
+        .probe(net.now, addr(5070), "sip:127.0.0.1:5070", Transport::Udp)
+        .unwrap();
+    net.run(Duration::from_secs(33));
+    assert_eq!(
+        net.a_events,
+        vec![UaEvent::ProbeAnswered {
+            probe: lost,
+            code: 408,
+            rtt: None
+        }]
+    );
+    assert!(!probe_alive(408, None));
+    assert!(
+        net.a
+            .probe(net.now, addr(5070), "not a uri", Transport::Udp)
+            .is_err()
+    );
+}
