@@ -273,3 +273,109 @@ async fn sipp_caller_through_ivr_to_a_registered_sipp_agent() {
     .await
     .expect("the test finishes within 90 s");
 }
+
+/// A trunk to SIPp playing the carrier: the center registers (answering the 401), probes
+/// with OPTIONS (the trunk comes up), and a flow's transfer goes out over the trunk with
+/// the trunk's caller id, answering the carrier's challenge to the INVITE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_registers_keeps_alive_and_carries_an_authenticated_call() {
+    assert!(
+        tool("sipp"),
+        "sipp is required (scripts/test.sh installs the sip-tester package)"
+    );
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    tokio::time::timeout(Duration::from_secs(90), async {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_udp_port();
+        let carrier = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let sipp_run = sipp(
+            carrier,
+            &scenario("carrier_trunk.xml"),
+            &["-p", &port.to_string(), "-m", "3", "-mp", "41200"],
+        );
+        std::fs::write(
+            dir.path().join("f.flow"),
+            "flow f\nmain {\n    transfer number \"95555\" else { hangup }\n}\n",
+        )
+        .unwrap();
+        let text = format!(
+            "[center]\ndata_dir = \"data\"\n[sip]\nlisten = \"127.0.0.1:0\"\n\
+             [rtp]\nport_min = 41000\nport_max = 41199\nworkers = 1\n\
+             [[tenant]]\nid = \"acme\"\n[[number]]\ndid = \"4001\"\ntenant = \"acme\"\nflow = \"f\"\n\
+             [[flow]]\nid = \"f\"\nfile = \"f.flow\"\ntenant = \"acme\"\n\
+             [[trunk]]\nid = \"carrier\"\nhost = \"{carrier}\"\nusername = \"cc\"\npassword = \"secret\"\n\
+             register = true\ncaller_id = \"4008001234\"\nkeepalive = \"60s\"\n"
+        );
+        std::fs::write(dir.path().join("center.toml"), &text).unwrap();
+        let config = CenterConfig::load(&dir.path().join("center.toml")).unwrap();
+        let errors: Vec<_> = config
+            .check()
+            .into_iter()
+            .filter(|p| p.severity == cc_ivr::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let center = Center::start(config).await.unwrap();
+        let handle = center.handle();
+        let mut events = handle.subscribe();
+        // Registered and up, as events.
+        let mut statuses = Vec::new();
+        while !(statuses.contains(&"registered".to_owned()) && statuses.contains(&"up".to_owned())) {
+            let e = serde_json::to_value(events.recv().await.unwrap()).unwrap();
+            if e["event"] == "trunk" {
+                assert_eq!(e["trunk"], "carrier");
+                statuses.push(e["status"].as_str().unwrap().to_owned());
+            }
+        }
+
+        // A caller reaches the flow, which sends them out over the trunk.
+        let phones = cc_media::engine::MediaEngine::start(cc_media::engine::EngineConfig {
+            workers: 1,
+            ..cc_media::engine::EngineConfig::new("127.0.0.1".parse().unwrap(), 41_400, 41_599)
+        })
+        .unwrap();
+        let mut caller = cc_center::sim::SimCaller::new("13800000007", "127.0.0.1".parse().unwrap(), phones)
+            .await
+            .unwrap();
+        let script = cc_center::sim::CallerScript {
+            dtmf: cc_center::sim::DtmfMode::Info,
+            keys: Vec::new(),
+            hang_up_after: Duration::from_secs(2),
+            pitch: 1,
+        };
+        caller
+            .call(handle.sip_addr(), "4001", &script, Duration::from_secs(20))
+            .await
+            .unwrap();
+        let (status, out) = finish(sipp_run, Duration::from_secs(20)).await;
+        assert_eq!(status, Some(0), "{out}");
+        handle.stop(Duration::from_secs(2)).await;
+        center.wait().await;
+
+        let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
+        let acme = "acme".parse().unwrap();
+        let records = store
+            .records(
+                &acme,
+                "2000-01-01T00:00:00Z".parse().unwrap(),
+                "2100-01-01T00:00:00Z".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert!(
+            matches!(records[0].disposition, Some(Disposition::Overflowed { .. })),
+            "{:?}",
+            records[0].disposition
+        );
+        let legs = store.legs(&acme, &records[0].contact).await.unwrap();
+        assert!(legs[1].answered_at.is_some(), "{legs:?}");
+        store.close().await;
+        caller.stop().await;
+    })
+    .await
+    .expect("the test finishes within 90 s");
+}

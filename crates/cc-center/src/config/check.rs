@@ -7,7 +7,7 @@ use std::path::Path;
 
 use cc_ivr::{Calendar, CalendarConfig, Environment, Severity};
 
-use super::{CalendarSection, CenterConfig, DestinationSpec};
+use super::{CalendarSection, CenterConfig, DestinationSpec, TrunkTransport};
 
 /// One problem in a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +186,28 @@ impl CenterConfig {
                 p.error(
                     format!("trunk[{i}].register"),
                     "registration needs `username` and `password`",
+                );
+            }
+            if t.transport == TrunkTransport::Tcp && !self.sip.tcp {
+                p.error(
+                    format!("trunk[{i}].transport"),
+                    "a TCP trunk needs `[sip] tcp = true`",
+                );
+            }
+            if t.keepalive
+                .is_some_and(|k| k.0 < std::time::Duration::from_secs(1))
+            {
+                p.error(format!("trunk[{i}].keepalive"), "probe at most once a second");
+            }
+            if let Some(id) = &t.caller_id
+                && (id.is_empty()
+                    || !id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-_.*#".contains(c)))
+            {
+                p.error(
+                    format!("trunk[{i}].caller_id"),
+                    format!("`{id}` is not a number or user part"),
                 );
             }
         }

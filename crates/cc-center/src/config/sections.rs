@@ -337,9 +337,17 @@ pub struct TrunkConfig {
     /// Register to the carrier.
     #[serde(default)]
     pub register: bool,
-    /// Caller id presented on outbound calls.
+    /// Caller id presented on outbound calls over this trunk (the From user); without
+    /// it the customer's number is passed on.
     #[serde(default)]
     pub caller_id: Option<String>,
+    /// Probe the carrier with OPTIONS this often (e.g. `"30s"`); its status (up/down) is
+    /// logged and published as events. Off when absent.
+    #[serde(default)]
+    pub keepalive: Option<Seconds>,
+    /// The registration's expiry asked of the carrier (default one hour).
+    #[serde(default)]
+    pub register_expires: Option<Seconds>,
 }
 
 /// `[[flow]]`: an IVR flow file.

@@ -179,3 +179,19 @@ fn http_keys_are_checked() {
         "a warning without keys"
     );
 }
+
+#[test]
+fn trunk_settings_are_checked() {
+    let text = "[[tenant]]\nid = \"acme\"\n\
+                [[trunk]]\nid = \"a\"\nhost = \"192.0.2.1:5060\"\ntransport = \"tcp\"\nregister = true\n\
+                caller_id = \"400 800\"\nkeepalive = \"0s\"\n";
+    let errs = errors(&CenterConfig::from_toml(text).unwrap().check());
+    for place in [
+        "trunk[0].transport",
+        "trunk[0].register",
+        "trunk[0].caller_id",
+        "trunk[0].keepalive",
+    ] {
+        assert!(errs.iter().any(|e| e.contains(place)), "{place}: {errs:?}");
+    }
+}

@@ -571,6 +571,7 @@ impl CallControl {
             .iter_mut()
             .rev()
             .find(|l| l.role == "external" && l.ended_at.is_none());
+        let trunk_host = self.trunk_host.as_deref().unwrap_or("trunk.invalid");
         if connected {
             let to = outside.map(|leg| {
                 leg.answered_at = Some(wall);
@@ -579,8 +580,11 @@ impl CallControl {
             if call.record.disposition.is_none()
                 && let Some(to) = to
             {
-                // A number dialled out is written as a tel: address when it is E.164.
-                let address = cc_core::Address::parse(&to).ok();
+                // A number dialled out is written as a tel: address when it is E.164, else
+                // (a short or national number) as the SIP URI it was dialled at.
+                let address = cc_core::Address::parse(&to)
+                    .or_else(|_| cc_core::Address::parse(&format!("sip:{to}@{trunk_host}")))
+                    .ok();
                 if let Some(address) = address {
                     call.record.close(
                         wall,

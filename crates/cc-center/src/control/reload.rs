@@ -21,6 +21,8 @@ pub(super) struct Tables {
     pub(super) recording: RecordingSection,
     /// A trunk exists, so numbers can be dialled out.
     pub(super) has_trunk: bool,
+    /// The first trunk's address: numbers are dialled out there.
+    pub(super) trunk_host: Option<String>,
 }
 
 impl Tables {
@@ -87,6 +89,7 @@ impl Tables {
                 .collect(),
             recording: config.recording.clone(),
             has_trunk: !config.trunks.is_empty(),
+            trunk_host: config.trunks.first().map(|t| t.host.to_string()),
         }
     }
 }
@@ -160,6 +163,7 @@ impl CallControl {
         self.supervises = tables.supervises;
         self.recording = tables.recording;
         self.has_trunk = tables.has_trunk;
+        self.trunk_host = tables.trunk_host;
         self.pump(now);
         deferred
     }

@@ -44,6 +44,16 @@ pub enum EventKind {
         /// Wait in the queue, ms.
         wait_ms: Option<u64>,
     },
+    /// A trunk's status changed: `registered` / `registration_failed` with the carrier,
+    /// `up` / `down` by its OPTIONS keep-alive probes.
+    Trunk {
+        /// The trunk.
+        trunk: String,
+        /// The new status.
+        status: String,
+        /// The status code behind it, if any.
+        code: Option<u16>,
+    },
     /// A phone registered or refreshed its registration.
     Registered {
         /// The address-of-record.

@@ -18,6 +18,7 @@ mod retention;
 mod sip_events;
 mod summary;
 mod supervise;
+mod trunks;
 mod writer;
 
 pub use api::{CenterHandle, QueueView, Snapshot};
@@ -168,6 +169,7 @@ impl Center {
             summary: Summary::default(),
             session_seq: 0,
             publisher,
+            trunks: trunks::Trunks::default(),
         };
         let http = match config.http.listen {
             Some(addr) => Some(crate::http::bind(addr).await?),
@@ -224,6 +226,7 @@ struct Runtime {
     summary: Summary,
     session_seq: u64,
     publisher: events::Publisher,
+    trunks: trunks::Trunks,
 }
 
 impl Runtime {
@@ -236,11 +239,16 @@ impl Runtime {
         // The first tick comes at once: a center started after a long stop purges first.
         let mut retention = tokio::time::interval(retention::SWEEP_EVERY);
         retention.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.start_trunks(Instant::now()).await;
         loop {
-            let deadline = [self.control.poll_timeout(), self.stopping.as_ref().map(|s| s.0)]
-                .into_iter()
-                .flatten()
-                .min();
+            let deadline = [
+                self.control.poll_timeout(),
+                self.stopping.as_ref().map(|s| s.0),
+                self.trunk_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let sleep = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
@@ -262,6 +270,7 @@ impl Runtime {
                 () = sleep => {
                     let now = Instant::now();
                     self.control.handle_timeout(now);
+                    self.probe_trunks(now).await;
                     if self.stopping.as_ref().is_some_and(|s| s.0 <= now) {
                         self.end_all().await;
                         // Everything is ended and written: nothing may keep the stop waiting.

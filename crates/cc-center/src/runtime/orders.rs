@@ -434,13 +434,25 @@ impl Runtime {
         let id = self.next_session_id();
         let offer = media::make_offer(media.local_rtp_addr(), id);
         let sip_addr = self.sip.local_addr();
+        // Over a trunk: its caller id, transport and credentials for the carrier's challenge.
+        let trunk = self.trunk_at(destination).cloned();
+        let from_user = trunk
+            .as_ref()
+            .and_then(|t| t.caller_id.as_deref())
+            .unwrap_or(caller_user);
         let mut call = OutgoingCall::new(
             uri,
-            &format!("<sip:{caller_user}@{sip_addr}>"),
+            &format!("<sip:{from_user}@{sip_addr}>"),
             &format!("<{uri}>"),
             destination,
         );
         call.sdp = Some(bytes::Bytes::from(offer.to_string()));
+        if let Some(t) = &trunk {
+            if t.transport == crate::config::TrunkTransport::Tcp {
+                call.transport = cc_sip::ua::Transport::Tcp;
+            }
+            call.credentials = super::trunks::credentials(t);
+        }
         match self.sip.invite(call).await {
             Ok(leg) => {
                 self.forward_events(contact, role.clone(), &media);

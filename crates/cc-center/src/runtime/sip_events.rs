@@ -14,6 +14,9 @@ use crate::sip_text::{uri_of, user_of};
 impl Runtime {
     pub(super) async fn on_sip(&mut self, event: UaEvent) {
         let now = Instant::now();
+        if self.on_trunk_event(&event) {
+            return;
+        }
         match event {
             UaEvent::IncomingCall {
                 leg,
