@@ -8,7 +8,9 @@ ports 36250-36399 (a range of its own per test; the Rust tests take 36100-36249)
 from __future__ import annotations
 
 import gc
+import json
 import threading
+import urllib.request
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -89,6 +91,7 @@ def test_agents_events_and_snapshot(tmp_path: Path) -> None:
     seen = Recorder()
     with Center(write_config(tmp_path, 36250), on_event=seen) as center:
         assert center.sip_port > 0
+        assert center.http_port == 0  # no [http] listen
         center.login("1001")
         center.not_ready("1001", "lunch")
         center.ready("1001")
@@ -154,6 +157,37 @@ def test_refusals_raise_typed_errors(tmp_path: Path) -> None:
             center.ready("1001")
     with pytest.raises(ValueError):
         center.snapshot()  # closed
+
+
+def test_supervisor_requests_and_the_http_api(tmp_path: Path) -> None:
+    path = write_config(tmp_path, 36352)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("[[tenant]]", '[http]\nlisten = "127.0.0.1:0"\n[[http.keys]]\nkey = "acme-key-0123456789"\ntenant = "acme"\n\n[[tenant]]', 1)
+        + '\n[[agent]]\nid = "8001"\ncontact = "sip:8001@127.0.0.1:5997"\ntenants = {}\nsupervises = ["acme"]\n',
+        encoding="utf-8",
+    )
+    with Center(path) as center:
+        with pytest.raises(ValueError):
+            center.supervise("8001", "c-1", "shout")
+        with pytest.raises(ccsdk.NotFoundError) as err:
+            center.supervise("8001", "c-1", "whisper")
+        assert "c-1" in err.value.message
+        with pytest.raises(ccsdk.NotFoundError):
+            center.force_release("8001", "c-1")
+        with pytest.raises(ccsdk.NotFoundError):
+            center.end_supervision("9999", "c-1")
+        port = center.http_port
+        assert port > 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as reply:
+            assert json.load(reply) == {"status": "ok"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/queues",
+            headers={"Authorization": "Bearer acme-key-0123456789"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            queues = json.load(reply)["queues"]
+        assert [q["queue"] for q in queues] == ["sales"]
 
 
 def test_bad_configurations(tmp_path: Path) -> None:

@@ -197,6 +197,27 @@ typedef uint32_t cc_ivr_event_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// How a supervisor takes part in a call (`cc_center_supervise`).
+enum cc_supervise_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Hears the customer and the agent; heard by nobody.
+  CC_SUPERVISE_LISTEN = 0,
+  // Hears both; heard by the agent only.
+  CC_SUPERVISE_WHISPER = 1,
+  // Hears both; heard by both.
+  CC_SUPERVISE_BARGE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cc_supervise_mode cc_supervise_mode;
+#else
+typedef uint32_t cc_supervise_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A running contact center: SIP, media, call control and storage on a tokio runtime of
 // two worker threads that the handle owns.
 //
@@ -459,6 +480,51 @@ cc_result cc_center_agent_not_ready(struct cc_center *center,
 // `center` is NULL or a live handle; `agent` points to `agent_len` readable bytes.
 cc_result cc_center_agent_logout(struct cc_center *center, const char *agent, size_t agent_len);
 
+// A supervisor joins a call between a customer and an agent as `mode` (a
+// `cc_supervise_mode` value), or — already on it — changes mode. The center calls the
+// supervisor's phone and mixes it in when it answers.
+//
+// Returns `CC_INVALID_ARGUMENT` for an unknown mode, otherwise as the refusals of
+// `supervise_request` describe (see `cc_center_force_release`).
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `supervisor` and `contact` point to that many
+// readable bytes.
+cc_result cc_center_supervise(struct cc_center *center,
+                              const char *supervisor,
+                              size_t supervisor_len,
+                              const char *contact,
+                              size_t contact_len,
+                              uint32_t mode);
+
+// The supervisor leaves the call (their phone is hung up); customer and agent talk on.
+//
+// # Safety
+//
+// As `cc_center_supervise`.
+cc_result cc_center_end_supervision(struct cc_center *center,
+                                    const char *supervisor,
+                                    size_t supervisor_len,
+                                    const char *contact,
+                                    size_t contact_len);
+
+// A supervisor ends a call (force release): every leg is hung up and the record says
+// `released by <supervisor>`.
+//
+// Returns `CC_NOT_FOUND` for a supervisor not in the configuration or a contact not in
+// progress, `CC_INVALID_STATE` when the agent does not supervise the contact's tenant or
+// the center has stopped.
+//
+// # Safety
+//
+// As `cc_center_supervise`.
+cc_result cc_center_force_release(struct cc_center *center,
+                                  const char *supervisor,
+                                  size_t supervisor_len,
+                                  const char *contact,
+                                  size_t contact_len);
+
 // Copies the center's state now as JSON into `buf` (NUL-terminated):
 // `{"queues":[{"queue","tenant","waiting","longest_wait_s","in_service","agents_ready",
 // "agents_busy","agents_wrap_up","agents_not_ready"}...],"summary":{...totals...}}`, every
@@ -521,6 +587,13 @@ cc_result cc_center_registrations_json(const struct cc_center *center,
 //
 // `center` is NULL or a live handle; `out` points to a writable `uint16_t`.
 cc_result cc_center_sip_port(const struct cc_center *center, uint16_t *out);
+
+// Writes the port of the center's HTTP API to `*out`, 0 when `[http] listen` is not set.
+//
+// # Safety
+//
+// `center` is NULL or a live handle; `out` points to a writable `uint16_t`.
+cc_result cc_center_http_port(const struct cc_center *center, uint16_t *out);
 
 // Stops the center gracefully: new calls are refused at once, live calls may finish for
 // `drain_ms` milliseconds and are then ended. Blocks until the center has stopped, every

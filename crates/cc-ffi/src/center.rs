@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ::cc_center::config::{CenterConfig, ConfigError};
+use ::cc_center::control::SuperviseMode;
 use ::cc_center::runtime::{Center, CenterHandle, StartError};
 use cc_core::{AgentId, ContactId, TenantId};
 use tokio::sync::{broadcast, oneshot};
@@ -406,6 +407,150 @@ pub unsafe extern "C" fn cc_center_agent_logout(
     })
 }
 
+/// How a supervisor takes part in a call (`cc_center_supervise`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum cc_supervise_mode {
+    /// Hears the customer and the agent; heard by nobody.
+    CC_SUPERVISE_LISTEN = 0,
+    /// Hears both; heard by the agent only.
+    CC_SUPERVISE_WHISPER = 1,
+    /// Hears both; heard by both.
+    CC_SUPERVISE_BARGE = 2,
+}
+
+/// Parses the supervisor and contact ids, runs the request and classifies a refusal:
+/// `CC_NOT_FOUND` for a supervisor not in the configuration or a contact not in progress,
+/// `CC_INVALID_STATE` otherwise (not a supervisor of the contact's tenant, the contact not
+/// talking to an agent, another supervisor on it, the center stopped).
+///
+/// # Safety
+///
+/// `supervisor` and `contact` point to that many readable bytes.
+unsafe fn supervise_request<'a>(
+    c: &'a CenterBox,
+    (supervisor, supervisor_len): (*const c_char, usize),
+    (contact, contact_len): (*const c_char, usize),
+    f: impl AsyncFnOnce(&'a CenterHandle, &AgentId, &ContactId) -> std::result::Result<(), String>,
+) -> Result {
+    // SAFETY: per this function's contract.
+    let supervisor: AgentId = unsafe { required_str(supervisor, supervisor_len, "supervisor") }?.parse()?;
+    // SAFETY: per this function's contract.
+    let contact: ContactId = unsafe { required_str(contact, contact_len, "contact") }?.parse()?;
+    c.runtime
+        .block_on(f(&c.handle, &supervisor, &contact))
+        .map_err(|message| {
+            let code = if !c.agents.contains(&supervisor) || message.starts_with("no contact") {
+                cc_result::CC_NOT_FOUND
+            } else {
+                cc_result::CC_INVALID_STATE
+            };
+            Error::new(code, message)
+        })
+}
+
+/// A supervisor joins a call between a customer and an agent as `mode` (a
+/// `cc_supervise_mode` value), or — already on it — changes mode. The center calls the
+/// supervisor's phone and mixes it in when it answers.
+///
+/// Returns `CC_INVALID_ARGUMENT` for an unknown mode, otherwise as the refusals of
+/// `supervise_request` describe (see `cc_center_force_release`).
+///
+/// # Safety
+///
+/// `center` is NULL or a live handle; `supervisor` and `contact` point to that many
+/// readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_center_supervise(
+    center: *mut cc_center,
+    supervisor: *const c_char,
+    supervisor_len: usize,
+    contact: *const c_char,
+    contact_len: usize,
+    mode: u32,
+) -> cc_result {
+    with_center("cc_center_supervise", center, |c| {
+        let mode = match mode {
+            m if m == cc_supervise_mode::CC_SUPERVISE_LISTEN as u32 => SuperviseMode::Listen,
+            m if m == cc_supervise_mode::CC_SUPERVISE_WHISPER as u32 => SuperviseMode::Whisper,
+            m if m == cc_supervise_mode::CC_SUPERVISE_BARGE as u32 => SuperviseMode::Barge,
+            other => {
+                return Err(Error::new(
+                    cc_result::CC_INVALID_ARGUMENT,
+                    format!("mode {other} is not a cc_supervise_mode (0 listen, 1 whisper, 2 barge)"),
+                ));
+            }
+        };
+        // SAFETY: per this function's contract.
+        unsafe {
+            supervise_request(
+                c,
+                (supervisor, supervisor_len),
+                (contact, contact_len),
+                async |h, s, k| h.supervise(s, k, mode).await,
+            )
+        }
+    })
+}
+
+/// The supervisor leaves the call (their phone is hung up); customer and agent talk on.
+///
+/// # Safety
+///
+/// As `cc_center_supervise`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_center_end_supervision(
+    center: *mut cc_center,
+    supervisor: *const c_char,
+    supervisor_len: usize,
+    contact: *const c_char,
+    contact_len: usize,
+) -> cc_result {
+    with_center("cc_center_end_supervision", center, |c| {
+        // SAFETY: per this function's contract.
+        unsafe {
+            supervise_request(
+                c,
+                (supervisor, supervisor_len),
+                (contact, contact_len),
+                async |h, s, k| h.end_supervision(s, k).await,
+            )
+        }
+    })
+}
+
+/// A supervisor ends a call (force release): every leg is hung up and the record says
+/// `released by <supervisor>`.
+///
+/// Returns `CC_NOT_FOUND` for a supervisor not in the configuration or a contact not in
+/// progress, `CC_INVALID_STATE` when the agent does not supervise the contact's tenant or
+/// the center has stopped.
+///
+/// # Safety
+///
+/// As `cc_center_supervise`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_center_force_release(
+    center: *mut cc_center,
+    supervisor: *const c_char,
+    supervisor_len: usize,
+    contact: *const c_char,
+    contact_len: usize,
+) -> cc_result {
+    with_center("cc_center_force_release", center, |c| {
+        // SAFETY: per this function's contract.
+        unsafe {
+            supervise_request(
+                c,
+                (supervisor, supervisor_len),
+                (contact, contact_len),
+                async |h, s, k| h.force_release(s, k).await,
+            )
+        }
+    })
+}
+
 /// Copies the center's state now as JSON into `buf` (NUL-terminated):
 /// `{"queues":[{"queue","tenant","waiting","longest_wait_s","in_service","agents_ready",
 /// "agents_busy","agents_wrap_up","agents_not_ready"}...],"summary":{...totals...}}`, every
@@ -522,6 +667,20 @@ pub unsafe extern "C" fn cc_center_sip_port(center: *const cc_center, out: *mut 
     with_center("cc_center_sip_port", center, |c| {
         // SAFETY: per this function's contract.
         unsafe { write_out(out, c.handle.sip_addr().port(), "out") }
+    })
+}
+
+/// Writes the port of the center's HTTP API to `*out`, 0 when `[http] listen` is not set.
+///
+/// # Safety
+///
+/// `center` is NULL or a live handle; `out` points to a writable `uint16_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cc_center_http_port(center: *const cc_center, out: *mut u16) -> cc_result {
+    with_center("cc_center_http_port", center, |c| {
+        let port = c.handle.http_addr().map_or(0, |a| a.port());
+        // SAFETY: per this function's contract.
+        unsafe { write_out(out, port, "out") }
     })
 }
 

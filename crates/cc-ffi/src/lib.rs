@@ -101,9 +101,10 @@ mod staffing;
 
 pub use center::{
     cc_center, cc_center_agent_login, cc_center_agent_logout, cc_center_agent_not_ready,
-    cc_center_agent_ready, cc_center_contacts_json, cc_center_event_cb, cc_center_free,
-    cc_center_registrations_json, cc_center_sip_port, cc_center_snapshot_json, cc_center_start,
-    cc_center_stop,
+    cc_center_agent_ready, cc_center_contacts_json, cc_center_end_supervision, cc_center_event_cb,
+    cc_center_force_release, cc_center_free, cc_center_http_port, cc_center_registrations_json,
+    cc_center_sip_port, cc_center_snapshot_json, cc_center_start, cc_center_stop, cc_center_supervise,
+    cc_supervise_mode,
 };
 pub use error::{cc_error_message, cc_result, cc_result_name};
 pub use ffi::cc_str;

@@ -221,6 +221,10 @@ _PROTOTYPES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
         (CenterP, *_S, POINTER(c_char), c_size_t, POINTER(c_size_t)),
     ),
     ("cc_center_sip_port", _R, (CenterP, POINTER(c_uint16))),
+    ("cc_center_http_port", _R, (CenterP, POINTER(c_uint16))),
+    ("cc_center_supervise", _R, (CenterP, *_S, *_S, c_uint32)),
+    ("cc_center_end_supervision", _R, (CenterP, *_S, *_S)),
+    ("cc_center_force_release", _R, (CenterP, *_S, *_S)),
     ("cc_center_stop", _R, (CenterP, c_uint32)),
     ("cc_center_free", None, (CenterP,)),
     # Staffing

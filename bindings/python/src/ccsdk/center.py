@@ -118,6 +118,31 @@ class Center(Handle):
         """Logs an agent out (:class:`~ccsdk.InvalidStateError` while it holds a contact)."""
         check(LIB.cc_center_agent_logout(self._live, *arg(agent)))
 
+    # Supervisors.
+    _MODES = {"listen": 0, "whisper": 1, "barge": 2}
+
+    def supervise(self, supervisor: Text, contact: Text, mode: str = "listen") -> None:
+        """A supervisor joins a call between a customer and an agent — ``"listen"`` (heard
+        by nobody), ``"whisper"`` (heard by the agent only) or ``"barge"`` (heard by both) —
+        or, already on it, changes mode. The center calls the supervisor's phone.
+
+        Raises :class:`ValueError` for another mode, :class:`~ccsdk.NotFoundError` for a
+        supervisor not in the configuration or a contact not in progress, and
+        :class:`~ccsdk.InvalidStateError` when the agent does not supervise the contact's
+        tenant, the contact is not talking to an agent, or another supervisor is on it.
+        """
+        if mode not in self._MODES:
+            raise ValueError(f"mode must be one of {sorted(self._MODES)}, not {mode!r}")
+        check(LIB.cc_center_supervise(self._live, *arg(supervisor), *arg(contact), self._MODES[mode]))
+
+    def end_supervision(self, supervisor: Text, contact: Text) -> None:
+        """The supervisor leaves the call; customer and agent talk on."""
+        check(LIB.cc_center_end_supervision(self._live, *arg(supervisor), *arg(contact)))
+
+    def force_release(self, supervisor: Text, contact: Text) -> None:
+        """A supervisor ends a call: every leg is hung up (the record says who released it)."""
+        check(LIB.cc_center_force_release(self._live, *arg(supervisor), *arg(contact)))
+
     # State.
     def snapshot(self) -> Dict[str, Any]:
         """The center now: ``{"queues": [...], "summary": {...}}``.
@@ -163,6 +188,13 @@ class Center(Handle):
         """The port the center's SIP endpoint listens on (the one chosen for ``:0``)."""
         port = ctypes.c_uint16(0)
         check(LIB.cc_center_sip_port(self._live, ctypes.byref(port)))
+        return int(port.value)
+
+    @property
+    def http_port(self) -> int:
+        """The port of the center's HTTP API (``[http] listen``), 0 when it has none."""
+        port = ctypes.c_uint16(0)
+        check(LIB.cc_center_http_port(self._live, ctypes.byref(port)))
         return int(port.value)
 
     @property

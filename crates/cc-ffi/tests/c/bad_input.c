@@ -349,6 +349,11 @@ static void center_cases(void) {
   EXPECT(cc_center_registrations_json(NULL, ARG("1001"), buf, sizeof buf, &needed),
          CC_NULL_PARAMETER, "center");
   EXPECT(cc_center_sip_port(NULL, &port), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_http_port(NULL, &port), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_supervise(NULL, ARG("8001"), ARG("c-1"), CC_SUPERVISE_LISTEN), CC_NULL_PARAMETER,
+         "center");
+  EXPECT(cc_center_end_supervision(NULL, ARG("8001"), ARG("c-1")), CC_NULL_PARAMETER, "center");
+  EXPECT(cc_center_force_release(NULL, ARG("8001"), ARG("c-1")), CC_NULL_PARAMETER, "center");
   EXPECT(cc_center_stop(NULL, 0), CC_NULL_PARAMETER, "center");
   cc_center_free(NULL);
 
@@ -360,7 +365,9 @@ static void center_cases(void) {
                                 "[[tenant]]\nid = \"acme\"\n"
                                 "[[queue]]\nid = \"q\"\ntenant = \"acme\"\n"
                                 "[[agent]]\nid = \"1001\"\ncontact = \"sip:1001@127.0.0.1:9\"\n"
-                                "tenants = { acme = {} }\n");
+                                "tenants = { acme = {} }\n"
+                                "[[agent]]\nid = \"8001\"\ncontact = \"sip:8001@127.0.0.1:9\"\n"
+                                "tenants = {}\nsupervises = [\"acme\"]\n");
   OK(cc_center_start(good, strlen(good), NULL, NULL, &center));
   if (center == NULL) {
     return;
@@ -372,6 +379,16 @@ static void center_cases(void) {
   EXPECT(cc_center_snapshot_json(center, buf, 4, &needed), CC_BUFFER_TOO_SMALL, "");
   EXPECT(cc_center_contacts_json(center, ARG("not a tenant!"), buf, sizeof buf, &needed),
          CC_INVALID_ARGUMENT, "not a tenant!");
+  EXPECT(cc_center_http_port(center, NULL), CC_NULL_PARAMETER, "out");
+  OK(cc_center_http_port(center, &port));
+  EXPECT(cc_center_supervise(center, ARG("8001"), ARG("c-1"), 7), CC_INVALID_ARGUMENT, "mode 7");
+  EXPECT(cc_center_supervise(center, ARG("8001"), ARG("c-1"), CC_SUPERVISE_BARGE), CC_NOT_FOUND,
+         "no contact");
+  EXPECT(cc_center_supervise(center, ARG("9999"), ARG("c-1"), CC_SUPERVISE_LISTEN), CC_NOT_FOUND,
+         "c-1");
+  EXPECT(cc_center_force_release(center, ARG("8001"), ARG("bad id!")), CC_INVALID_ARGUMENT,
+         "bad id!");
+  EXPECT(cc_center_end_supervision(center, BAD_UTF8, 4, ARG("c-1")), CC_INVALID_UTF8, "UTF-8");
   OK(cc_center_stop(center, 0));
   EXPECT(cc_center_agent_login(center, ARG("1001"), true), CC_INVALID_STATE, "stopped");
   cc_center_free(center);
