@@ -90,7 +90,37 @@ impl SimAgent {
         let (sip, events) = Endpoint::bind(EndpointConfig::new(SocketAddr::new(ip, 0))).await?;
         let contact = format!("sip:{user}@{}", sip.local_addr());
         let (outcomes, registrations) = mpsc::unbounded_channel();
-        let task = tokio::spawn(agent_loop(sip.clone(), events, media, behavior, outcomes));
+        let task = tokio::spawn(agent_loop(sip.clone(), events, media, behavior, outcomes, None));
+        Ok(Self {
+            contact,
+            user: user.to_owned(),
+            sip,
+            task,
+            registrations: tokio::sync::Mutex::new(registrations),
+        })
+    }
+
+    /// Like [`spawn`](Self::spawn), but when the agent has talked `talk_for` it presses the
+    /// transfer key instead of hanging up: a REFER (blind transfer) to `target`, then it
+    /// waits for the other side to end the call.
+    pub async fn spawn_transferring(
+        user: &str,
+        ip: IpAddr,
+        media: MediaEngine,
+        behavior: AgentBehavior,
+        target: &str,
+    ) -> Result<Self, cc_sip::Error> {
+        let (sip, events) = Endpoint::bind(EndpointConfig::new(SocketAddr::new(ip, 0))).await?;
+        let contact = format!("sip:{user}@{}", sip.local_addr());
+        let (outcomes, registrations) = mpsc::unbounded_channel();
+        let task = tokio::spawn(agent_loop(
+            sip.clone(),
+            events,
+            media,
+            behavior,
+            outcomes,
+            Some(target.to_owned()),
+        ));
         Ok(Self {
             contact,
             user: user.to_owned(),
@@ -142,6 +172,7 @@ async fn agent_loop(
     engine: MediaEngine,
     behavior: AgentBehavior,
     registrations: mpsc::UnboundedSender<(RegistrationId, Result<u32, u16>)>,
+    transfer_to: Option<String>,
 ) {
     // Calls in progress: leg, media, hang-up time once answered, SDP answer, answer time.
     type Ringing = (LegId, MediaSession, Option<Instant>, Option<Bytes>, Instant);
@@ -215,8 +246,14 @@ async fn agent_loop(
                     ended.push(*leg);
                 }
             } else if hangup.is_some_and(|at| at <= now) {
-                let _ = sip.hangup(*leg).await;
-                ended.push(*leg);
+                if let Some(target) = &transfer_to {
+                    // The transfer key: the center takes the customer on and ends this leg.
+                    let _ = sip.refer(*leg, target, None).await;
+                    *hangup = Some(now + Duration::from_secs(3600));
+                } else {
+                    let _ = sip.hangup(*leg).await;
+                    ended.push(*leg);
+                }
             }
         }
         calls.retain(|(l, m, ..)| {

@@ -235,6 +235,24 @@ async fn tenants_see_and_act_on_their_own_center_only() {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
+        // Transfers: another tenant's key cannot reach the call; a target that is neither a
+        // number nor a sip: address is refused while the call goes on.
+        let transfer = format!("/v1/contacts/{contact}/transfer");
+        let (code, _) = req!(
+            "POST",
+            &transfer,
+            Some(GLOBEX),
+            r#"{"agent":"1001","target":"95555"}"#
+        );
+        assert_eq!(code, 404);
+        let (code, body) = req!(
+            "POST",
+            &transfer,
+            Some(ACME),
+            r#"{"agent":"1001","target":"call mom"}"#
+        );
+        assert_eq!(code, 409, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("not a number"), "{body}");
         let (caller, outcome) = call.await.unwrap();
         assert!(matches!(outcome.unwrap(), CallOutcome::CenterHungUp(_)));
 

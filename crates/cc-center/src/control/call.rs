@@ -69,4 +69,6 @@ pub(super) struct Call {
     pub(super) deadline: Option<Instant>,
     /// A supervisor on the call (ringing or on), and how.
     pub(super) supervisor: Option<(AgentId, super::SuperviseMode)>,
+    /// The agent transferred the customer out: the contact stays `answered`.
+    pub(super) agent_transferred: bool,
 }

@@ -13,9 +13,11 @@ mod order;
 mod react;
 mod reload;
 mod supervise;
+mod transfer;
 
 pub use order::{AgentTarget, Order, Refusal};
 pub use supervise::{SuperviseError, SuperviseMode};
+pub use transfer::TransferError;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -212,6 +214,7 @@ impl CallControl {
                 leaving: false,
                 deadline: None,
                 supervisor: None,
+                agent_transferred: false,
             },
         );
         self.orders.push_back(Order::Answer { contact: id.clone() });

@@ -578,6 +578,7 @@ impl CallControl {
                 leg.party.clone().unwrap_or_default()
             });
             if call.record.disposition.is_none()
+                && !call.agent_transferred
                 && let Some(to) = to
             {
                 // A number dialled out is written as a tel: address when it is E.164, else

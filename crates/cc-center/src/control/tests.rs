@@ -460,3 +460,72 @@ fn stopping_ends_every_contact_including_a_callback_not_yet_made() {
     sim.cc.ready(sim.now, &agent("1001")).unwrap();
     assert!(rung(&sim.drain()).is_empty());
 }
+
+#[test]
+fn an_agent_transfer_and_supervision_follow_the_rules() {
+    let mut sim = Sim::demo();
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    sim.advance(Duration::from_secs(2));
+    let orders = sim.press(&c, '1');
+    let a = rung(&orders)[0].clone();
+    let other = agent(if a.as_str() == "1001" { "1002" } else { "1001" });
+
+    // Before the agent answers: neither a transfer nor a supervisor.
+    assert!(matches!(
+        sim.cc.agent_transfer(sim.now, &c, &a, "sip:partner@192.0.2.9"),
+        Err(TransferError::NotYourCall { .. })
+    ));
+    assert!(matches!(
+        sim.cc.supervise(sim.now, &c, &agent("1001"), SuperviseMode::Listen),
+        Err(SuperviseError::NotConnected(_) | SuperviseError::OwnCall(_))
+    ));
+    sim.cc.agent_answered(sim.now, &c, &a);
+    sim.drain();
+
+    // Only acme's supervisor (1001 in the demo), never on its own call.
+    assert!(matches!(
+        sim.cc.supervise(sim.now, &c, &agent("2001"), SuperviseMode::Listen),
+        Err(SuperviseError::NotAllowed { .. })
+    ));
+    if a.as_str() == "1001" {
+        assert!(matches!(
+            sim.cc.supervise(sim.now, &c, &a, SuperviseMode::Barge),
+            Err(SuperviseError::OwnCall(_))
+        ));
+    }
+
+    // The demo has no trunk: numbers cannot go out; a sip: address can. Only the agent on
+    // the call may transfer it.
+    assert!(matches!(
+        sim.cc.agent_transfer(sim.now, &c, &a, "95555"),
+        Err(TransferError::NoTrunk(_))
+    ));
+    assert!(matches!(
+        sim.cc.agent_transfer(sim.now, &c, &a, "hello"),
+        Err(TransferError::BadTarget(_))
+    ));
+    assert!(matches!(
+        sim.cc.agent_transfer(sim.now, &c, &other, "sip:partner@192.0.2.9"),
+        Err(TransferError::NotYourCall { .. })
+    ));
+    sim.cc
+        .agent_transfer(sim.now, &c, &a, "sip:partner@192.0.2.9")
+        .unwrap();
+    let orders = sim.drain();
+    assert!(matches!(&orders[0], Order::HangupAgent { .. }), "{orders:?}");
+    assert!(
+        matches!(&orders[1], Order::Transfer { uri, .. } if uri == "sip:partner@192.0.2.9"),
+        "{orders:?}"
+    );
+    sim.advance(Duration::from_secs(4));
+    sim.cc.transfer_result(sim.now, &c, true);
+    sim.advance(Duration::from_secs(30));
+    sim.cc.caller_hangup(sim.now, &c);
+    let orders = sim.drain();
+    let (record, legs) = finished(&orders).expect("record stored");
+    assert_eq!(record.disposition, Some(Disposition::Answered));
+    let roles: Vec<&str> = legs.iter().map(|l| l.role.as_str()).collect();
+    assert_eq!(roles, ["caller", "agent", "external"]);
+    assert!(legs[2].answered_at.is_some());
+}

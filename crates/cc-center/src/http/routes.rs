@@ -27,6 +27,7 @@ pub(super) fn router(state: ApiState) -> Router {
         .route("/v1/records/{contact}", get(record))
         .route("/v1/recordings", get(recordings))
         .route("/v1/agents/{agent}/{action}", post(agent_action))
+        .route("/v1/contacts/{contact}/transfer", post(transfer))
         .route("/v1/contacts/{contact}/{action}", post(contact_action))
         .route("/v1/events", get(events))
         .with_state(state)
@@ -235,6 +236,37 @@ async fn contact_action(
     };
     result.map_err(ApiError::Conflict)?;
     Ok(Json(json!({ "contact": contact, "done": action })))
+}
+
+#[derive(Deserialize)]
+struct TransferBody {
+    agent: String,
+    target: String,
+}
+
+async fn transfer(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path(contact): Path<String>,
+    Json(body): Json<TransferBody>,
+) -> ApiResult {
+    let scope = s.scope(&headers)?;
+    let contact: ContactId = parse("contact", &contact)?;
+    let agent: AgentId = parse("agent", &body.agent)?;
+    s.check_agent(&scope, &agent)?;
+    if let Scope::Tenant(t) = &scope {
+        let mine = s.handle.contacts(t).await.map_err(unavailable)?;
+        if !mine.contains(&contact) {
+            return Err(ApiError::NotFound(format!("no contact `{contact}` in progress")));
+        }
+    }
+    s.handle
+        .transfer(&agent, &contact, &body.target)
+        .await
+        .map_err(ApiError::Conflict)?;
+    Ok(Json(
+        json!({ "contact": contact, "done": "transfer", "target": body.target }),
+    ))
 }
 
 async fn events(

@@ -24,6 +24,12 @@ pub(crate) enum Request {
         action: SuperviseAction,
         reply: oneshot::Sender<Result<(), String>>,
     },
+    Transfer {
+        agent: AgentId,
+        contact: ContactId,
+        target: String,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
     Snapshot(oneshot::Sender<Snapshot>),
     Contacts(TenantId, oneshot::Sender<Vec<ContactId>>),
     Registrations(String, oneshot::Sender<Vec<String>>),
@@ -236,6 +242,24 @@ impl CenterHandle {
             .await
     }
 
+    /// The agent talking to `contact` transfers the customer (blind) to `target`: a number
+    /// dialled over the trunk or a `sip:` address. The agent's phone is hung up at once;
+    /// the customer is connected when the target answers (the call ends if it does not).
+    /// What the phone's own transfer key (a REFER) does, from the API.
+    pub async fn transfer(&self, agent: &AgentId, contact: &ContactId, target: &str) -> Result<(), String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Transfer {
+                agent: agent.clone(),
+                contact: contact.clone(),
+                target: target.to_owned(),
+                reply,
+            })
+            .await
+            .map_err(|_| Stopped.to_string())?;
+        rx.await.map_err(|_| Stopped.to_string())?
+    }
+
     /// Queues and totals now.
     pub async fn snapshot(&self) -> Result<Snapshot, Stopped> {
         let (reply, rx) = oneshot::channel();
@@ -370,6 +394,25 @@ impl Runtime {
                         actor: supervisor.to_string(),
                         action: name.to_owned(),
                         detail: contact.to_string(),
+                    });
+                }
+                let _ = reply.send(result.map_err(|e| e.to_string()));
+            }
+            Request::Transfer {
+                agent,
+                contact,
+                target,
+                reply,
+            } => {
+                let tenant = self.control.tenant_of(&contact);
+                let result = self.control.agent_transfer(now, &contact, &agent, &target);
+                if result.is_ok() {
+                    let _ = self.store_tx.send(super::writer::Job::Audit {
+                        tenant,
+                        at: cc_core::Timestamp::now(),
+                        actor: agent.to_string(),
+                        action: "transfer".to_owned(),
+                        detail: format!("{contact} -> {target}"),
                     });
                 }
                 let _ = reply.send(result.map_err(|e| e.to_string()));

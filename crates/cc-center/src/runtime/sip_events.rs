@@ -36,6 +36,12 @@ impl Runtime {
                     self.control.caller_digit(now, &contact, d);
                 }
             }
+            UaEvent::Refer {
+                leg,
+                target,
+                replaces,
+                ..
+            } => self.on_refer(now, leg, &target, replaces.is_some()).await,
             UaEvent::Registered { aor, contact } => {
                 tracing::info!(%aor, %contact, "phone registered");
                 self.publisher
@@ -260,6 +266,57 @@ impl Runtime {
             }
             Role::Supervisor(_) => {}
         }
+    }
+
+    /// A phone's REFER: an agent's blind transfer of the customer. Accepted transfers are
+    /// notified `200 OK` at once (the center carries them out as the transferee), others
+    /// `603 Declined` (attended transfers, REFERs of callers, targets the center cannot
+    /// dial).
+    async fn on_refer(&mut self, now: Instant, leg: LegId, target: &str, attended: bool) {
+        let verdict = match self.legs.get(&leg).cloned() {
+            Some((contact, Role::Agent(agent))) if !attended => {
+                let to = self.transfer_target(target);
+                self.control
+                    .agent_transfer(now, &contact, &agent, &to)
+                    .map_err(|e| e.to_string())
+                    .inspect(|()| tracing::info!(%contact, %agent, %to, "agent transferred the customer"))
+            }
+            Some(_) if attended => Err("attended transfer is not supported yet".to_owned()),
+            _ => Err("only an agent may transfer its call".to_owned()),
+        };
+        let (code, reason) = match &verdict {
+            Ok(()) => (200, "OK"),
+            Err(why) => {
+                tracing::info!(%target, %why, "transfer declined");
+                (603, "Declined")
+            }
+        };
+        if let Err(e) = self.sip.refer_progress(leg, code, reason).await {
+            tracing::debug!(error = %e, "cannot notify the transfer's progress");
+        }
+    }
+
+    /// What a Refer-To names: a user part at the center (its domain, a tenant's, or its own
+    /// address) is a number to dial over the trunk; anything else is dialled as given.
+    fn transfer_target(&self, target: &str) -> String {
+        let uri = uri_of(target);
+        let Some(rest) = uri.strip_prefix("sip:").or_else(|| uri.strip_prefix("sips:")) else {
+            return uri.to_owned();
+        };
+        let Some((user, host)) = rest.split_once('@') else {
+            return uri.to_owned();
+        };
+        let host = host.split([';', '?']).next().unwrap_or(host);
+        let sip = self.sip.local_addr();
+        let ours = host.eq_ignore_ascii_case(&self.config.sip.domain)
+            || self
+                .config
+                .tenants
+                .iter()
+                .any(|t| t.domain.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(host)))
+            || host == sip.to_string()
+            || host == sip.ip().to_string();
+        if ours { user.to_owned() } else { uri.to_owned() }
     }
 
     /// Hold, resume or a media change: answer from the same media session.

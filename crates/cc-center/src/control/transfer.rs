@@ -1,0 +1,93 @@
+//! Blind transfer by the agent (the phone's transfer key, a REFER): the agent hands the
+//! customer to a number dialled over the trunk or to a SIP address and leaves; the center
+//! dials the target and, when it answers, connects the customer. The contact stays
+//! `answered` (the agent answered it); its record gains the `external` leg.
+
+use std::time::Instant;
+
+use cc_core::{AgentId, ContactId};
+
+use super::call::Phase;
+use super::{CallControl, Order};
+
+/// Why an agent's transfer was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransferError {
+    /// No such contact is in progress.
+    #[error("no contact `{0}` is in progress")]
+    NoContact(ContactId),
+    /// The agent is not the one talking to the contact.
+    #[error("`{agent}` is not talking to contact `{contact}`")]
+    NotYourCall {
+        /// The agent who asked.
+        agent: AgentId,
+        /// The contact.
+        contact: ContactId,
+    },
+    /// A number needs a trunk, and the center has none.
+    #[error("`{0}` is a number and the center has no trunk to dial it")]
+    NoTrunk(String),
+    /// The target is neither a number nor a SIP address.
+    #[error("`{0}` is not a number or a sip: address")]
+    BadTarget(String),
+}
+
+impl CallControl {
+    /// The agent talking to `contact` transfers the customer to `target`: a number (dialled
+    /// over the trunk) or a `sip:` address. The agent's leg ends at once ([`Order::HangupAgent`],
+    /// the agent goes to wrap-up) and the target is dialled ([`Order::Transfer`]); report the
+    /// outcome with [`transfer_result`](Self::transfer_result). A transfer that does not
+    /// connect ends the contact.
+    pub fn agent_transfer(
+        &mut self,
+        now: Instant,
+        contact: &ContactId,
+        agent: &AgentId,
+        target: &str,
+    ) -> Result<(), TransferError> {
+        let wall = self.wall(now);
+        let has_trunk = self.has_trunk;
+        let call = self
+            .calls
+            .get_mut(contact)
+            .ok_or_else(|| TransferError::NoContact(contact.clone()))?;
+        if call.phase != Phase::Connected || call.agent.as_ref() != Some(agent) {
+            return Err(TransferError::NotYourCall {
+                agent: agent.clone(),
+                contact: contact.clone(),
+            });
+        }
+        let is_uri = target.starts_with("sip:") || target.starts_with("sips:");
+        let is_number = !target.is_empty() && target.chars().all(|c| c.is_ascii_digit() || "+*#".contains(c));
+        if !is_uri && !is_number {
+            return Err(TransferError::BadTarget(target.to_owned()));
+        }
+        if is_number && !has_trunk {
+            return Err(TransferError::NoTrunk(target.to_owned()));
+        }
+        if let Some(leg) = call
+            .legs
+            .iter_mut()
+            .rev()
+            .find(|l| l.role == "agent" && l.ended_at.is_none())
+        {
+            leg.ended_at = Some(wall);
+            leg.end_cause = Some(format!("transferred to {target}"));
+        }
+        // The flow does not get the caller back (no survey after a transfer).
+        call.session = None;
+        call.agent_transferred = true;
+        call.phase = Phase::Transferred;
+        call.open_leg("external", target.to_owned(), wall);
+        let _ = self.router.complete(contact, now);
+        self.orders.push_back(Order::HangupAgent {
+            contact: contact.clone(),
+        });
+        self.orders.push_back(Order::Transfer {
+            contact: contact.clone(),
+            uri: target.to_owned(),
+        });
+        self.pump(now);
+        Ok(())
+    }
+}
