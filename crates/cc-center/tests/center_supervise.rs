@@ -131,6 +131,7 @@ async fn supervisors_whisper_barge_and_release() {
             .await
             .unwrap();
         let handle = center.handle();
+        let mut events = handle.subscribe();
         let sip = handle.sip_addr();
         let script = CallerScript {
             dtmf: DtmfMode::Info,
@@ -157,8 +158,20 @@ async fn supervisors_whisper_barge_and_release() {
             .await
             .unwrap_err();
         assert!(refused.contains("does not supervise"), "{refused}");
-        // The whisper runs for a while (the supervisor answers after 100 ms).
-        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        // The supervisor's phone answers: a `supervision` event says so; the whisper then
+        // runs for a while before the release.
+        loop {
+            let e = serde_json::to_value(events.recv().await.unwrap()).unwrap();
+            if e["event"] == "supervision" && e["contact"] == whispered.as_str() {
+                assert_eq!(
+                    (e["status"].as_str(), e["mode"].as_str()),
+                    (Some("on"), Some("whisper"))
+                );
+                assert_eq!(e["tenant"], "acme");
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(800)).await;
         handle
             .force_release(&"8001".parse().unwrap(), &whispered)
             .await

@@ -477,7 +477,8 @@ fn an_agent_transfer_and_supervision_follow_the_rules() {
         Err(TransferError::NotYourCall { .. })
     ));
     assert!(matches!(
-        sim.cc.supervise(sim.now, &c, &agent("1001"), SuperviseMode::Listen),
+        sim.cc
+            .supervise(sim.now, &c, &agent("1001"), SuperviseMode::Listen),
         Err(SuperviseError::NotConnected(_) | SuperviseError::OwnCall(_))
     ));
     sim.cc.agent_answered(sim.now, &c, &a);
@@ -485,7 +486,8 @@ fn an_agent_transfer_and_supervision_follow_the_rules() {
 
     // Only acme's supervisor (1001 in the demo), never on its own call.
     assert!(matches!(
-        sim.cc.supervise(sim.now, &c, &agent("2001"), SuperviseMode::Listen),
+        sim.cc
+            .supervise(sim.now, &c, &agent("2001"), SuperviseMode::Listen),
         Err(SuperviseError::NotAllowed { .. })
     ));
     if a.as_str() == "1001" {
@@ -506,7 +508,8 @@ fn an_agent_transfer_and_supervision_follow_the_rules() {
         Err(TransferError::BadTarget(_))
     ));
     assert!(matches!(
-        sim.cc.agent_transfer(sim.now, &c, &other, "sip:partner@192.0.2.9"),
+        sim.cc
+            .agent_transfer(sim.now, &c, &other, "sip:partner@192.0.2.9"),
         Err(TransferError::NotYourCall { .. })
     ));
     sim.cc

@@ -44,6 +44,16 @@ pub enum EventKind {
         /// Wait in the queue, ms.
         wait_ms: Option<u64>,
     },
+    /// A supervisor joined a call (`on`, once their phone answered, with the mode) or left
+    /// it (`off`).
+    Supervision {
+        /// The contact.
+        contact: String,
+        /// `on` or `off`.
+        status: String,
+        /// `listen`, `whisper` or `barge` while on.
+        mode: Option<crate::control::SuperviseMode>,
+    },
     /// A trunk's status changed: `registered` / `registration_failed` with the carrier,
     /// `up` / `down` by its OPTIONS keep-alive probes.
     Trunk {

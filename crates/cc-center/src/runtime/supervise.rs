@@ -113,7 +113,9 @@ impl Runtime {
         match joined {
             Ok(()) => {
                 sup.conference = Some(conference);
+                let mode = sup.mode;
                 self.control.supervisor_answered(now, contact);
+                self.publish_supervision(contact, Some(mode));
             }
             Err(e) => {
                 tracing::warn!(error = %e, %contact, "cannot mix the supervisor in");
@@ -131,12 +133,14 @@ impl Runtime {
             return;
         };
         sup.mode = mode;
-        if let Some(conference) = &sup.conference
-            && let Err(e) = conference
+        if let Some(conference) = &sup.conference {
+            match conference
                 .join(&sup.peer.media, Self::supervisor_role(mode, agent.media.id()))
                 .await
-        {
-            tracing::warn!(error = %e, %contact, "cannot change the supervisor's mode");
+            {
+                Ok(()) => self.publish_supervision(contact, Some(mode)),
+                Err(e) => tracing::warn!(error = %e, %contact, "cannot change the supervisor's mode"),
+            }
         }
     }
 
@@ -177,7 +181,23 @@ impl Runtime {
         if let Some(line) = self.lines.get_mut(contact) {
             line.close_keeping_quality(sup.peer.media).await;
         }
+        if sup.conference.is_some() {
+            self.publish_supervision(contact, None);
+        }
         self.control.supervisor_gone(now, contact, cause);
+    }
+
+    /// A `supervision` event for the contact's tenant: `on` with the mode, or `off`.
+    fn publish_supervision(&mut self, contact: &ContactId, mode: Option<SuperviseMode>) {
+        let tenant = self.control.tenant_of(contact).map(|t| t.to_string());
+        self.publisher.publish(
+            tenant,
+            super::events::EventKind::Supervision {
+                contact: contact.to_string(),
+                status: if mode.is_some() { "on" } else { "off" }.to_owned(),
+                mode,
+            },
+        );
     }
 
     /// Where an agent's (or supervisor's) phone is reached: its registration in any of its
