@@ -2,13 +2,15 @@
 //! phones register there, another tenant's agents cannot, and calls ring the phone
 //! registered in the tenant's domain.
 
+#[path = "support/center.rs"]
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use cc_center::config::CenterConfig;
 use cc_center::runtime::Center;
 use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
-use cc_media::engine::{EngineConfig, MediaEngine};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -28,16 +30,7 @@ fn config(dir: &std::path::Path) -> CenterConfig {
                 [[queue]]\nid = \"sales\"\ntenant = \"acme\"\nring_timeout = \"5s\"\n\
                 [[agent]]\nid = \"1001\"\npassword = \"acme-pw\"\ntenants = { acme = {} }\nauto_login = true\n\
                 [[agent]]\nid = \"2001\"\npassword = \"globex-pw\"\ntenants = { globex = {} }\nauto_login = true\n";
-    let path = dir.join("center.toml");
-    std::fs::write(&path, text).unwrap();
-    let config = CenterConfig::load(&path).unwrap();
-    let errors: Vec<_> = config
-        .check()
-        .into_iter()
-        .filter(|p| p.severity == cc_ivr::Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    config
+    support::checked_config(dir, text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,11 +40,7 @@ async fn tenants_register_in_their_own_domains_and_calls_ring_there() {
         let center = Center::start(config(dir.path())).await.unwrap();
         let handle = center.handle();
         let sip = handle.sip_addr();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 38_600, 38_799)
-        })
-        .unwrap();
+        let phones = support::phones(38_600);
         let behavior = AgentBehavior {
             answer_after: Duration::from_millis(200),
             talk_for: Duration::from_secs(1),

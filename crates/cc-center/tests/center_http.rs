@@ -2,6 +2,9 @@
 //! queues, agents, contacts, records, recordings and events; the operator's key names the
 //! tenant; agents change state and a supervisor joins a live call over HTTP.
 
+#[path = "support/center.rs"]
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -9,7 +12,6 @@ use std::time::Duration;
 use cc_center::config::CenterConfig;
 use cc_center::runtime::Center;
 use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
-use cc_media::engine::{EngineConfig, MediaEngine};
 use serde_json::Value;
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -41,16 +43,7 @@ fn config(dir: &std::path::Path, agent: &str, supervisor: &str) -> CenterConfig 
          [[agent]]\nid = \"2001\"\ncontact = \"sip:2001@127.0.0.1:9\"\ntenants = {{ globex = {{}} }}\nauto_login = true\n\
          [[agent]]\nid = \"8001\"\ncontact = \"{supervisor}\"\ntenants = {{}}\nsupervises = [\"acme\"]\n"
     );
-    let path = dir.join("center.toml");
-    std::fs::write(&path, text).unwrap();
-    let config = CenterConfig::load(&path).unwrap();
-    let errors: Vec<_> = config
-        .check()
-        .into_iter()
-        .filter(|p| p.severity == cc_ivr::Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    config
+    support::checked_config(dir, &text)
 }
 
 /// One request with curl: `(status, JSON body)`.
@@ -77,11 +70,7 @@ fn curl(api: SocketAddr, method: &str, path: &str, key: Option<&str>, body: Opti
 async fn tenants_see_and_act_on_their_own_center_only() {
     tokio::time::timeout(Duration::from_secs(90), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 40_600, 40_799)
-        })
-        .unwrap();
+        let phones = support::phones(40_600);
         let behavior = |talk: u64, pitch| AgentBehavior {
             answer_after: Duration::from_millis(200),
             talk_for: Duration::from_secs(talk),

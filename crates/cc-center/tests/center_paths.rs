@@ -2,6 +2,9 @@
 //! outsourcing partner (a SIP phone outside the center) when no agent is logged in, a
 //! caller who gives up while queued, and voicemail after hours.
 
+#[path = "support/center.rs"]
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +14,6 @@ use cc_center::runtime::Center;
 use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_center::store::Store;
 use cc_core::{AbandonStage, Disposition};
-use cc_media::engine::{EngineConfig, MediaEngine};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -52,29 +54,13 @@ fn write_config(dir: &Path, partner: &str, agent: &str, open_hours: bool) -> Cen
          [[queue]]\nid = \"empty\"\ntenant = \"acme\"\nskills = {{ nobody = 1 }}\noverflow = {{ no_agents = \"external:partner\" }}\n\
          [[agent]]\nid = \"1001\"\ncontact = \"{agent}\"\ntenants = {{ acme = {{ sales = 5 }} }}\n"
     );
-    let path = dir.join("center.toml");
-    std::fs::write(&path, text).unwrap();
-    let config = CenterConfig::load(&path).unwrap();
-    let errors: Vec<_> = config
-        .check()
-        .into_iter()
-        .filter(|p| p.severity == cc_ivr::Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    config
+    support::checked_config(dir, &text)
 }
 
 async fn records(dir: &Path) -> (Vec<cc_core::ContactRecord>, Vec<cc_center::store::RecordingEntry>) {
     let store = Store::open_file(&dir.join("data/ccd.db")).await.unwrap();
     let acme = "acme".parse().unwrap();
-    let records = store
-        .records(
-            &acme,
-            "2000-01-01T00:00:00Z".parse().unwrap(),
-            "2100-01-01T00:00:00Z".parse().unwrap(),
-        )
-        .await
-        .unwrap();
+    let records = support::all_records(&store, &acme).await;
     let recordings = store.recordings(&acme).await.unwrap();
     store.close().await;
     (records, recordings)
@@ -93,11 +79,7 @@ fn script(key: char, hang_up_after: Duration) -> CallerScript {
 async fn overflow_to_the_partner_and_an_abandon_while_queued() {
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 37_200, 37_399)
-        })
-        .unwrap();
+        let phones = support::phones(37_200);
         let partner_behavior = AgentBehavior {
             talk_for: Duration::from_secs(2),
             ..AgentBehavior::default()
@@ -153,11 +135,7 @@ async fn overflow_to_the_partner_and_an_abandon_while_queued() {
 async fn after_hours_callers_leave_a_voicemail() {
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 37_400, 37_599)
-        })
-        .unwrap();
+        let phones = support::phones(37_400);
         // A calendar with no opening hours: always closed.
         let center = Center::start(write_config(
             dir.path(),
@@ -213,11 +191,7 @@ async fn after_hours_callers_leave_a_voicemail() {
 async fn a_remote_seat_is_reached_on_its_mobile_over_the_trunk() {
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 37_600, 37_799)
-        })
-        .unwrap();
+        let phones = support::phones(37_600);
         // The carrier's gateway: whatever number the center dials there, this phone answers.
         let carrier_phone = SimAgent::spawn("gw", LOCAL, phones.clone(), AgentBehavior { talk_for: Duration::from_secs(2), ..AgentBehavior::default() })
             .await
@@ -264,11 +238,7 @@ async fn a_remote_seat_is_reached_on_its_mobile_over_the_trunk() {
 async fn keys_arrive_as_rfc4733_events_and_as_in_band_tones() {
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 38_000, 38_199)
-        })
-        .unwrap();
+        let phones = support::phones(38_000);
         let agent = SimAgent::spawn(
             "1001",
             LOCAL,
@@ -321,11 +291,7 @@ async fn keys_arrive_as_rfc4733_events_and_as_in_band_tones() {
 async fn a_flow_transfers_the_caller_to_a_number_over_the_trunk() {
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 38_400, 38_599)
-        })
-        .unwrap();
+        let phones = support::phones(38_400);
         let gateway_phone = SimAgent::spawn(
             "gw",
             LOCAL,
@@ -379,14 +345,7 @@ async fn a_flow_transfers_the_caller_to_a_number_over_the_trunk() {
         assert_eq!(summary.all.overflowed, 1, "{summary:?}");
         let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
         let acme = "acme".parse().unwrap();
-        let records = store
-            .records(
-                &acme,
-                "2000-01-01T00:00:00Z".parse().unwrap(),
-                "2100-01-01T00:00:00Z".parse().unwrap(),
-            )
-            .await
-            .unwrap();
+        let records = support::all_records(&store, &acme).await;
         assert_eq!(records.len(), 1);
         let Some(Disposition::Overflowed {
             to: cc_core::Destination::External { address },

@@ -4,6 +4,9 @@
 //! then the database holds the record and the recording has audio on both channels — in the
 //! default SQLite file and, the same call again, in a real PostgreSQL server.
 
+#[path = "support/center.rs"]
+mod support;
+
 #[cfg(feature = "postgres")]
 #[path = "support/postgres.rs"]
 mod postgres;
@@ -17,7 +20,6 @@ use cc_center::runtime::Center;
 use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_center::store::Store;
 use cc_core::Disposition;
-use cc_media::engine::{EngineConfig, MediaEngine};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -66,16 +68,7 @@ fn config(
             "[[agent]]\nid = \"{id}\"\ncontact = \"{contact}\"\ntenants = {{ acme = {{}} }}\nauto_login = true\n"
         );
     }
-    let path = dir.join("center.toml");
-    std::fs::write(&path, text).unwrap();
-    let config = CenterConfig::load(&path).unwrap();
-    let errors: Vec<_> = config
-        .check()
-        .into_iter()
-        .filter(|p| p.severity == cc_ivr::Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    config
+    support::checked_config(dir, &text)
 }
 
 /// RMS of each channel of a stereo recording (16-bit WAV, or Ogg/Opus decoded).
@@ -129,11 +122,7 @@ async fn call_through_the_center(base: u16, storage: Option<&str>, opus: bool) {
         .try_init();
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, base, base + 199)
-        })
-        .unwrap();
+        let phones = support::phones(base);
         let agent = SimAgent::spawn(
             "1001",
             LOCAL,
@@ -206,14 +195,7 @@ async fn call_through_the_center(base: u16, storage: Option<&str>, opus: bool) {
             None => Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap(),
         };
         let acme = "acme".parse().unwrap();
-        let records = store
-            .records(
-                &acme,
-                "2000-01-01T00:00:00Z".parse().unwrap(),
-                "2100-01-01T00:00:00Z".parse().unwrap(),
-            )
-            .await
-            .unwrap();
+        let records = support::all_records(&store, &acme).await;
         assert_eq!(records.len(), 1);
         let record = &records[0];
         assert_eq!(record.disposition, Some(Disposition::Answered));

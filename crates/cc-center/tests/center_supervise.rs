@@ -4,6 +4,9 @@
 //! supervisor; a barge is heard by the customer; a force release ends the call; a
 //! supervisor of another tenant is refused.
 
+#[path = "support/center.rs"]
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -13,7 +16,6 @@ use cc_center::runtime::{Center, CenterHandle};
 use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_center::store::Store;
 use cc_core::{ContactId, TenantId};
-use cc_media::engine::{EngineConfig, MediaEngine};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const SUPERVISOR_HZ: f64 = 1400.0;
@@ -38,16 +40,7 @@ fn config(dir: &std::path::Path, agent: &str, supervisor: &str) -> CenterConfig 
          [[agent]]\nid = \"8001\"\ncontact = \"{supervisor}\"\ntenants = {{}}\nsupervises = [\"acme\"]\n\
          [[agent]]\nid = \"8002\"\ncontact = \"{supervisor}\"\ntenants = {{}}\nsupervises = [\"globex\"]\n"
     );
-    let path = dir.join("center.toml");
-    std::fs::write(&path, text).unwrap();
-    let config = CenterConfig::load(&path).unwrap();
-    let errors: Vec<_> = config
-        .check()
-        .into_iter()
-        .filter(|p| p.severity == cc_ivr::Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    config
+    support::checked_config(dir, &text)
 }
 
 /// Power of `freq` in `samples` (Goertzel), relative to the signal's total power.
@@ -95,11 +88,7 @@ async fn connected_contact(handle: &CenterHandle, mode: SuperviseMode) -> Contac
 async fn supervisors_whisper_barge_and_release() {
     tokio::time::timeout(Duration::from_secs(90), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 40_200, 40_399)
-        })
-        .unwrap();
+        let phones = support::phones(40_200);
         let agent = SimAgent::spawn(
             "1001",
             LOCAL,

@@ -3,6 +3,9 @@
 //! trunk (a simulated gateway) and connects the customer; the record stays `answered` by
 //! the agent and gains the answered `external` leg.
 
+#[path = "support/center.rs"]
+mod support;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -11,7 +14,6 @@ use cc_center::runtime::Center;
 use cc_center::sim::{AgentBehavior, CallOutcome, CallerScript, DtmfMode, SimAgent, SimCaller};
 use cc_center::store::Store;
 use cc_core::Disposition;
-use cc_media::engine::{EngineConfig, MediaEngine};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -19,11 +21,7 @@ const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 async fn an_agent_transfers_the_customer_to_a_number_over_the_trunk() {
     tokio::time::timeout(Duration::from_secs(60), async {
         let dir = tempfile::tempdir().unwrap();
-        let phones = MediaEngine::start(EngineConfig {
-            workers: 1,
-            ..EngineConfig::new(LOCAL, 42_000, 42_199)
-        })
-        .unwrap();
+        let phones = support::phones(42_000);
         let gateway = SimAgent::spawn(
             "gw",
             LOCAL,
@@ -96,14 +94,7 @@ async fn an_agent_transfers_the_customer_to_a_number_over_the_trunk() {
 
         let store = Store::open_file(&dir.path().join("data/ccd.db")).await.unwrap();
         let acme = "acme".parse().unwrap();
-        let records = store
-            .records(
-                &acme,
-                "2000-01-01T00:00:00Z".parse().unwrap(),
-                "2100-01-01T00:00:00Z".parse().unwrap(),
-            )
-            .await
-            .unwrap();
+        let records = support::all_records(&store, &acme).await;
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].disposition, Some(Disposition::Answered));
         assert_eq!(

@@ -200,10 +200,6 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let migrations = match self.backend {
-            Backend::Sqlite => schema::SQLITE,
-            Backend::Postgres => schema::POSTGRES,
-        };
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             // Two centers starting on one database migrate one after the other.
@@ -212,7 +208,7 @@ impl Store {
                 .await?;
         }
         sqlx::raw_sql(schema::MIGRATIONS_TABLE).execute(&mut *tx).await?;
-        for &(version, description, sql) in migrations {
+        for &(version, description, sqlite) in schema::SQLITE {
             let done: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(version)
@@ -221,7 +217,11 @@ impl Store {
             if done.is_some() {
                 continue;
             }
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            let sql = match self.backend {
+                Backend::Sqlite => sqlite.to_owned(),
+                Backend::Postgres => schema::postgres(sqlite),
+            };
+            sqlx::raw_sql(&sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)")
                 .bind(version)
                 .bind(description)

@@ -167,3 +167,14 @@ fn stored_timestamps_sort_as_text_in_time_order() {
     assert_eq!(ts(a).len(), ts(b).len());
     assert_eq!(parse_ts(&ts(b)).unwrap(), b);
 }
+
+#[test]
+fn the_postgres_dialect_widens_integers_and_serial_ids() {
+    let sql = super::schema::postgres(super::schema::SQLITE[0].2);
+    assert!(sql.contains("id           BIGSERIAL PRIMARY KEY"), "{sql}");
+    assert!(sql.contains("wait_ms      BIGINT"), "{sql}");
+    assert!(
+        !sql.contains("INTEGER") && !sql.contains("AUTOINCREMENT"),
+        "{sql}"
+    );
+}
