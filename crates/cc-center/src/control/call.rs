@@ -71,4 +71,9 @@ pub(super) struct Call {
     pub(super) supervisor: Option<(AgentId, super::SuperviseMode)>,
     /// The agent transferred the customer out: the contact stays `answered`.
     pub(super) agent_transferred: bool,
+    /// The flow's last enqueue: priority and attributes, kept for a transfer to a queue.
+    pub(super) queued_with: Option<(u8, Vec<(String, cc_core::Value)>)>,
+    /// An agent moved the customer to another queue: the flow, which waits for the end
+    /// of the conversation, is not told of the next answer.
+    pub(super) requeued: bool,
 }

@@ -215,6 +215,8 @@ impl CallControl {
                 deadline: None,
                 supervisor: None,
                 agent_transferred: false,
+                queued_with: None,
+                requeued: false,
             },
         );
         self.orders.push_back(Order::Answer { contact: id.clone() });

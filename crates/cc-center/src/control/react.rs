@@ -68,6 +68,7 @@ impl CallControl {
             } => {
                 call.announce = (announce_position_ms.is_some(), announce_wait_ms.is_some());
                 call.music.clone_from(&music);
+                call.queued_with = Some((priority, attributes.clone()));
                 let refused = |reason: String| Event::Queue(QueueEvent::GaveBack { reason });
                 let event = match self.enqueue(now, id, &queue, priority, &skills, attributes, &language) {
                     Ok(()) => {
@@ -195,7 +196,7 @@ impl CallControl {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn enqueue(
+    pub(super) fn enqueue(
         &mut self,
         now: Instant,
         id: &ContactId,
@@ -462,7 +463,9 @@ impl CallControl {
             return;
         }
         call.phase = Phase::Connected;
-        if let Some(s) = call.session.as_mut() {
+        if !call.requeued
+            && let Some(s) = call.session.as_mut()
+        {
             s.handle_event(now, Event::Queue(QueueEvent::Answered));
         }
         self.orders.push_back(Order::Bridge {

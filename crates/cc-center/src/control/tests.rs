@@ -532,3 +532,64 @@ fn an_agent_transfer_and_supervision_follow_the_rules() {
     assert_eq!(roles, ["caller", "agent", "external"]);
     assert!(legs[2].answered_at.is_some());
 }
+
+#[test]
+fn an_agent_transfers_the_customer_to_another_queue() {
+    let mut sim = Sim::demo();
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    sim.advance(Duration::from_secs(2));
+    let orders = sim.press(&c, '1');
+    let first = rung(&orders)[0].clone();
+    sim.cc.agent_answered(sim.now, &c, &first);
+    sim.drain();
+    sim.advance(Duration::from_secs(20));
+
+    // Another tenant's queue is no queue here: it reads as a bad target.
+    assert!(matches!(
+        sim.cc.agent_transfer(sim.now, &c, &first, "globex_care"),
+        Err(TransferError::BadTarget(_))
+    ));
+    sim.cc
+        .agent_transfer(sim.now, &c, &first, "acme_support")
+        .unwrap();
+    let orders = sim.drain();
+    assert!(matches!(&orders[0], Order::HangupAgent { .. }), "{orders:?}");
+    assert!(
+        orders.iter().any(|o| matches!(o, Order::Music { .. })),
+        "{orders:?}"
+    );
+    let second = rung(&orders);
+    assert_eq!(second.len(), 1, "{orders:?}");
+    assert_ne!(second[0], first);
+    sim.advance(Duration::from_secs(3));
+    sim.cc.agent_answered(sim.now, &c, &second[0]);
+    let orders = sim.drain();
+    assert!(
+        matches!(&orders[0], Order::Bridge { agent, .. } if agent == &second[0]),
+        "{orders:?}"
+    );
+    sim.advance(Duration::from_secs(30));
+    sim.cc.agent_hangup(sim.now, &c);
+    // The flow carries on after the second conversation, as after any, to its goodbye.
+    let mut orders = sim.drain();
+    orders.extend(sim.advance(Duration::from_secs(60)));
+    let (record, legs) = finished(&orders).expect("record stored");
+    assert_eq!(record.disposition, Some(Disposition::Answered));
+    assert_eq!(
+        record.queue.as_ref().map(cc_core::QueueId::as_str),
+        Some("acme_support")
+    );
+    let agents: Vec<(&str, Option<&str>)> = legs
+        .iter()
+        .filter(|l| l.role == "agent")
+        .map(|l| (l.party.as_deref().unwrap(), l.end_cause.as_deref()))
+        .collect();
+    assert_eq!(agents.len(), 2, "{legs:#?}");
+    assert_eq!(
+        agents[0],
+        (first.as_str(), Some("transferred to queue acme_support"))
+    );
+    assert_eq!(agents[1].0, second[0].as_str());
+    assert_eq!(sim.cc.live_calls(), 0);
+}

@@ -1,11 +1,13 @@
 //! Blind transfer by the agent (the phone's transfer key, a REFER): the agent hands the
-//! customer to a number dialled over the trunk or to a SIP address and leaves; the center
-//! dials the target and, when it answers, connects the customer. The contact stays
-//! `answered` (the agent answered it); its record gains the `external` leg.
+//! customer to another queue of its tenant, to a number dialled over the trunk or to a SIP
+//! address, and leaves. To a queue, the customer waits there with music (same priority and
+//! attributes) for the next agent, and the flow carries on after that conversation; out,
+//! the center dials the target and connects the customer when it answers. The contact
+//! stays `answered` (the agent answered it); its record gains the legs.
 
 use std::time::Instant;
 
-use cc_core::{AgentId, ContactId};
+use cc_core::{AgentId, ContactId, QueueId};
 
 use super::call::Phase;
 use super::{CallControl, Order};
@@ -33,8 +35,8 @@ pub enum TransferError {
 }
 
 impl CallControl {
-    /// The agent talking to `contact` transfers the customer to `target`: a number (dialled
-    /// over the trunk) or a `sip:` address. The agent's leg ends at once ([`Order::HangupAgent`],
+    /// The agent talking to `contact` transfers the customer to `target`: a queue of the
+    /// contact's tenant (by id), a number (dialled over the trunk) or a `sip:` address. The agent's leg ends at once ([`Order::HangupAgent`],
     /// the agent goes to wrap-up) and the target is dialled ([`Order::Transfer`]); report the
     /// outcome with [`transfer_result`](Self::transfer_result). A transfer that does not
     /// connect ends the contact.
@@ -56,6 +58,13 @@ impl CallControl {
                 agent: agent.clone(),
                 contact: contact.clone(),
             });
+        }
+        let queue = target
+            .parse::<QueueId>()
+            .ok()
+            .filter(|q| self.queue_tenants.get(q) == Some(&call.record.tenant));
+        if let Some(queue) = queue {
+            return self.transfer_to_queue(now, contact, &queue);
         }
         let is_uri = target.starts_with("sip:") || target.starts_with("sips:");
         let is_number = !target.is_empty() && target.chars().all(|c| c.is_ascii_digit() || "+*#".contains(c));
@@ -87,6 +96,58 @@ impl CallControl {
             contact: contact.clone(),
             uri: target.to_owned(),
         });
+        self.pump(now);
+        Ok(())
+    }
+
+    /// The agent's leg ends and the customer waits in `queue` (checked: the tenant's).
+    fn transfer_to_queue(
+        &mut self,
+        now: Instant,
+        contact: &ContactId,
+        queue: &QueueId,
+    ) -> Result<(), TransferError> {
+        let wall = self.wall(now);
+        let Some(call) = self.calls.get_mut(contact) else {
+            return Err(TransferError::NoContact(contact.clone()));
+        };
+        if let Some(leg) = call
+            .legs
+            .iter_mut()
+            .rev()
+            .find(|l| l.role == "agent" && l.ended_at.is_none())
+        {
+            leg.ended_at = Some(wall);
+            leg.end_cause = Some(format!("transferred to queue {queue}"));
+        }
+        call.agent = None;
+        call.requeued = true;
+        let (priority, attributes) = call.queued_with.clone().unwrap_or_default();
+        let language = call.language.clone();
+        let music = call.music.clone();
+        let _ = self.router.complete(contact, now);
+        self.orders.push_back(Order::HangupAgent {
+            contact: contact.clone(),
+        });
+        match self.enqueue(now, contact, queue.as_str(), priority, &[], attributes, &language) {
+            Ok(()) => {
+                if let Some(key) = music {
+                    self.orders.push_back(Order::Music {
+                        contact: contact.clone(),
+                        key,
+                        language,
+                    });
+                }
+            }
+            Err(reason) => {
+                // The agent is gone already; nobody is left to take the customer.
+                tracing::warn!(%contact, %queue, %reason, "transfer to a queue refused");
+                self.orders.push_back(Order::Hangup {
+                    contact: contact.clone(),
+                });
+                self.finish(contact, wall, None, "transfer to a queue refused");
+            }
+        }
         self.pump(now);
         Ok(())
     }
