@@ -263,6 +263,8 @@ pub(crate) struct Queue {
     pub(crate) rr_cursor: u32,
     pub(crate) counters: QueueCounters,
     pub(crate) strategy: Box<dyn crate::strategy::RoutingStrategy>,
+    /// `strategy.order()`, kept beside it (read on every decision).
+    pub(crate) order: crate::strategy::AgentOrder,
     /// Agents that may serve this queue (the reverse of each agent's queue list).
     pub(crate) agents: Vec<u32>,
     /// Removed from the configuration: kept only for its contacts still connected.

@@ -63,9 +63,9 @@ impl Router {
                 continue;
             }
             if let Some(k) = old {
-                for &(c, pool, level) in &agent.memberships {
+                for &(c, node) in &agent.memberships {
                     if usize::from(c) == i {
-                        self.pools.remove(pool, a, level, k);
+                        self.pools.remove(node, k);
                     }
                 }
                 agent.avail[i] = None;
@@ -76,9 +76,9 @@ impl Router {
                     load,
                     rand: self.rng.next_u64(),
                 };
-                for &(c, pool, level) in &agent.memberships {
+                for &(c, node) in &agent.memberships {
                     if usize::from(c) == i {
-                        self.pools.insert(pool, a, level, k);
+                        self.pools.insert(node, k);
                     }
                 }
                 agent.avail[i] = Some(k);

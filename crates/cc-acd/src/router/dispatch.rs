@@ -42,7 +42,7 @@ impl Router {
         let Some(pool) = self.pools.get(tenant, class.pool_skill, channel.index() as u8) else {
             return;
         };
-        let order = queue.strategy.order();
+        let order = queue.order;
         let window = queue.strategy.window().max(1);
         let pool_skill = class.pool_skill;
         let agents = &self.agents;
@@ -103,6 +103,15 @@ impl Router {
     /// class is a contact this agent refused (then that class's set, from its head).
     pub(super) fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
         let agent = self.agents.get(a as usize)?;
+        // Nothing of the channel waits for the agent's tenants: no class to read.
+        let nothing = |t: &u32| {
+            self.tenant_waiting
+                .get(*t as usize)
+                .is_none_or(|w| w.get(ch.index()).is_none_or(|&n| n == 0))
+        };
+        if agent.tenants.iter().all(nothing) {
+            return None;
+        }
         // Contacts waiting for this agent alone (it is their preferred agent).
         let mut best: Option<WaitKey> = if agent.sticky.is_empty() {
             None
@@ -114,14 +123,17 @@ impl Router {
                 .copied()
         };
         let ch = ch.index() as u8;
-        for &g in &agent.classes {
+        for &(c, g) in &agent.classes {
+            if c != ch {
+                continue;
+            }
             let Some(head) = self.heads.get(g as usize) else {
                 continue;
             };
             let Some((k, refused)) = head.first else {
                 continue;
             };
-            if head.channel != ch || best.is_some_and(|b| b <= k) {
+            if best.is_some_and(|b| b <= k) {
                 continue;
             }
             let k = if refused == a {
@@ -240,20 +252,19 @@ impl Router {
             return Ok(None);
         };
         let mut found = None;
-        self.pools
-            .visit(pool, qref.strategy.order(), qref.rr_cursor, |a, level| {
-                let eligible = eligible_in_pool(reqs, level).unwrap_or_else(|| {
-                    self.agents
-                        .get(a as usize)
-                        .is_some_and(|x| x.eligible(tenant, reqs))
-                });
-                if eligible {
-                    found = Some(a);
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
+        self.pools.visit(pool, qref.order, qref.rr_cursor, |a, level| {
+            let eligible = eligible_in_pool(reqs, level).unwrap_or_else(|| {
+                self.agents
+                    .get(a as usize)
+                    .is_some_and(|x| x.eligible(tenant, reqs))
             });
+            if eligible {
+                found = Some(a);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
         Ok(found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a))))
     }
 

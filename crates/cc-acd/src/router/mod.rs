@@ -123,7 +123,6 @@ const NO_AGENT: u32 = u32::MAX;
 struct Head {
     queue: u32,
     class: u32,
-    channel: u8,
     /// The class's first key and the agent that last refused that contact ([`NO_AGENT`]).
     first: Option<(WaitKey, u32)>,
 }
@@ -167,16 +166,16 @@ struct AgentSlot {
     tenants: Vec<u32>,
     /// (tenant, skill, level), sorted.
     skills: Vec<(u32, u32, u8)>,
-    /// (channel index, pool, level in the pool's skill).
-    memberships: Vec<(u8, u32, u8)>,
+    /// (channel index, node of its membership in a pool of that channel).
+    memberships: Vec<(u8, u32)>,
     avail: [Option<AvailKey>; 8],
     /// Queues this agent may serve (tenant served, queue skills held).
     queues: Vec<u32>,
     /// Contacts waiting for this agent alone (it is their preferred agent), by wait key.
     sticky: BTreeSet<WaitKey>,
-    /// The classes (numbers in the table of heads) of its queues it is eligible for, on a
-    /// channel where it has capacity.
-    classes: Vec<u32>,
+    /// The classes of its queues it is eligible for, on a channel where it has capacity:
+    /// (channel index, number in the table of heads).
+    classes: Vec<(u8, u32)>,
     /// Removed from the configuration (its index stays, for its id may come back).
     removed: bool,
 }
@@ -239,6 +238,8 @@ pub struct Router {
     tenants: Interner<TenantId>,
     tenant_queues: Vec<Vec<u32>>,
     tenant_logged_in: Vec<u32>,
+    /// Contacts waiting per tenant and channel (in classes or for a preferred agent).
+    tenant_waiting: Vec<[u32; 8]>,
     skills: Interner<SkillId>,
     queue_ids: Interner<QueueId>,
     queues: Vec<Queue>,
@@ -275,6 +276,7 @@ impl Router {
             tenants: Interner::new(),
             tenant_queues: Vec::new(),
             tenant_logged_in: Vec::new(),
+            tenant_waiting: Vec::new(),
             skills: Interner::new(),
             queue_ids: Interner::new(),
             queues: Vec::new(),
@@ -305,6 +307,7 @@ impl Router {
         let n = self.tenants.len();
         self.tenant_queues.resize_with(n, Vec::new);
         self.tenant_logged_in.resize(n, 0);
+        self.tenant_waiting.resize(n, [0; 8]);
         Ok(t)
     }
 
@@ -381,6 +384,7 @@ impl Router {
             rr_cursor: u32::MAX,
             counters: QueueCounters::default(),
             strategy,
+            order,
             agents: Vec::new(),
             removed: false,
         };
@@ -458,6 +462,7 @@ impl Router {
         if let Some(queue) = self.queues.get_mut(q as usize) {
             if rebuild {
                 queue.strategy = config.strategy.build();
+                queue.order = order;
             }
             queue.config = config;
         }
@@ -481,7 +486,7 @@ impl Router {
             queue.agents.push(a as u32);
             for class in &queue.classes {
                 if agent.state.capacity().get(class.channel) > 0 && agent.eligible(t, &class.reqs) {
-                    agent.classes.push(class.gid);
+                    agent.classes.push((class.channel.index() as u8, class.gid));
                 }
             }
         }
@@ -500,7 +505,6 @@ impl Router {
         self.heads.push(Head {
             queue: q,
             class: c as u32,
-            channel: class.channel.index() as u8,
             first: None,
         });
         for &a in &queue.agents {
@@ -508,7 +512,7 @@ impl Router {
                 && agent.state.capacity().get(class.channel) > 0
                 && agent.eligible(queue.tenant, &class.reqs)
             {
-                agent.classes.push(gid);
+                agent.classes.push((class.channel.index() as u8, gid));
             }
         }
     }
@@ -519,6 +523,7 @@ impl Router {
         let order = strategy.order();
         if let Some(queue) = self.queues.get_mut(q as usize) {
             queue.strategy = strategy;
+            queue.order = order;
         }
         self.want_order(order);
         Ok(())
@@ -530,12 +535,18 @@ impl Router {
             return;
         }
         self.pools.clear();
+        // In key order, so that every node joins the tail of its lists.
+        let mut keyed = Vec::new();
         for (a, agent) in self.agents.iter().enumerate() {
-            for &(ch, pool, level) in &agent.memberships {
+            for &(ch, node) in &agent.memberships {
                 if let Some(k) = agent.avail.get(ch as usize).copied().flatten() {
-                    self.pools.insert(pool, a as u32, level, k);
+                    keyed.push((k.since, a, node, k));
                 }
             }
+        }
+        keyed.sort_unstable_by_key(|x| (x.0, x.1, x.2));
+        for (_, _, node, k) in keyed {
+            self.pools.insert(node, k);
         }
     }
 
@@ -572,19 +583,6 @@ impl Router {
         tenants.dedup();
         skills.sort_unstable();
         skills.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-        let mut memberships = Vec::new();
-        for ch in Channel::ALL {
-            if capacity.get(ch) == 0 {
-                continue;
-            }
-            let c = ch.index() as u8;
-            for &t in &tenants {
-                memberships.push((c, self.pools.id(t, None, c), 0));
-            }
-            for &(t, s, l) in &skills {
-                memberships.push((c, self.pools.id(t, Some(s), c), l));
-            }
-        }
         let a = if let Some(a) = again {
             a
         } else {
@@ -592,6 +590,21 @@ impl Router {
             self.agent_lookup.insert(id.clone(), a);
             a
         };
+        let mut memberships = Vec::new();
+        for ch in Channel::ALL {
+            if capacity.get(ch) == 0 {
+                continue;
+            }
+            let c = ch.index() as u8;
+            for &t in &tenants {
+                let pool = self.pools.id(t, None, c);
+                memberships.push((c, self.pools.node(pool, a, 0)));
+            }
+            for &(t, s, l) in &skills {
+                let pool = self.pools.id(t, Some(s), c);
+                memberships.push((c, self.pools.node(pool, a, l)));
+            }
+        }
         let slot = AgentSlot {
             state: AgentState::new(id.clone(), capacity),
             tenant_ids: served.iter().map(|t| t.tenant.clone()).collect(),

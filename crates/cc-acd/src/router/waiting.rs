@@ -41,6 +41,14 @@ impl Router {
             q.by_arrival.insert((slot.arrival, slot.seq));
             q.waiting += 1;
         }
+        if inserted
+            && let Some(n) = self
+                .tenant_waiting
+                .get_mut(slot.tenant as usize)
+                .and_then(|w| w.get_mut(slot.contact.channel.index()))
+        {
+            *n += 1;
+        }
     }
 
     pub(super) fn unpark(&mut self, s: u32) {
@@ -82,6 +90,14 @@ impl Router {
         if removed && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.remove(&(slot.arrival, slot.seq));
             q.waiting -= 1;
+        }
+        if removed
+            && let Some(n) = self
+                .tenant_waiting
+                .get_mut(slot.tenant as usize)
+                .and_then(|w| w.get_mut(slot.contact.channel.index()))
+        {
+            *n = n.saturating_sub(1);
         }
     }
 
