@@ -61,6 +61,8 @@ const EMPTY: List = List { head: NIL, tail: NIL };
 struct Node {
     /// When it joined its lists (`None` until it first does).
     since: Option<Instant>,
+    /// The load of the key it joined with.
+    load: u32,
     agent: u32,
     pool: u32,
     /// The agent's level in the pool's skill (0 in a pool of no skill).
@@ -169,16 +171,26 @@ fn unlink(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
     }
 }
 
+/// An available agent met in a pool walk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Member {
+    pub(crate) agent: u32,
+    /// Its level in the pool's skill (0 in a pool of no skill).
+    pub(crate) level: u8,
+    /// The key's `since` and `load` where the order keeps them (all but round robin and
+    /// random), so that a candidate is described without reading the agent.
+    pub(crate) key: Option<(Instant, u32)>,
+}
+
 /// Calls `f` on each node of a list from `head` on, until it breaks.
-fn walk<F: FnMut(u32, u8) -> ControlFlow<()>>(
-    nodes: &[Node],
-    head: u32,
-    via: Via,
-    f: &mut F,
-) -> ControlFlow<()> {
+fn walk<F: FnMut(Member) -> ControlFlow<()>>(nodes: &[Node], head: u32, via: Via, f: &mut F) -> ControlFlow<()> {
     let mut at = head;
     while let Some(x) = nodes.get(at as usize) {
-        f(x.agent, x.level)?;
+        f(Member {
+            agent: x.agent,
+            level: x.level,
+            key: x.since.map(|s| (s, x.load)),
+        })?;
         at = x.get(via).next;
     }
     ControlFlow::Continue(())
@@ -239,6 +251,7 @@ impl Pools {
     pub(crate) fn node(&mut self, pool: u32, agent: u32, level: u8) -> u32 {
         let node = Node {
             since: None,
+            load: 0,
             agent,
             pool,
             level: level.min(LEVELS as u8 - 1),
@@ -281,6 +294,7 @@ impl Pools {
         }
         node.linked = true;
         node.since = Some(k.since);
+        node.load = k.load;
         let (agent, level, pool) = (node.agent, node.level, node.pool);
         let Some(p) = self.all.get_mut(pool as usize) else {
             return;
@@ -424,15 +438,14 @@ impl Pools {
         Ok(())
     }
 
-    /// Visits the pool's agents in `order`, best first, until `f` breaks; `f` gets the
-    /// agent and its level in the pool's skill (0 in a pool of no skill). Round robin
+    /// Visits the pool's agents in `order`, best first, until `f` breaks. Round robin
     /// starts after `cursor` and wraps.
     pub(crate) fn visit(
         &self,
         pool: u32,
         order: AgentOrder,
         cursor: u32,
-        mut f: impl FnMut(u32, u8) -> ControlFlow<()>,
+        mut f: impl FnMut(Member) -> ControlFlow<()>,
     ) {
         let Some(p) = self.all.get(pool as usize) else {
             return;
@@ -452,8 +465,20 @@ impl Pools {
                 }
                 flow
             }
-            AgentOrder::LeastOccupied => p.handled.iter().try_for_each(|&(_, _, a, l)| f(a, l)),
-            AgentOrder::Random => p.random.iter().try_for_each(|&(_, a, l)| f(a, l)),
+            AgentOrder::LeastOccupied => p.handled.iter().try_for_each(|&(load, since, agent, level)| {
+                f(Member {
+                    agent,
+                    level,
+                    key: Some((since, load)),
+                })
+            }),
+            AgentOrder::Random => p.random.iter().try_for_each(|&(_, agent, level)| {
+                f(Member {
+                    agent,
+                    level,
+                    key: None,
+                })
+            }),
             AgentOrder::RoundRobin => {
                 let after = cursor
                     .checked_add(1)
@@ -461,7 +486,13 @@ impl Pools {
                 after
                     .copied()
                     .chain(p.index.range(..=(cursor, u8::MAX)).copied())
-                    .try_for_each(|(a, l)| f(a, l))
+                    .try_for_each(|(agent, level)| {
+                        f(Member {
+                            agent,
+                            level,
+                            key: None,
+                        })
+                    })
             }
         };
     }
@@ -483,8 +514,8 @@ mod tests {
 
     fn order(p: &Pools, pool: u32, order: AgentOrder) -> Vec<(u32, u8)> {
         let mut out = Vec::new();
-        p.visit(pool, order, 0, |a, l| {
-            out.push((a, l));
+        p.visit(pool, order, 0, |m| {
+            out.push((m.agent, m.level));
             ControlFlow::Continue(())
         });
         out
@@ -548,7 +579,7 @@ mod tests {
         assert_eq!(p.node(pool, 9, 2), nodes[3]);
         // A break stops the walk.
         let mut seen = 0;
-        p.visit(pool, AgentOrder::MostSkilled, 0, |_, _| {
+        p.visit(pool, AgentOrder::MostSkilled, 0, |_| {
             seen += 1;
             ControlFlow::Break(())
         });

@@ -57,7 +57,7 @@ impl Router {
             let used = agent.state.tasks().iter().filter(|t| t.channel == ch).count() as u32;
             // The load key: tasks on the channel first, then contacts answered. The key (and
             // its `since`) stays while neither changed.
-            let load = (used << 24) | agent.state.handled().min(0xFF_FFFF);
+            let load = (used << 24) | agent.state.handled().min(super::dispatch::HANDLED_BITS);
             let unchanged = old.is_some_and(|k| k.load == load);
             if available && unchanged {
                 continue;

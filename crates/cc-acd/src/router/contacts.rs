@@ -104,6 +104,7 @@ impl Router {
                 state: CState::Waiting,
                 timers: [None; TIMER_KINDS],
                 sticky_for: None,
+                parked: false,
             });
         }
         self.reclass(s);
@@ -123,16 +124,23 @@ impl Router {
         }
         self.enter_queue_timers(s, now);
         self.stick_to_preferred(s, now);
-        self.park(s);
+        // Its place and estimated wait as the last one waiting.
         if let (Some(qref), Some(slot)) = (self.queues.get(q as usize), self.slot(s)) {
+            let position = qref.waiting + 1;
             self.commands.push_back(Command::Announce {
                 contact: slot.contact.id.clone(),
                 queue: queue.clone(),
-                position: qref.waiting,
-                estimated_wait: self.estimated_wait(qref),
+                position,
+                estimated_wait: self.estimated_wait_at(qref, position + 1),
             });
         }
+        // Routed before it is parked: no waiting contact has an available agent eligible
+        // for it, so an agent free now passes nobody over, and a contact offered at once
+        // never enters (and leaves) its class's ordered set. One that finds no agent waits.
         self.route_contact(s, now);
+        if self.slot(s).is_some_and(|x| x.state == CState::Waiting) {
+            self.park(s);
+        }
         Ok(())
     }
 

@@ -49,23 +49,39 @@ impl Router {
         let scratch = &mut self.scratch;
         scratch.clear();
         let reqs = class.reqs.as_slice();
-        self.pools.visit(pool, order, queue.rr_cursor, |a, level| {
+        self.pools.visit(pool, order, queue.rr_cursor, |m| {
+            let a = m.agent;
             if Some(a) == refused {
                 return ControlFlow::Continue(());
             }
-            let Some(agent) = agents.get(a as usize) else {
-                return ControlFlow::Continue(());
-            };
-            if !eligible_in_pool(reqs, level).unwrap_or_else(|| agent.eligible(tenant, reqs)) {
+            // The pool tells eligibility for one requirement, and the walk gives the
+            // candidate's key: then the agent itself is not read here.
+            let eligible = eligible_in_pool(reqs, m.level)
+                .unwrap_or_else(|| agents.get(a as usize).is_some_and(|x| x.eligible(tenant, reqs)));
+            if !eligible {
                 return ControlFlow::Continue(());
             }
-            let key = agent.avail.get(channel.index()).copied().flatten();
-            scratch.push(Candidate {
-                agent: Dense::from_raw(a),
-                level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
-                handled: agent.state.handled(),
-                available_since: key.map_or(now, |k| k.since),
-            });
+            let candidate = match m.key {
+                Some((since, load)) => Candidate {
+                    agent: Dense::from_raw(a),
+                    level: if pool_skill.is_some() { m.level } else { 0 },
+                    handled: load & HANDLED_BITS,
+                    available_since: since,
+                },
+                None => {
+                    let Some(agent) = agents.get(a as usize) else {
+                        return ControlFlow::Continue(());
+                    };
+                    let key = agent.avail.get(channel.index()).copied().flatten();
+                    Candidate {
+                        agent: Dense::from_raw(a),
+                        level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
+                        handled: agent.state.handled(),
+                        available_since: key.map_or(now, |k| k.since),
+                    }
+                }
+            };
+            scratch.push(candidate);
             if scratch.len() >= window {
                 ControlFlow::Break(())
             } else {
@@ -252,8 +268,9 @@ impl Router {
             return Ok(None);
         };
         let mut found = None;
-        self.pools.visit(pool, qref.order, qref.rr_cursor, |a, level| {
-            let eligible = eligible_in_pool(reqs, level).unwrap_or_else(|| {
+        self.pools.visit(pool, qref.order, qref.rr_cursor, |m| {
+            let a = m.agent;
+            let eligible = eligible_in_pool(reqs, m.level).unwrap_or_else(|| {
                 self.agents
                     .get(a as usize)
                     .is_some_and(|x| x.eligible(tenant, reqs))
@@ -400,6 +417,9 @@ impl Router {
         true
     }
 }
+
+/// The bits of a pool key's load that count contacts answered (the rest counts tasks).
+pub(super) const HANDLED_BITS: u32 = 0xFF_FFFF;
 
 /// Whether an agent met in a pool (of the tenant, and of the first required skill, at
 /// `level`) is eligible for `reqs`, when the pool alone tells: no requirement, or only the

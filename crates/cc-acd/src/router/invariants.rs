@@ -13,6 +13,9 @@ impl Router {
             if slot.state == CState::Waiting {
                 waiting[slot.tenant as usize][slot.contact.channel.index()] += 1;
             }
+            if slot.parked != (slot.state == CState::Waiting) {
+                return Err(format!("contact {} parked flag out of date", slot.contact.id));
+            }
         }
         if waiting != self.tenant_waiting {
             return Err(format!(

@@ -156,6 +156,8 @@ struct Slot {
     timers: [Option<Instant>; TIMER_KINDS],
     /// While waiting for its preferred agent alone (until the sticky timer).
     sticky_for: Option<u32>,
+    /// In its class's set (or its preferred agent's): see [`Router::park`].
+    parked: bool,
 }
 
 #[derive(Debug)]
@@ -378,6 +380,7 @@ impl Router {
             tenant,
             skills,
             classes: Vec::new(),
+            class_index: FastMap::default(),
             by_arrival: BTreeSet::new(),
             waiting: 0,
             in_service: 0,
