@@ -331,6 +331,53 @@ fn report_rate(name: &str, n: usize, mut f: impl FnMut()) {
     );
 }
 
+/// Runs `n` full cycles (chat: arrive, offer, abandon; voice: complete, offer, accept,
+/// arrive), or as many as fit in `limit`; returns how many ran.
+#[inline(never)]
+fn spin_cycles(
+    run: &mut Blended,
+    cases: &[(Contact, QueueId, usize, usize, u8)],
+    chat: bool,
+    n: u64,
+    limit: Option<Duration>,
+) -> u64 {
+    let id: ContactId = "bench-chat".parse().expect("contact");
+    let agent_index: HashMap<AgentId, usize> = if chat {
+        HashMap::new()
+    } else {
+        run.agents.iter().cloned().zip(0..).collect()
+    };
+    let n_agents = run.agents.len();
+    let start = Instant::now();
+    let (mut done, mut idx, mut now) = (0u64, 0usize, run.now);
+    while done < n && limit.is_none_or(|l| done % 1024 != 0 || start.elapsed() < l) {
+        now += Duration::from_micros(10);
+        done += 1;
+        if chat {
+            idx = (idx + 1) % cases.len();
+            let (contact, queue, ..) = &cases[idx];
+            run.router.enqueue(contact.clone(), queue, now).expect("enqueue");
+            run.router.abandon(&id, now).expect("abandon");
+            while run.router.poll_command().is_some() {}
+        } else {
+            let held = loop {
+                idx = (idx + 7) % n_agents;
+                if let Some(held) = run.holding[idx].take() {
+                    break held;
+                }
+            };
+            run.router.complete(&held, now).expect("complete");
+            accept_voice_offers(&mut run.router, &agent_index, &mut run.holding, now);
+            run.enqueued += 1;
+            let (contact, queue, _) = random_voice(&mut run.rng, run.enqueued);
+            run.router.enqueue(contact, &queue, now).expect("enqueue");
+            accept_voice_offers(&mut run.router, &agent_index, &mut run.holding, now);
+        }
+    }
+    run.now = now;
+    done
+}
+
 fn blended(c: &mut Criterion) {
     for (name, strategy, by_level) in [
         ("longest_idle", StrategyKind::LongestIdle, false),
@@ -364,37 +411,27 @@ fn blended(c: &mut Criterion) {
             cases.push((contact, queue_id(tenant, queue_n), tenant, skill, level));
         }
 
-        // For profiling: `ROUTE_CYCLE_SPIN=chat` (or `voice`) repeats that cycle for 5 s.
+        // For profiling: `ROUTE_CYCLE_SPIN=chat` (or `voice`) repeats that cycle for 5 s;
+        // `chat:N` runs N cycles (in `spin_cycles`, e.g. for callgrind's
+        // `--toggle-collect=*spin_cycles*`); `ROUTE_CYCLE_ONLY=longest_idle` skips the
+        // other strategy.
+        if std::env::var("ROUTE_CYCLE_ONLY").is_ok_and(|only| only != name) {
+            continue;
+        }
         if let Ok(spin) = std::env::var("ROUTE_CYCLE_SPIN") {
-            let id: ContactId = "bench-chat".parse().expect("contact");
-            let agent_index: HashMap<AgentId, usize> = run.agents.iter().cloned().zip(0..).collect();
+            let (kind, count) = spin.split_once(':').unwrap_or((spin.as_str(), ""));
             let start = Instant::now();
-            let (mut n, mut idx, mut now) = (0u64, 0usize, run.now);
-            while start.elapsed() < Duration::from_secs(5) {
-                now += Duration::from_micros(10);
-                n += 1;
-                if spin == "chat" {
-                    idx = (idx + 1) % cases.len();
-                    let (contact, queue, ..) = &cases[idx];
-                    run.router.enqueue(contact.clone(), queue, now).expect("enqueue");
-                    run.router.abandon(&id, now).expect("abandon");
-                    while run.router.poll_command().is_some() {}
-                } else {
-                    let held = loop {
-                        idx = (idx + 7) % n_agents;
-                        if let Some(held) = run.holding[idx].take() {
-                            break held;
-                        }
-                    };
-                    run.router.complete(&held, now).expect("complete");
-                    accept_voice_offers(&mut run.router, &agent_index, &mut run.holding, now);
-                    run.enqueued += 1;
-                    let (contact, queue, _) = random_voice(&mut run.rng, run.enqueued);
-                    run.router.enqueue(contact, &queue, now).expect("enqueue");
-                    accept_voice_offers(&mut run.router, &agent_index, &mut run.holding, now);
-                }
-            }
-            println!("spin {spin} {name}: {n} cycles in 5 s");
+            let n = match count.parse::<u64>() {
+                Ok(n) => spin_cycles(&mut run, &cases, kind == "chat", n, None),
+                Err(_) => spin_cycles(
+                    &mut run,
+                    &cases,
+                    kind == "chat",
+                    u64::MAX,
+                    Some(Duration::from_secs(5)),
+                ),
+            };
+            println!("spin {kind} {name}: {n} cycles in {:?}", start.elapsed());
             continue;
         }
 

@@ -61,24 +61,23 @@ impl Router {
             if !eligible {
                 return ControlFlow::Continue(());
             }
-            let candidate = match m.key {
-                Some((since, load)) => Candidate {
+            let candidate = if let Some((since, load)) = m.key {
+                Candidate {
                     agent: Dense::from_raw(a),
                     level: if pool_skill.is_some() { m.level } else { 0 },
                     handled: load & HANDLED_BITS,
                     available_since: since,
-                },
-                None => {
-                    let Some(agent) = agents.get(a as usize) else {
-                        return ControlFlow::Continue(());
-                    };
-                    let key = agent.avail.get(channel.index()).copied().flatten();
-                    Candidate {
-                        agent: Dense::from_raw(a),
-                        level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
-                        handled: agent.state.handled(),
-                        available_since: key.map_or(now, |k| k.since),
-                    }
+                }
+            } else {
+                let Some(agent) = agents.get(a as usize) else {
+                    return ControlFlow::Continue(());
+                };
+                let key = agent.avail.get(channel.index()).copied().flatten();
+                Candidate {
+                    agent: Dense::from_raw(a),
+                    level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
+                    handled: agent.state.handled(),
+                    available_since: key.map_or(now, |k| k.since),
                 }
             };
             scratch.push(candidate);
@@ -88,6 +87,7 @@ impl Router {
                 ControlFlow::Continue(())
             }
         });
+        self.pools.prune(pool, order);
         if self.scratch.is_empty() {
             return;
         }
