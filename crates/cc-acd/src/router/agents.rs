@@ -1,5 +1,7 @@
 //! Agent inputs, and keeping the pools of available agents in step with each agent.
 
+use crate::stats::TimeFlags;
+
 use super::{
     AgentChange, AgentEvent, AgentId, AgentState, AgentStatus, AvailKey, Channel, Command, ContactId, Error,
     EventBody, Instant, OfferOutcome, Presence, Result, Router, TaskState,
@@ -22,6 +24,9 @@ impl Router {
         let out = f(&mut agent.state)?;
         let after = agent.state.status();
         self.sync_pools(a, now);
+        if before != after {
+            self.integrate_time(a, now, before, after);
+        }
         if self.config.events
             && let Some(agent) = self.agents.get(a as usize)
         {
@@ -82,6 +87,28 @@ impl Router {
                     }
                 }
                 agent.avail[i] = Some(k);
+            }
+        }
+    }
+
+    /// Moves the agent-time integrals of the agent's queues and tenants when its status
+    /// crosses a line they count (see [`crate::stats`]).
+    fn integrate_time(&mut self, a: u32, now: Instant, before: AgentStatus, after: AgentStatus) {
+        let (from, to) = (TimeFlags::of(before), TimeFlags::of(after));
+        if from == to {
+            return;
+        }
+        let Some(agent) = self.agents.get(a as usize) else {
+            return;
+        };
+        for &q in &agent.queues {
+            if let Some(time) = self.queue_time.get_mut(q as usize) {
+                time.change(now, from, to);
+            }
+        }
+        for &t in &agent.tenants {
+            if let Some(time) = self.tenant_time.get_mut(t as usize) {
+                time.change(now, from, to);
             }
         }
     }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::fasthash::FastMap;
 use crate::index::{AvailKey, Pools};
 use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
-use crate::stats::{AgentCounts, QueueCounters, QueueStats};
+use crate::stats::{AgentCounts, AgentTime, QueueCounters, QueueStats, TimeAcc, TimeFlags};
 use crate::strategy::{AgentOrder, Candidate, RoutingStrategy, SeededRng};
 
 /// What the center must do.
@@ -242,6 +242,9 @@ pub struct Router {
     tenant_logged_in: Vec<u32>,
     /// Contacts waiting per tenant and channel (in classes or for a preferred agent).
     tenant_waiting: Vec<[u32; 8]>,
+    /// Agent time integrated per tenant and per queue (see [`crate::stats`]).
+    tenant_time: Vec<TimeAcc>,
+    queue_time: Vec<TimeAcc>,
     skills: Interner<SkillId>,
     queue_ids: Interner<QueueId>,
     queues: Vec<Queue>,
@@ -279,6 +282,8 @@ impl Router {
             tenant_queues: Vec::new(),
             tenant_logged_in: Vec::new(),
             tenant_waiting: Vec::new(),
+            tenant_time: Vec::new(),
+            queue_time: Vec::new(),
             skills: Interner::new(),
             queue_ids: Interner::new(),
             queues: Vec::new(),
@@ -310,6 +315,7 @@ impl Router {
         self.tenant_queues.resize_with(n, Vec::new);
         self.tenant_logged_in.resize(n, 0);
         self.tenant_waiting.resize(n, [0; 8]);
+        self.tenant_time.resize(n, TimeAcc::default());
         Ok(t)
     }
 
@@ -394,6 +400,10 @@ impl Router {
         match self.queues.get_mut(q as usize) {
             Some(old) => *old = queue,
             None => self.queues.push(queue),
+        }
+        self.queue_time.resize(self.queues.len(), TimeAcc::default());
+        if let Some(time) = self.queue_time.get_mut(q as usize) {
+            *time = TimeAcc::default();
         }
         if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {
             list.push(q);
@@ -487,6 +497,12 @@ impl Router {
         {
             agent.queues.push(q);
             queue.agents.push(a as u32);
+            let flags = TimeFlags::of(agent.state.status());
+            if let (Some(now), Some(time)) = (self.now, self.queue_time.get_mut(q as usize))
+                && flags != TimeFlags::default()
+            {
+                time.change(now, TimeFlags::default(), flags);
+            }
             for class in &queue.classes {
                 if agent.state.capacity().get(class.channel) > 0 && agent.eligible(t, &class.reqs) {
                     agent.classes.push((class.channel.index() as u8, class.gid));
@@ -765,7 +781,7 @@ impl Router {
         aht.saturating_mul(u32::try_from(position).unwrap_or(u32::MAX)) / staffed
     }
 
-    fn stats_of(&self, qs: &[u32], now: Instant) -> QueueStats {
+    fn stats_of(&self, qs: &[u32], now: Instant, agent_time: AgentTime) -> QueueStats {
         let mut counters = QueueCounters::default();
         let (mut waiting, mut longest, mut ewt) = (0, Duration::ZERO, Duration::ZERO);
         for q in qs.iter().filter_map(|&q| self.queues.get(q as usize)) {
@@ -787,13 +803,18 @@ impl Router {
                 agents.count(agent.state.status());
             }
         }
-        QueueStats::from_counters(counters, waiting, in_service, longest, ewt, agents)
+        QueueStats::from_counters(counters, waiting, in_service, longest, ewt, agents, agent_time)
     }
 
     /// A snapshot of one queue's statistics at `now`.
     pub fn queue_stats(&self, queue: &QueueId, now: Instant) -> Result<QueueStats> {
         let q = self.queue_index(queue)?;
-        Ok(self.stats_of(&[q], now))
+        let time = self
+            .queue_time
+            .get(q as usize)
+            .map(|x| x.at(now))
+            .unwrap_or_default();
+        Ok(self.stats_of(&[q], now, time))
     }
 
     /// The statistics of all queues of one tenant: never another tenant's contacts.
@@ -803,7 +824,12 @@ impl Router {
             .get(tenant.as_str())
             .ok_or_else(|| Error::UnknownTenant(tenant.clone()))?;
         let qs = self.tenant_queues.get(t.index()).map_or(&[][..], Vec::as_slice);
-        Ok(self.stats_of(qs, now))
+        let time = self
+            .tenant_time
+            .get(t.index())
+            .map(|x| x.at(now))
+            .unwrap_or_default();
+        Ok(self.stats_of(qs, now, time))
     }
 
     // ----- outputs ----------------------------------------------------------------------
