@@ -54,22 +54,9 @@ impl Router {
             overflow_to = Some(to.clone());
         }
         let tenant = qref.tenant;
-        let mut reqs = qref.skills.clone();
-        let contact_reqs = self.dense_reqs(&contact.routing_skills(), Some(&contact.id))?;
-        for (s, l) in contact_reqs {
-            match reqs.iter_mut().find(|x| x.0 == s) {
-                Some(x) => x.1 = x.1.max(l),
-                None => reqs.push((s, l)),
-            }
-        }
-        reqs.sort_unstable();
-        if reqs.len() > 16 {
-            return Err(Error::invalid(
-                "skill requirements",
-                reqs.len(),
-                "a contact may need at most 16 skills (queue and contact together)",
-            ));
-        }
+        let mut merged = [(0u32, 0u8); super::dispatch::MAX_REQS];
+        let n = self.merged_reqs(&qref.skills, &contact, &mut merged)?;
+        let reqs = merged.get(..n).unwrap_or_default().to_vec();
         let preferred = contact
             .preferred_agent
             .as_ref()

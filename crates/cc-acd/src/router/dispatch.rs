@@ -212,43 +212,9 @@ impl Router {
                 queue_tenant: qref.config.tenant.clone(),
             });
         }
-        // The queue's requirements merged with the contact's, highest level per skill.
-        const MAX_REQS: usize = 16;
         let mut reqs = [(0u32, 0u8); MAX_REQS];
-        let mut n = 0;
-        let language = contact.language.as_ref().map(|l| SkillRequirement {
-            skill: l.skill(),
-            min_level: SkillLevel::MIN,
-        });
-        let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
-            self.skill_lookup
-                .get(r.skill.as_str())
-                .map(|&s| (s, r.min_level.get()))
-                .ok_or_else(|| Error::UnknownSkill {
-                    skill: r.skill.clone(),
-                    contact: contact.id.clone(),
-                })
-        });
-        for req in qref.skills.iter().copied().map(Ok).chain(own) {
-            let (sk, l) = req?;
-            match reqs[..n].iter_mut().find(|x| x.0 == sk) {
-                Some(x) => x.1 = x.1.max(l),
-                None if n < MAX_REQS => {
-                    reqs[n] = (sk, l);
-                    n += 1;
-                }
-                None => {
-                    return Err(Error::invalid(
-                        "skill requirements",
-                        n + 1,
-                        "a contact may need at most 16 skills (queue and contact together)",
-                    ));
-                }
-            }
-        }
-        let reqs = &mut reqs[..n];
-        reqs.sort_unstable();
-        let reqs = &*reqs;
+        let n = self.merged_reqs(&qref.skills, contact, &mut reqs)?;
+        let reqs = reqs.get(..n).unwrap_or_default();
         let (tenant, channel) = (qref.tenant, contact.channel);
         if let Some(p) = contact
             .preferred_agent
@@ -283,6 +249,51 @@ impl Router {
             }
         });
         Ok(found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a))))
+    }
+
+    /// The requirements of `contact` in a queue requiring `queue_skills`: merged per
+    /// skill (highest level wins), sorted, written to `out`; returns how many. Allocates
+    /// nothing for a contact without a language (the `lang:` skill name is built for one
+    /// with). Unknown skills and more than [`MAX_REQS`] are typed errors.
+    pub(super) fn merged_reqs(
+        &self,
+        queue_skills: &[(u32, u8)],
+        contact: &Contact,
+        out: &mut [(u32, u8); MAX_REQS],
+    ) -> Result<usize> {
+        let mut n = 0;
+        let language = contact.language.as_ref().map(|l| SkillRequirement {
+            skill: l.skill(),
+            min_level: SkillLevel::MIN,
+        });
+        let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
+            self.skill_lookup
+                .get(r.skill.as_str())
+                .map(|&s| (s, r.min_level.get()))
+                .ok_or_else(|| Error::UnknownSkill {
+                    skill: r.skill.clone(),
+                    contact: contact.id.clone(),
+                })
+        });
+        for req in queue_skills.iter().copied().map(Ok).chain(own) {
+            let (sk, l) = req?;
+            match out[..n].iter_mut().find(|x| x.0 == sk) {
+                Some(x) => x.1 = x.1.max(l),
+                None if n < MAX_REQS => {
+                    out[n] = (sk, l);
+                    n += 1;
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "skill requirements",
+                        n + 1,
+                        "a contact may need at most 16 skills (queue and contact together)",
+                    ));
+                }
+            }
+        }
+        out[..n].sort_unstable();
+        Ok(n)
     }
 
     /// Offers the best waiting contacts to an agent while it has capacity.
@@ -417,6 +428,9 @@ impl Router {
         true
     }
 }
+
+/// Most skill requirements of one contact (queue and contact together).
+pub(super) const MAX_REQS: usize = 16;
 
 /// The bits of a pool key's load that count contacts answered (the rest counts tasks).
 pub(super) const HANDLED_BITS: u32 = 0xFF_FFFF;
