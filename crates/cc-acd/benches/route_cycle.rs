@@ -350,10 +350,15 @@ fn spin_cycles(
     let n_agents = run.agents.len();
     let start = Instant::now();
     let (mut done, mut idx, mut now) = (0u64, 0usize, run.now);
+    let decide = std::env::var("ROUTE_CYCLE_SPIN").is_ok_and(|s| s.starts_with("decide"));
     while done < n && limit.is_none_or(|l| done % 1024 != 0 || start.elapsed() < l) {
         now += Duration::from_micros(10);
         done += 1;
-        if chat {
+        if decide {
+            idx = (idx + 1) % cases.len();
+            let (contact, queue, ..) = &cases[idx];
+            black_box(run.router.next_agent_for(contact, queue).ok().flatten().is_some());
+        } else if chat {
             idx = (idx + 1) % cases.len();
             let (contact, queue, ..) = &cases[idx];
             run.router.enqueue(contact.clone(), queue, now).expect("enqueue");

@@ -14,7 +14,7 @@
 //! goes to its place by binary search, which keeps the exact order). Leaving a pool
 //! (reserved, paused, or re-keyed because its load changed) only bumps the node's
 //! generation: entries of an older generation are stale, skipped by walks, dropped when
-//! they reach the front (after each routing walk) or by a compaction
+//! they reach the front (after each routing walk, and on insertion) or by a compaction
 //! when a list grows past twice its length at the last one. So a reservation touches no
 //! pool at all, and a release appends at the back of each of the agent's pools, where an
 //! ordered set paid a logarithmic search with node shifting per pool on both, and an
@@ -99,6 +99,9 @@ impl List {
             let at = self.entries.partition_point(|x| (x.since, x.agent) <= key);
             self.entries.insert(at, e);
         }
+        // Walks that only read (a what-if) cannot drop what they skip: keep the front
+        // clean here too, so that a pool no routing walk visits lately stays cheap to read.
+        self.prune_front(nodes);
         if self.entries.len() > self.compact_at {
             self.entries.retain(|x| valid(nodes, x));
             self.compact_at = 2 * self.entries.len() + 16;
