@@ -3,26 +3,21 @@
 //!
 //! Every membership of an agent in a pool (one per channel it has capacity on, times its
 //! tenants and skills) is a *node* of a slab, allocated when the agent is added. The two
-//! orders the usual strategies walk are lists of entries with lazy deletion:
+//! orders the usual strategies walk are intrusive doubly linked lists through the nodes:
 //!
 //! - longest idle: one list per pool ordered by `(available since, agent)`;
 //! - most skilled: one list per level (0–10) per pool, each ordered the same way, walked
 //!   from level 10 down (a bit mask skips empty levels).
 //!
-//! An agent becomes available at the router's clock, which never goes backwards, so its
-//! entry goes to the back of each list (a key that is not the largest, as in a refill,
-//! goes to its place by binary search, which keeps the exact order). Leaving a pool
-//! (reserved, paused, or re-keyed because its load changed) only bumps the node's
-//! generation: entries of an older generation are stale, skipped by walks, dropped when
-//! they reach the front (after each routing walk, and on insertion) or by a compaction
-//! when a list grows past twice its length at the last one. So a reservation touches no
-//! pool at all, and a release appends at the back of each of the agent's pools, where an
-//! ordered set paid a logarithmic search with node shifting per pool on both, and an
-//! intrusive list a visit to each neighbour. The other orders (least occupied, round
-//! robin, random) rank by keys that do not grow with time and keep ordered sets, only
-//! while some queue uses them.
+//! An agent becomes available at the router's clock, which never goes backwards, so it
+//! joins the tail of its lists: linking and unlinking cost O(1) with no allocation and no
+//! rebalancing, where an ordered set paid O(log n) with node shifting for each of the
+//! agent's pools on every reservation and release. (A key that is not the largest, as
+//! after a refill, walks back from the tail to its place, which keeps the exact order.)
+//! The other orders (least occupied, round robin, random) rank by keys that do not grow
+//! with time and keep ordered sets, only while some queue uses them.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -38,89 +33,142 @@ pub(crate) struct AvailKey {
     pub(crate) rand: u64,
 }
 
+/// No node (end of a list).
+const NIL: u32 = u32::MAX;
 /// Levels kept apart in the most-skilled lists (0 = a pool of no skill; skills 1–10).
 const LEVELS: usize = 11;
+
+/// Links of one node in one list.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    prev: u32,
+    next: u32,
+}
+
+const UNLINKED: Link = Link { prev: NIL, next: NIL };
+
+/// Ends of one list.
+#[derive(Debug, Clone, Copy)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+const EMPTY: List = List { head: NIL, tail: NIL };
 
 /// One agent's membership in one pool.
 #[derive(Debug, Clone, Copy)]
 struct Node {
+    /// When it joined its lists (`None` until it first does).
+    since: Option<Instant>,
+    /// The load of the key it joined with.
+    load: u32,
     agent: u32,
     pool: u32,
-    /// Bumped whenever the membership leaves its pool: entries made before are stale.
-    epoch: u32,
     /// The agent's level in the pool's skill (0 in a pool of no skill).
     level: u8,
-    /// In its pool now.
     linked: bool,
-}
-
-/// One entry of a pool's list: a node that joined at `since` with `load`, valid while
-/// the node's generation is still `epoch`.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    since: Instant,
-    /// The node's agent when the entry was made (a node freed and reused by another
-    /// agent keeps its stale entries in order).
-    agent: u32,
-    node: u32,
-    epoch: u32,
-    load: u32,
-}
-
-/// A list of entries ordered by `(since, agent)`, stale ones left in place until they
-/// reach the front or a compaction.
-#[derive(Debug, Default)]
-struct List {
-    entries: VecDeque<Entry>,
-    /// Compact when longer than this (twice the length after the last compaction, and
-    /// some): stale entries stay at most about as many as live ones, amortised O(1).
-    compact_at: usize,
+    idle: Link,
+    rank: Link,
 }
 
 /// The available agents of one (tenant, skill, channel).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Pool {
     idle: List,
-    /// Bit `l` set when `levels[l]` holds entries (perhaps only stale ones).
-    level_mask: u16,
     levels: [List; LEVELS],
+    /// Bit `l` set when `levels[l]` is not empty.
+    level_mask: u16,
     handled: BTreeSet<(u32, Instant, u32, u8)>,
     index: BTreeSet<(u32, u8)>,
     random: BTreeSet<(u64, u32, u8)>,
 }
 
-impl List {
-    /// Adds an entry at its place (the back, unless a later key is there).
-    fn push(&mut self, nodes: &[Node], e: Entry) {
-        let key = (e.since, e.agent);
-        if self.entries.back().is_none_or(|b| (b.since, b.agent) <= key) {
-            self.entries.push_back(e);
-        } else {
-            let at = self.entries.partition_point(|x| (x.since, x.agent) <= key);
-            self.entries.insert(at, e);
-        }
-        // Walks that only read (a what-if) cannot drop what they skip: keep the front
-        // clean here too, so that a pool no routing walk visits lately stays cheap to read.
-        self.prune_front(nodes);
-        if self.entries.len() > self.compact_at {
-            self.entries.retain(|x| valid(nodes, x));
-            self.compact_at = 2 * self.entries.len() + 16;
-        }
-    }
-
-    /// Drops stale entries at the front.
-    fn prune_front(&mut self, nodes: &[Node]) {
-        while self.entries.front().is_some_and(|x| !valid(nodes, x)) {
-            self.entries.pop_front();
+impl Default for Pool {
+    fn default() -> Self {
+        Self {
+            idle: EMPTY,
+            levels: [EMPTY; LEVELS],
+            level_mask: 0,
+            handled: BTreeSet::new(),
+            index: BTreeSet::new(),
+            random: BTreeSet::new(),
         }
     }
 }
 
-/// Whether an entry is still its node's.
-fn valid(nodes: &[Node], e: &Entry) -> bool {
-    nodes
-        .get(e.node as usize)
-        .is_some_and(|n| n.linked && n.epoch == e.epoch)
+/// Which of a node's two link pairs a list goes through.
+#[derive(Clone, Copy)]
+enum Via {
+    Idle,
+    Rank,
+}
+
+impl Node {
+    fn link(&mut self, via: Via) -> &mut Link {
+        match via {
+            Via::Idle => &mut self.idle,
+            Via::Rank => &mut self.rank,
+        }
+    }
+
+    fn get(&self, via: Via) -> Link {
+        match via {
+            Via::Idle => self.idle,
+            Via::Rank => self.rank,
+        }
+    }
+}
+
+/// Links node `n` into `list` at its place by `(since, agent)`: at the tail unless a node
+/// there ranks after it (then walking back to its place).
+fn link(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
+    let Some(&node) = nodes.get(n as usize) else {
+        return;
+    };
+    let key = (node.since, node.agent);
+    let mut after = list.tail;
+    while let Some(p) = nodes.get(after as usize)
+        && (p.since, p.agent) > key
+    {
+        after = p.get(via).prev;
+    }
+    let before = match nodes.get(after as usize) {
+        Some(p) => p.get(via).next,
+        None => list.head,
+    };
+    if let Some(x) = nodes.get_mut(n as usize) {
+        *x.link(via) = Link {
+            prev: after,
+            next: before,
+        };
+    }
+    match nodes.get_mut(after as usize) {
+        Some(p) => p.link(via).next = n,
+        None => list.head = n,
+    }
+    match nodes.get_mut(before as usize) {
+        Some(x) => x.link(via).prev = n,
+        None => list.tail = n,
+    }
+}
+
+/// Unlinks node `n` from `list`.
+fn unlink(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
+    let Some(l) = nodes
+        .get_mut(n as usize)
+        .map(|x| std::mem::replace(x.link(via), UNLINKED))
+    else {
+        return;
+    };
+    match nodes.get_mut(l.prev as usize) {
+        Some(p) => p.link(via).next = l.next,
+        None => list.head = l.next,
+    }
+    match nodes.get_mut(l.next as usize) {
+        Some(x) => x.link(via).prev = l.prev,
+        None => list.tail = l.prev,
+    }
 }
 
 /// An available agent met in a pool walk.
@@ -134,19 +182,21 @@ pub(crate) struct Member {
     pub(crate) key: Option<(Instant, u32)>,
 }
 
-/// Calls `f` on each valid entry of a list, in order, until it breaks.
-fn walk<F: FnMut(Member) -> ControlFlow<()>>(nodes: &[Node], list: &List, f: &mut F) -> ControlFlow<()> {
-    for e in &list.entries {
-        let Some(n) = nodes.get(e.node as usize) else {
-            continue;
-        };
-        if n.linked && n.epoch == e.epoch {
-            f(Member {
-                agent: n.agent,
-                level: n.level,
-                key: Some((e.since, e.load)),
-            })?;
-        }
+/// Calls `f` on each node of a list from `head` on, until it breaks.
+fn walk<F: FnMut(Member) -> ControlFlow<()>>(
+    nodes: &[Node],
+    head: u32,
+    via: Via,
+    f: &mut F,
+) -> ControlFlow<()> {
+    let mut at = head;
+    while let Some(x) = nodes.get(at as usize) {
+        f(Member {
+            agent: x.agent,
+            level: x.level,
+            key: x.since.map(|s| (s, x.load)),
+        })?;
+        at = x.get(via).next;
     }
     ControlFlow::Continue(())
 }
@@ -166,7 +216,7 @@ const NO_SKILL: u32 = u32::MAX;
 
 impl Pools {
     /// Adds an order to those kept. Returns whether it was new (then the caller refills
-    /// with [`clear`](Self::clear) and [`insert`](Self::insert), best in key order).
+    /// with [`clear`](Self::clear) and [`insert`](Self::insert), in any order).
     pub(crate) fn want(&mut self, order: AgentOrder) -> bool {
         let new = self.orders & order.bit() == 0;
         self.orders |= order.bit();
@@ -180,7 +230,8 @@ impl Pools {
         }
         for n in &mut self.nodes {
             n.linked = false;
-            n.epoch = n.epoch.wrapping_add(1);
+            n.idle = UNLINKED;
+            n.rank = UNLINKED;
         }
     }
 
@@ -203,21 +254,23 @@ impl Pools {
 
     /// A node for `agent`'s membership in `pool` at `level` (not yet available).
     pub(crate) fn node(&mut self, pool: u32, agent: u32, level: u8) -> u32 {
-        let fresh = |epoch| Node {
+        let node = Node {
+            since: None,
+            load: 0,
             agent,
             pool,
-            epoch,
             level: level.min(LEVELS as u8 - 1),
             linked: false,
+            idle: UNLINKED,
+            rank: UNLINKED,
         };
         if let Some(n) = self.free_nodes.pop() {
             if let Some(x) = self.nodes.get_mut(n as usize) {
-                // A new generation: entries of the node's last owner stay stale.
-                *x = fresh(x.epoch.wrapping_add(1));
+                *x = node;
             }
             n
         } else {
-            self.nodes.push(fresh(0));
+            self.nodes.push(node);
             (self.nodes.len() - 1) as u32
         }
     }
@@ -242,30 +295,19 @@ impl Pools {
             return;
         }
         node.linked = true;
-        let Node {
-            agent,
-            level,
-            pool,
-            epoch,
-            ..
-        } = *node;
+        node.since = Some(k.since);
+        node.load = k.load;
+        let (agent, level, pool) = (node.agent, node.level, node.pool);
         let Some(p) = self.all.get_mut(pool as usize) else {
             return;
         };
-        let e = Entry {
-            since: k.since,
-            agent,
-            node: n,
-            epoch,
-            load: k.load,
-        };
         if orders & AgentOrder::LongestIdle.bit() != 0 {
-            p.idle.push(&self.nodes, e);
+            link(&mut self.nodes, &mut p.idle, n, Via::Idle);
         }
-        if orders & AgentOrder::MostSkilled.bit() != 0
-            && let Some(list) = p.levels.get_mut(level as usize)
-        {
-            list.push(&self.nodes, e);
+        if orders & AgentOrder::MostSkilled.bit() != 0 {
+            if let Some(list) = p.levels.get_mut(level as usize) {
+                link(&mut self.nodes, list, n, Via::Rank);
+            }
             p.level_mask |= 1 << level;
         }
         if orders & AgentOrder::LeastOccupied.bit() != 0 {
@@ -279,9 +321,7 @@ impl Pools {
         }
     }
 
-    /// Takes node `n` out of its pool; `k` is the key it was inserted with. For the lists
-    /// this only makes its entries stale (no pool is touched); the ordered sets of the
-    /// other orders, when kept, remove it.
+    /// Takes node `n` out of its pool; `k` is the key it was inserted with.
     pub(crate) fn remove(&mut self, n: u32, k: AvailKey) {
         let orders = self.orders;
         let Some(node) = self.nodes.get_mut(n as usize) else {
@@ -291,15 +331,21 @@ impl Pools {
             return;
         }
         node.linked = false;
-        node.epoch = node.epoch.wrapping_add(1);
-        let sets = AgentOrder::LeastOccupied.bit() | AgentOrder::RoundRobin.bit() | AgentOrder::Random.bit();
-        if orders & sets == 0 {
-            return;
-        }
         let (agent, level, pool) = (node.agent, node.level, node.pool);
         let Some(p) = self.all.get_mut(pool as usize) else {
             return;
         };
+        if orders & AgentOrder::LongestIdle.bit() != 0 {
+            unlink(&mut self.nodes, &mut p.idle, n, Via::Idle);
+        }
+        if orders & AgentOrder::MostSkilled.bit() != 0
+            && let Some(list) = p.levels.get_mut(level as usize)
+        {
+            unlink(&mut self.nodes, list, n, Via::Rank);
+            if list.head == NIL {
+                p.level_mask &= !(1 << level);
+            }
+        }
         if orders & AgentOrder::LeastOccupied.bit() != 0 {
             p.handled.remove(&(k.load, k.since, agent, level));
         }
@@ -308,28 +354,6 @@ impl Pools {
         }
         if orders & AgentOrder::Random.bit() != 0 {
             p.random.remove(&(k.rand, agent, level));
-        }
-    }
-
-    /// Drops the stale entries at the front of the pool's lists (after a walk, so that
-    /// the next one does not meet them again).
-    pub(crate) fn prune(&mut self, pool: u32, order: AgentOrder) {
-        let Some(p) = self.all.get_mut(pool as usize) else {
-            return;
-        };
-        match order {
-            AgentOrder::LongestIdle => p.idle.prune_front(&self.nodes),
-            AgentOrder::MostSkilled => {
-                for (l, list) in p.levels.iter_mut().enumerate() {
-                    if p.level_mask & (1 << l) != 0 {
-                        list.prune_front(&self.nodes);
-                        if list.entries.is_empty() {
-                            p.level_mask &= !(1 << l);
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
@@ -343,20 +367,26 @@ impl Pools {
             return false;
         };
         let level = node.level;
-        let in_list = |list: &List| {
-            list.entries
-                .iter()
-                .filter(|e| e.node == n && valid(&self.nodes, e))
-                .map(|e| (e.since, e.load))
-                .eq([(k.since, k.load)])
+        let in_list = |list: &List, via: Via| {
+            let mut at = list.head;
+            while let Some(x) = self.nodes.get(at as usize) {
+                if at == n {
+                    return true;
+                }
+                at = x.get(via).next;
+            }
+            false
         };
         let has = |order: AgentOrder, present: bool| self.orders & order.bit() == 0 || present;
         node.agent == agent
             && node.linked
-            && has(AgentOrder::LongestIdle, in_list(&p.idle))
+            && node.since == Some(k.since)
+            && has(AgentOrder::LongestIdle, in_list(&p.idle, Via::Idle))
             && has(
                 AgentOrder::MostSkilled,
-                p.levels.get(level as usize).is_some_and(in_list),
+                p.levels
+                    .get(level as usize)
+                    .is_some_and(|l| in_list(l, Via::Rank)),
             )
             && has(
                 AgentOrder::LeastOccupied,
@@ -366,43 +396,45 @@ impl Pools {
             && has(AgentOrder::Random, p.random.contains(&(k.rand, agent, level)))
     }
 
-    /// Checks every list: ordered by `(since, agent)`, entries of its own pool (and
-    /// level), no node valid twice, and no more entries than the compaction allows
-    /// (tests only).
+    /// Checks every list: links agree both ways, ends are right, order is by
+    /// `(since, agent)`, and only linked nodes are in lists (tests only).
     #[cfg(test)]
     pub(crate) fn check_lists(&self) -> Result<(), String> {
-        let check = |pool: u32, list: &List, level: Option<u8>| -> Result<(), String> {
-            let mut last: Option<(Instant, u32)> = None;
-            let mut seen = std::collections::HashSet::new();
-            for e in &list.entries {
-                let Some(n) = self.nodes.get(e.node as usize) else {
-                    return Err(format!("entry of unknown node {}", e.node));
-                };
-                if last.is_some_and(|l| l > (e.since, e.agent)) {
-                    return Err(format!("pool {pool} list out of order at node {}", e.node));
+        let walk = |list: &List, via: Via, level: Option<u8>| -> Result<usize, String> {
+            let (mut at, mut prev, mut n) = (list.head, NIL, 0usize);
+            let mut last: Option<(Option<Instant>, u32)> = None;
+            while let Some(x) = self.nodes.get(at as usize) {
+                if x.get(via).prev != prev || !x.linked {
+                    return Err(format!("pool list broken at node {at}"));
                 }
-                last = Some((e.since, e.agent));
-                if valid(&self.nodes, e) {
-                    if n.pool != pool || n.agent != e.agent || level.is_some_and(|l| l != n.level) {
-                        return Err(format!("node {} listed in another pool or level", e.node));
-                    }
-                    if !seen.insert(e.node) {
-                        return Err(format!("node {} valid twice in pool {pool}", e.node));
-                    }
+                if level.is_some_and(|l| l != x.level) {
+                    return Err(format!("node {at} in the list of another level"));
                 }
+                if last.is_some_and(|l| l > (x.since, x.agent)) {
+                    return Err(format!("pool list out of order at node {at}"));
+                }
+                last = Some((x.since, x.agent));
+                (prev, at, n) = (at, x.get(via).next, n + 1);
             }
-            if list.entries.len() > list.compact_at.max(16) {
-                return Err(format!("pool {pool} list past its compaction mark"));
+            if list.tail != prev {
+                return Err("pool list tail wrong".to_owned());
             }
-            Ok(())
+            Ok(n)
         };
-        for (i, p) in self.all.iter().enumerate() {
-            check(i as u32, &p.idle, None)?;
-            for (l, list) in p.levels.iter().enumerate() {
-                check(i as u32, list, Some(l as u8))?;
-                if !list.entries.is_empty() && p.level_mask & (1 << l) == 0 {
-                    return Err(format!("pool {i} level {l} not in its mask"));
+        for p in &self.all {
+            let mut ranked = 0;
+            if self.orders & AgentOrder::LongestIdle.bit() != 0 {
+                walk(&p.idle, Via::Idle, None)?;
+            }
+            if self.orders & AgentOrder::MostSkilled.bit() != 0 {
+                for (l, list) in p.levels.iter().enumerate() {
+                    let n = walk(list, Via::Rank, Some(l as u8))?;
+                    if (n > 0) != (p.level_mask & (1 << l) != 0) {
+                        return Err(format!("level mask wrong at level {l}"));
+                    }
+                    ranked += n;
                 }
+                let _ = ranked;
             }
         }
         Ok(())
@@ -422,7 +454,7 @@ impl Pools {
         };
         let nodes = &self.nodes;
         let _ = match order {
-            AgentOrder::LongestIdle => walk(nodes, &p.idle, &mut f),
+            AgentOrder::LongestIdle => walk(nodes, p.idle.head, Via::Idle, &mut f),
             AgentOrder::MostSkilled => {
                 let mut mask = p.level_mask;
                 let mut flow = ControlFlow::Continue(());
@@ -430,7 +462,7 @@ impl Pools {
                     let level = 15 - mask.leading_zeros() as usize;
                     mask &= !(1 << level);
                     if let Some(list) = p.levels.get(level) {
-                        flow = walk(nodes, list, &mut f);
+                        flow = walk(nodes, list.head, Via::Rank, &mut f);
                     }
                 }
                 flow

@@ -87,7 +87,6 @@ impl Router {
                 ControlFlow::Continue(())
             }
         });
-        self.pools.prune(pool, order);
         if self.scratch.is_empty() {
             return;
         }
