@@ -1,7 +1,7 @@
 //! Routing strategies: how an agent is chosen for a contact.
 //!
 //! Strategies work on indexes. For every (tenant, skill, channel) the router keeps the
-//! available agents in the orders queues use ([`AgentOrder`]: lists with lazy deletion
+//! available agents in the orders queues use ([`AgentOrder`]: intrusive lists
 //! for longest idle and most skilled, ordered sets for the others); a strategy names the
 //! order it wants and may pick among the first few eligible candidates
 //! ([`RoutingStrategy::window`]).
