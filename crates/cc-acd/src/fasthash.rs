@@ -60,69 +60,6 @@ impl Hasher for FastHasher {
 /// A map with [`FastHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
-/// Longest id held inline by [`InlineKey`].
-const INLINE: usize = 23;
-
-/// An id of up to 23 bytes held inline (length, then the bytes, zero-padded), so that a
-/// map keyed by it hashes three words and compares keys without following a pointer to
-/// the id's text (a cache miss per lookup on a large configuration).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct InlineKey([u8; INLINE + 1]);
-
-impl InlineKey {
-    /// The key of `id`, or `None` when it is longer than 23 bytes.
-    #[inline]
-    pub(crate) fn new(id: &str) -> Option<Self> {
-        let bytes = id.as_bytes();
-        let mut key = [0u8; INLINE + 1];
-        key[0] = u8::try_from(bytes.len())
-            .ok()
-            .filter(|&n| usize::from(n) <= INLINE)?;
-        key.get_mut(1..=bytes.len())?.copy_from_slice(bytes);
-        Some(Self(key))
-    }
-}
-
-/// A map from id texts to values: ids of up to 23 bytes as [`InlineKey`]s, longer ones
-/// boxed.
-#[derive(Debug, Clone)]
-pub(crate) struct IdMap<V> {
-    short: FastMap<InlineKey, V>,
-    long: FastMap<Box<str>, V>,
-}
-
-impl<V> Default for IdMap<V> {
-    fn default() -> Self {
-        Self {
-            short: FastMap::default(),
-            long: FastMap::default(),
-        }
-    }
-}
-
-impl<V> IdMap<V> {
-    /// Sets the value of `id`.
-    pub(crate) fn insert(&mut self, id: &str, value: V) {
-        match InlineKey::new(id) {
-            Some(key) => {
-                self.short.insert(key, value);
-            }
-            None => {
-                self.long.insert(id.into(), value);
-            }
-        }
-    }
-
-    /// The value of `id`.
-    #[inline]
-    pub(crate) fn get(&self, id: &str) -> Option<&V> {
-        match InlineKey::new(id) {
-            Some(key) => self.short.get(&key),
-            None => self.long.get(id),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::hash::{BuildHasher, Hash};
@@ -149,28 +86,5 @@ mod tests {
             map.insert(format!("s{i}"), i);
         }
         assert!((0..1000).all(|i| map.get(format!("s{i}").as_str()) == Some(&i)));
-    }
-
-    #[test]
-    fn id_maps_find_short_and_long_ids_and_tell_prefixes_apart() {
-        let mut map = IdMap::default();
-        let long = "a-queue-id-longer-than-twenty-three-bytes";
-        let edge = "exactly-23-bytes-long-x";
-        assert_eq!(edge.len(), 23);
-        for (i, id) in ["", "q", "q1", "q10", edge, long, "lang:yue"].iter().enumerate() {
-            map.insert(id, i);
-        }
-        assert_eq!(map.get("q1"), Some(&2));
-        assert_eq!(map.get("q10"), Some(&3));
-        assert_eq!(map.get(""), Some(&0));
-        assert_eq!(map.get(edge), Some(&4));
-        assert_eq!(map.get(long), Some(&5));
-        assert_eq!(map.get("lang:yue"), Some(&6));
-        assert_eq!(map.get("q1\0"), None, "a trailing NUL is not padding");
-        assert_eq!(map.get("q2"), None);
-        assert_eq!(map.get(&long[..30]), None);
-        map.insert("q1", 9);
-        assert_eq!(map.get("q1"), Some(&9));
-        assert!(InlineKey::new(edge).is_some() && InlineKey::new(long).is_none());
     }
 }

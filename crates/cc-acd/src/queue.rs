@@ -252,8 +252,6 @@ pub(crate) struct Class {
 pub(crate) struct Queue {
     pub(crate) config: QueueConfig,
     pub(crate) tenant: u32,
-    /// The tenant's id inline (see [`Queue::is_tenant`]).
-    pub(crate) tenant_key: Option<crate::fasthash::InlineKey>,
     /// Dense skills of `config.skills`, with levels.
     pub(crate) skills: Vec<(u32, u8)>,
     pub(crate) classes: Vec<Class>,
@@ -277,15 +275,6 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    /// Whether `tenant` is the queue's, compared without reading the configuration's id.
-    #[inline]
-    pub(crate) fn is_tenant(&self, tenant: &TenantId) -> bool {
-        match (self.tenant_key, crate::fasthash::InlineKey::new(tenant.as_str())) {
-            (Some(mine), Some(theirs)) => mine == theirs,
-            _ => &self.config.tenant == tenant,
-        }
-    }
-
     /// The class for `channel` + `reqs`, and whether it was created (then numbered `gid`).
     pub(crate) fn class_for(&mut self, channel: Channel, reqs: &[(u32, u8)], gid: u32) -> (usize, bool) {
         let print = fingerprint(channel, reqs);

@@ -15,7 +15,7 @@ impl Router {
         let Some(qref) = self.queues.get(q as usize) else {
             return Err(Error::UnknownQueue(queue.clone()));
         };
-        if !qref.is_tenant(&contact.tenant) {
+        if contact.tenant != qref.config.tenant {
             return Err(Error::TenantMismatch {
                 contact: contact.id.clone(),
                 contact_tenant: contact.tenant.clone(),

@@ -14,7 +14,7 @@ use cc_core::{
 use crate::agent::{AgentProfile, AgentState, Presence, TaskState};
 use crate::config::RouterConfig;
 use crate::error::{Error, Result};
-use crate::fasthash::{FastMap, IdMap};
+use crate::fasthash::FastMap;
 use crate::index::{AvailKey, Pools};
 use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
 use crate::stats::{AgentCounts, AgentTime, QueueCounters, QueueStats, TimeAcc, TimeFlags};
@@ -263,9 +263,9 @@ pub struct Router {
     heads: Vec<Head>,
     /// The interners' maps again, with the fast hasher: ids are configuration, and these
     /// lookups happen on every input.
-    queue_lookup: IdMap<u32>,
-    agent_lookup: IdMap<u32>,
-    skill_lookup: IdMap<u32>,
+    queue_lookup: FastMap<QueueId, u32>,
+    agent_lookup: FastMap<AgentId, u32>,
+    skill_lookup: FastMap<SkillId, u32>,
     /// FIFO violations seen at the moment of an offer (tests only).
     #[cfg(test)]
     fifo_violations: Vec<String>,
@@ -299,9 +299,9 @@ impl Router {
             events: VecDeque::new(),
             scratch: Vec::new(),
             heads: Vec::new(),
-            queue_lookup: IdMap::default(),
-            agent_lookup: IdMap::default(),
-            skill_lookup: IdMap::default(),
+            queue_lookup: FastMap::default(),
+            agent_lookup: FastMap::default(),
+            skill_lookup: FastMap::default(),
             #[cfg(test)]
             fifo_violations: Vec::new(),
         }
@@ -376,13 +376,12 @@ impl Router {
             q
         } else {
             let q = self.queue_ids.intern(config.id.clone())?.raw();
-            self.queue_lookup.insert(config.id.as_str(), q);
+            self.queue_lookup.insert(config.id.clone(), q);
             q
         };
         let order = config.strategy.order();
         let strategy = config.strategy.build();
         let queue = Queue {
-            tenant_key: crate::fasthash::InlineKey::new(config.tenant.as_str()),
             config,
             tenant,
             skills,
@@ -607,7 +606,7 @@ impl Router {
             a
         } else {
             let a = self.agent_ids.intern(id.clone())?.raw();
-            self.agent_lookup.insert(id.as_str(), a);
+            self.agent_lookup.insert(id.clone(), a);
             a
         };
         let mut memberships = Vec::new();
@@ -653,7 +652,7 @@ impl Router {
     /// A skill's dense number, interned (configuration only).
     fn intern_skill(&mut self, skill: &SkillId) -> Result<u32> {
         let s = self.skills.intern(skill.clone())?.raw();
-        self.skill_lookup.insert(skill.as_str(), s);
+        self.skill_lookup.insert(skill.clone(), s);
         Ok(s)
     }
 
