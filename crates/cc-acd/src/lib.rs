@@ -70,7 +70,7 @@ pub use config::RouterConfig;
 pub use error::{Error, Result};
 pub use queue::{Aging, EscalationAction, EscalationStep, OverflowRules, QueueConfig};
 pub use router::{Command, ContactStatus, Router};
-pub use stats::{AgentCounts, QueueCounters, QueueStats};
+pub use stats::{AgentCounts, AgentTime, QueueCounters, QueueStats};
 pub use strategy::{AgentOrder, Candidate, RoutingStrategy, SeededRng, StrategyKind};
 
 #[cfg(test)]

@@ -255,6 +255,9 @@ pub(crate) struct Queue {
     /// Dense skills of `config.skills`, with levels.
     pub(crate) skills: Vec<(u32, u8)>,
     pub(crate) classes: Vec<Class>,
+    /// Classes by a fingerprint of (channel, requirements), so that finding a contact's
+    /// class reads one entry instead of comparing each class's requirements.
+    pub(crate) class_index: crate::fasthash::FastMap<u64, usize>,
     /// Waiting contacts by arrival, for the longest wait.
     pub(crate) by_arrival: BTreeSet<(Instant, u64)>,
     pub(crate) waiting: usize,
@@ -263,6 +266,8 @@ pub(crate) struct Queue {
     pub(crate) rr_cursor: u32,
     pub(crate) counters: QueueCounters,
     pub(crate) strategy: Box<dyn crate::strategy::RoutingStrategy>,
+    /// `strategy.order()`, kept beside it (read on every decision).
+    pub(crate) order: crate::strategy::AgentOrder,
     /// Agents that may serve this queue (the reverse of each agent's queue list).
     pub(crate) agents: Vec<u32>,
     /// Removed from the configuration: kept only for its contacts still connected.
@@ -272,6 +277,16 @@ pub(crate) struct Queue {
 impl Queue {
     /// The class for `channel` + `reqs`, and whether it was created (then numbered `gid`).
     pub(crate) fn class_for(&mut self, channel: Channel, reqs: &[(u32, u8)], gid: u32) -> (usize, bool) {
+        let print = fingerprint(channel, reqs);
+        if let Some(&i) = self.class_index.get(&print)
+            && self
+                .classes
+                .get(i)
+                .is_some_and(|c| c.channel == channel && c.reqs == reqs)
+        {
+            return (i, false);
+        }
+        // A fingerprint shared by two classes (never seen) falls back to the scan.
         if let Some(i) = self
             .classes
             .iter()
@@ -279,6 +294,7 @@ impl Queue {
         {
             return (i, false);
         }
+        self.class_index.entry(print).or_insert(self.classes.len());
         self.classes.push(Class {
             channel,
             reqs: reqs.to_vec(),
@@ -288,4 +304,10 @@ impl Queue {
         });
         (self.classes.len() - 1, true)
     }
+}
+
+/// A 64-bit fingerprint of a class's channel and requirements.
+fn fingerprint(channel: Channel, reqs: &[(u32, u8)]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<crate::fasthash::FastHasher>::default().hash_one((channel.index(), reqs))
 }

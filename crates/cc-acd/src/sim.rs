@@ -430,6 +430,11 @@ impl Run<'_> {
 
 /// Runs a simulation on virtual time starting at `start` (any instant; nothing waits).
 pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
+    simulate_with_stats(config, start).map(|(report, _)| report)
+}
+
+/// [`simulate`], with the router's own statistics of the queue at the end.
+fn simulate_with_stats(config: &SimConfig, start: Instant) -> Result<(SimReport, crate::QueueStats)> {
     config.validate()?;
     let tenant: TenantId = "sim".parse()?;
     let queue: QueueId = "sim".parse()?;
@@ -589,7 +594,7 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let traffic = config.calls_per_hour * config.aht_s / 3600.0;
     let staffed_s = run.staffed_s;
-    Ok(SimReport {
+    let report = SimReport {
         offered,
         answered: c.answered,
         abandoned: c.abandoned,
@@ -610,7 +615,8 @@ pub fn simulate(config: &SimConfig, start: Instant) -> Result<SimReport> {
             config.sl_threshold_s,
         )?,
         erlang_c_asa_s: erlang::asa(traffic, config.agents, config.aht_s)?,
-    })
+    };
+    Ok((report, stats))
 }
 
 #[cfg(test)]
@@ -722,5 +728,34 @@ mod tests {
             length_s: 600.0,
         });
         assert!(simulate(&cfg, Instant::now()).is_err());
+    }
+
+    #[test]
+    fn the_routers_time_weighted_occupancy_matches_the_simulators_bookkeeping() {
+        // The simulator counts busy and staffed time itself (staffed: on shift and not on
+        // a break); the router integrates its agents' states on its clock. Same run, same
+        // ratio: busy / (logged in − not ready).
+        let mut cfg = SimConfig::new(16, 200.0, 180.0, 20.0, 5);
+        cfg.breaks = Some(Breaks {
+            every_s: 3600.0,
+            length_s: 900.0,
+        });
+        cfg.schedule = vec![16, 12];
+        let (report, stats) = simulate_with_stats(&cfg, Instant::now()).unwrap();
+        let time = stats.agent_time;
+        let router = time.occupancy_excluding_not_ready().unwrap();
+        assert!(
+            (router - report.occupancy).abs() < 0.005,
+            "{router} vs {report:?} ({time:?})"
+        );
+        let working_h = time.staffed.saturating_sub(time.not_ready).as_secs_f64() / 3600.0;
+        assert!(
+            (working_h - report.staffed_hours).abs() / report.staffed_hours < 0.01,
+            "{working_h} vs {report:?}"
+        );
+        assert!(
+            stats.occupancy.unwrap() < router,
+            "breaks count as staffed there: {stats:?}"
+        );
     }
 }

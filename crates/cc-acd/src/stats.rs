@@ -9,8 +9,28 @@
 //! ([`QueueConfig::announce_every`](crate::QueueConfig::announce_every)) gives the caller
 //! the same estimate for its own place: `place × AHT / staffed`, the place counted by
 //! arrival among the contacts waiting in the queue.
+//!
+//! ## Occupancy over time
+//!
+//! Besides the snapshot of agents by status ([`AgentCounts`], whose
+//! [`occupancy`](AgentCounts::occupancy) is the share engaged *now*), every queue and
+//! tenant integrates its agents' time on the router's clock ([`AgentTime`]):
+//!
+//! - *staffed*: logged in (any status but logged out);
+//! - *busy*: holding at least one contact, ringing (reserved), connected or in wrap-up;
+//! - *not ready*: paused (not ready) with no contact.
+//!
+//! A queue counts the agents that may serve it (as [`QueueStats::agents`] does); a tenant
+//! counts the agents serving it, each once however many of its queues they serve (a
+//! shared-seat agent counts fully in each of its tenants). The integrals move only when an
+//! agent crosses one of those lines (logs in or out, takes its first contact, ends its last
+//! one, pauses or resumes), at the `now` of that input, so they cost O(queues of the agent)
+//! per such change and nothing per routing decision. [`QueueStats::occupancy`] is busy time
+//! / staffed time since the router started (or since the queue was added), up to the
+//! `now` of the snapshot; [`AgentTime::occupancy_excluding_not_ready`] leaves paused time
+//! out of the denominator, as workforce reports that count breaks apart do.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cc_core::AgentStatus;
 use serde::Serialize;
@@ -105,6 +125,103 @@ impl AgentCounts {
     }
 }
 
+/// Agent time integrated on the router's clock (see [the module documentation](self)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AgentTime {
+    /// Agent time logged in.
+    pub staffed: Duration,
+    /// Agent time holding at least one contact (reserved, busy or wrap-up).
+    pub busy: Duration,
+    /// Agent time paused (not ready) with no contact.
+    pub not_ready: Duration,
+}
+
+impl AgentTime {
+    /// Busy time / staffed time (`None` before any agent time was staffed).
+    pub fn occupancy(&self) -> Option<f64> {
+        (!self.staffed.is_zero()).then(|| self.busy.as_secs_f64() / self.staffed.as_secs_f64())
+    }
+
+    /// Busy time / (staffed time − not-ready time): occupancy of the time agents were
+    /// available or working (`None` when there was none).
+    pub fn occupancy_excluding_not_ready(&self) -> Option<f64> {
+        let working = self.staffed.saturating_sub(self.not_ready);
+        (!working.is_zero()).then(|| self.busy.as_secs_f64() / working.as_secs_f64())
+    }
+}
+
+/// Which of the integrated states an agent is in (see [`TimeAcc`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TimeFlags {
+    pub(crate) staffed: bool,
+    pub(crate) busy: bool,
+    pub(crate) not_ready: bool,
+}
+
+impl TimeFlags {
+    /// The flags of an agent reporting `status`.
+    pub(crate) fn of(status: AgentStatus) -> Self {
+        Self {
+            staffed: status != AgentStatus::LoggedOut,
+            busy: matches!(
+                status,
+                AgentStatus::Reserved | AgentStatus::Busy | AgentStatus::WrapUp
+            ),
+            not_ready: status == AgentStatus::NotReady,
+        }
+    }
+}
+
+/// The running integral of one queue's or tenant's agent time: how many agents are in
+/// each state now, and the agent-nanoseconds accumulated up to `last`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TimeAcc {
+    staffed_n: u32,
+    busy_n: u32,
+    not_ready_n: u32,
+    last: Option<Instant>,
+    staffed_ns: u128,
+    busy_ns: u128,
+    not_ready_ns: u128,
+}
+
+impl TimeAcc {
+    fn advance(&mut self, now: Instant) {
+        if let Some(last) = self.last {
+            let dt = now.saturating_duration_since(last).as_nanos();
+            self.staffed_ns += dt * u128::from(self.staffed_n);
+            self.busy_ns += dt * u128::from(self.busy_n);
+            self.not_ready_ns += dt * u128::from(self.not_ready_n);
+        }
+        self.last = Some(self.last.map_or(now, |l| l.max(now)));
+    }
+
+    /// One agent's flags change from `from` to `to` at `now`.
+    pub(crate) fn change(&mut self, now: Instant, from: TimeFlags, to: TimeFlags) {
+        self.advance(now);
+        let step = |n: &mut u32, was: bool, is: bool| match (was, is) {
+            (false, true) => *n += 1,
+            (true, false) => *n = n.saturating_sub(1),
+            _ => {}
+        };
+        step(&mut self.staffed_n, from.staffed, to.staffed);
+        step(&mut self.busy_n, from.busy, to.busy);
+        step(&mut self.not_ready_n, from.not_ready, to.not_ready);
+    }
+
+    /// The integrals up to `now` (or up to the last change, if later).
+    pub(crate) fn at(&self, now: Instant) -> AgentTime {
+        let mut x = *self;
+        x.advance(now);
+        let d = |ns: u128| Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX));
+        AgentTime {
+            staffed: d(x.staffed_ns),
+            busy: d(x.busy_ns),
+            not_ready: d(x.not_ready_ns),
+        }
+    }
+}
+
 /// A snapshot of one queue, or of all queues of a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueStats {
@@ -126,6 +243,11 @@ pub struct QueueStats {
     pub estimated_wait: Duration,
     /// Agents by status.
     pub agents: AgentCounts,
+    /// Agent time integrated since the start (see [the module documentation](self)).
+    pub agent_time: AgentTime,
+    /// Time-weighted occupancy: busy time / staffed time (`None` before any staffed
+    /// time). [`AgentCounts::occupancy`] is the same ratio for this instant alone.
+    pub occupancy: Option<f64>,
 }
 
 impl QueueStats {
@@ -136,6 +258,7 @@ impl QueueStats {
         longest_wait: Duration,
         estimated_wait: Duration,
         agents: AgentCounts,
+        agent_time: AgentTime,
     ) -> Self {
         let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
         let mean = |total: u64, n: u64| (n > 0).then(|| Duration::from_millis(total / n));
@@ -149,6 +272,8 @@ impl QueueStats {
             longest_wait,
             estimated_wait,
             agents,
+            occupancy: agent_time.occupancy(),
+            agent_time,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Routing strategies: how an agent is chosen for a contact.
 //!
 //! Strategies work on indexes. For every (tenant, skill, channel) the router keeps the
-//! available agents in ordered sets, one per [`AgentOrder`]; a strategy names the order it
-//! wants and may pick among the first few eligible candidates ([`RoutingStrategy::window`]).
+//! available agents in the orders queues use ([`AgentOrder`]: intrusive lists
+//! for longest idle and most skilled, ordered sets for the others); a strategy names the
+//! order it wants and may pick among the first few eligible candidates
+//! ([`RoutingStrategy::window`]).
 //! No decision scans all agents.
 //!
 //! Before any strategy, a contact's preferred agent (see
@@ -57,7 +59,7 @@ pub struct Candidate {
     pub agent: Dense<AgentId>,
     /// Its level in the contact's first required skill (0 when the contact needs none).
     pub level: u8,
-    /// Contacts it answered since login.
+    /// Contacts it answered since login (counted up to 16,777,215).
     pub handled: u32,
     /// Since when it has been available on this channel.
     pub available_since: Instant,

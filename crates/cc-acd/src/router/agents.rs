@@ -1,5 +1,7 @@
 //! Agent inputs, and keeping the pools of available agents in step with each agent.
 
+use crate::stats::TimeFlags;
+
 use super::{
     AgentChange, AgentEvent, AgentId, AgentState, AgentStatus, AvailKey, Channel, Command, ContactId, Error,
     EventBody, Instant, OfferOutcome, Presence, Result, Router, TaskState,
@@ -22,6 +24,9 @@ impl Router {
         let out = f(&mut agent.state)?;
         let after = agent.state.status();
         self.sync_pools(a, now);
+        if before != after {
+            self.integrate_time(a, now, before, after);
+        }
         if self.config.events
             && let Some(agent) = self.agents.get(a as usize)
         {
@@ -57,15 +62,15 @@ impl Router {
             let used = agent.state.tasks().iter().filter(|t| t.channel == ch).count() as u32;
             // The load key: tasks on the channel first, then contacts answered. The key (and
             // its `since`) stays while neither changed.
-            let load = (used << 24) | agent.state.handled().min(0xFF_FFFF);
+            let load = (used << 24) | agent.state.handled().min(super::dispatch::HANDLED_BITS);
             let unchanged = old.is_some_and(|k| k.load == load);
             if available && unchanged {
                 continue;
             }
             if let Some(k) = old {
-                for &(c, pool, level) in &agent.memberships {
+                for &(c, node) in &agent.memberships {
                     if usize::from(c) == i {
-                        self.pools.remove(pool, a, level, k);
+                        self.pools.remove(node, k);
                     }
                 }
                 agent.avail[i] = None;
@@ -76,12 +81,34 @@ impl Router {
                     load,
                     rand: self.rng.next_u64(),
                 };
-                for &(c, pool, level) in &agent.memberships {
+                for &(c, node) in &agent.memberships {
                     if usize::from(c) == i {
-                        self.pools.insert(pool, a, level, k);
+                        self.pools.insert(node, k);
                     }
                 }
                 agent.avail[i] = Some(k);
+            }
+        }
+    }
+
+    /// Moves the agent-time integrals of the agent's queues and tenants when its status
+    /// crosses a line they count (see [`crate::stats`]).
+    fn integrate_time(&mut self, a: u32, now: Instant, before: AgentStatus, after: AgentStatus) {
+        let (from, to) = (TimeFlags::of(before), TimeFlags::of(after));
+        if from == to {
+            return;
+        }
+        let Some(agent) = self.agents.get(a as usize) else {
+            return;
+        };
+        for &q in &agent.queues {
+            if let Some(time) = self.queue_time.get_mut(q as usize) {
+                time.change(now, from, to);
+            }
+        }
+        for &t in &agent.tenants {
+            if let Some(time) = self.tenant_time.get_mut(t as usize) {
+                time.change(now, from, to);
             }
         }
     }

@@ -54,22 +54,9 @@ impl Router {
             overflow_to = Some(to.clone());
         }
         let tenant = qref.tenant;
-        let mut reqs = qref.skills.clone();
-        let contact_reqs = self.dense_reqs(&contact.routing_skills(), Some(&contact.id))?;
-        for (s, l) in contact_reqs {
-            match reqs.iter_mut().find(|x| x.0 == s) {
-                Some(x) => x.1 = x.1.max(l),
-                None => reqs.push((s, l)),
-            }
-        }
-        reqs.sort_unstable();
-        if reqs.len() > 16 {
-            return Err(Error::invalid(
-                "skill requirements",
-                reqs.len(),
-                "a contact may need at most 16 skills (queue and contact together)",
-            ));
-        }
+        let mut merged = [(0u32, 0u8); super::dispatch::MAX_REQS];
+        let n = self.merged_reqs(&qref.skills, &contact, &mut merged)?;
+        let reqs = merged.get(..n).unwrap_or_default().to_vec();
         let preferred = contact
             .preferred_agent
             .as_ref()
@@ -104,6 +91,7 @@ impl Router {
                 state: CState::Waiting,
                 timers: [None; TIMER_KINDS],
                 sticky_for: None,
+                parked: false,
             });
         }
         self.reclass(s);
@@ -123,16 +111,23 @@ impl Router {
         }
         self.enter_queue_timers(s, now);
         self.stick_to_preferred(s, now);
-        self.park(s);
+        // Its place and estimated wait as the last one waiting.
         if let (Some(qref), Some(slot)) = (self.queues.get(q as usize), self.slot(s)) {
+            let position = qref.waiting + 1;
             self.commands.push_back(Command::Announce {
                 contact: slot.contact.id.clone(),
                 queue: queue.clone(),
-                position: qref.waiting,
-                estimated_wait: self.estimated_wait(qref),
+                position,
+                estimated_wait: self.estimated_wait_at(qref, position + 1),
             });
         }
+        // Routed before it is parked: no waiting contact has an available agent eligible
+        // for it, so an agent free now passes nobody over, and a contact offered at once
+        // never enters (and leaves) its class's ordered set. One that finds no agent waits.
         self.route_contact(s, now);
+        if self.slot(s).is_some_and(|x| x.state == CState::Waiting) {
+            self.park(s);
+        }
         Ok(())
     }
 

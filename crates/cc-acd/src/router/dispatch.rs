@@ -42,30 +42,45 @@ impl Router {
         let Some(pool) = self.pools.get(tenant, class.pool_skill, channel.index() as u8) else {
             return;
         };
-        let order = queue.strategy.order();
+        let order = queue.order;
         let window = queue.strategy.window().max(1);
         let pool_skill = class.pool_skill;
         let agents = &self.agents;
         let scratch = &mut self.scratch;
         scratch.clear();
         let reqs = class.reqs.as_slice();
-        self.pools.visit(pool, order, queue.rr_cursor, |a, level| {
+        self.pools.visit(pool, order, queue.rr_cursor, |m| {
+            let a = m.agent;
             if Some(a) == refused {
                 return ControlFlow::Continue(());
             }
-            let Some(agent) = agents.get(a as usize) else {
-                return ControlFlow::Continue(());
-            };
-            if !eligible_in_pool(reqs, level).unwrap_or_else(|| agent.eligible(tenant, reqs)) {
+            // The pool tells eligibility for one requirement, and the walk gives the
+            // candidate's key: then the agent itself is not read here.
+            let eligible = eligible_in_pool(reqs, m.level)
+                .unwrap_or_else(|| agents.get(a as usize).is_some_and(|x| x.eligible(tenant, reqs)));
+            if !eligible {
                 return ControlFlow::Continue(());
             }
-            let key = agent.avail.get(channel.index()).copied().flatten();
-            scratch.push(Candidate {
-                agent: Dense::from_raw(a),
-                level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
-                handled: agent.state.handled(),
-                available_since: key.map_or(now, |k| k.since),
-            });
+            let candidate = if let Some((since, load)) = m.key {
+                Candidate {
+                    agent: Dense::from_raw(a),
+                    level: if pool_skill.is_some() { m.level } else { 0 },
+                    handled: load & HANDLED_BITS,
+                    available_since: since,
+                }
+            } else {
+                let Some(agent) = agents.get(a as usize) else {
+                    return ControlFlow::Continue(());
+                };
+                let key = agent.avail.get(channel.index()).copied().flatten();
+                Candidate {
+                    agent: Dense::from_raw(a),
+                    level: pool_skill.map_or(0, |sk| agent.level(tenant, sk)),
+                    handled: agent.state.handled(),
+                    available_since: key.map_or(now, |k| k.since),
+                }
+            };
+            scratch.push(candidate);
             if scratch.len() >= window {
                 ControlFlow::Break(())
             } else {
@@ -103,6 +118,15 @@ impl Router {
     /// class is a contact this agent refused (then that class's set, from its head).
     pub(super) fn best_for_agent(&self, a: u32, ch: Channel) -> Option<WaitKey> {
         let agent = self.agents.get(a as usize)?;
+        // Nothing of the channel waits for the agent's tenants: no class to read.
+        let nothing = |t: &u32| {
+            self.tenant_waiting
+                .get(*t as usize)
+                .is_none_or(|w| w.get(ch.index()).is_none_or(|&n| n == 0))
+        };
+        if agent.tenants.iter().all(nothing) {
+            return None;
+        }
         // Contacts waiting for this agent alone (it is their preferred agent).
         let mut best: Option<WaitKey> = if agent.sticky.is_empty() {
             None
@@ -114,14 +138,17 @@ impl Router {
                 .copied()
         };
         let ch = ch.index() as u8;
-        for &g in &agent.classes {
+        for &(c, g) in &agent.classes {
+            if c != ch {
+                continue;
+            }
             let Some(head) = self.heads.get(g as usize) else {
                 continue;
             };
             let Some((k, refused)) = head.first else {
                 continue;
             };
-            if head.channel != ch || best.is_some_and(|b| b <= k) {
+            if best.is_some_and(|b| b <= k) {
                 continue;
             }
             let k = if refused == a {
@@ -184,43 +211,9 @@ impl Router {
                 queue_tenant: qref.config.tenant.clone(),
             });
         }
-        // The queue's requirements merged with the contact's, highest level per skill.
-        const MAX_REQS: usize = 16;
         let mut reqs = [(0u32, 0u8); MAX_REQS];
-        let mut n = 0;
-        let language = contact.language.as_ref().map(|l| SkillRequirement {
-            skill: l.skill(),
-            min_level: SkillLevel::MIN,
-        });
-        let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
-            self.skill_lookup
-                .get(r.skill.as_str())
-                .map(|&s| (s, r.min_level.get()))
-                .ok_or_else(|| Error::UnknownSkill {
-                    skill: r.skill.clone(),
-                    contact: contact.id.clone(),
-                })
-        });
-        for req in qref.skills.iter().copied().map(Ok).chain(own) {
-            let (sk, l) = req?;
-            match reqs[..n].iter_mut().find(|x| x.0 == sk) {
-                Some(x) => x.1 = x.1.max(l),
-                None if n < MAX_REQS => {
-                    reqs[n] = (sk, l);
-                    n += 1;
-                }
-                None => {
-                    return Err(Error::invalid(
-                        "skill requirements",
-                        n + 1,
-                        "a contact may need at most 16 skills (queue and contact together)",
-                    ));
-                }
-            }
-        }
-        let reqs = &mut reqs[..n];
-        reqs.sort_unstable();
-        let reqs = &*reqs;
+        let n = self.merged_reqs(&qref.skills, contact, &mut reqs)?;
+        let reqs = reqs.get(..n).unwrap_or_default();
         let (tenant, channel) = (qref.tenant, contact.channel);
         if let Some(p) = contact
             .preferred_agent
@@ -240,21 +233,66 @@ impl Router {
             return Ok(None);
         };
         let mut found = None;
-        self.pools
-            .visit(pool, qref.strategy.order(), qref.rr_cursor, |a, level| {
-                let eligible = eligible_in_pool(reqs, level).unwrap_or_else(|| {
-                    self.agents
-                        .get(a as usize)
-                        .is_some_and(|x| x.eligible(tenant, reqs))
-                });
-                if eligible {
-                    found = Some(a);
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
+        self.pools.visit(pool, qref.order, qref.rr_cursor, |m| {
+            let a = m.agent;
+            let eligible = eligible_in_pool(reqs, m.level).unwrap_or_else(|| {
+                self.agents
+                    .get(a as usize)
+                    .is_some_and(|x| x.eligible(tenant, reqs))
             });
+            if eligible {
+                found = Some(a);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
         Ok(found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a))))
+    }
+
+    /// The requirements of `contact` in a queue requiring `queue_skills`: merged per
+    /// skill (highest level wins), sorted, written to `out`; returns how many. Allocates
+    /// nothing for a contact without a language (the `lang:` skill name is built for one
+    /// with). Unknown skills and more than [`MAX_REQS`] are typed errors.
+    pub(super) fn merged_reqs(
+        &self,
+        queue_skills: &[(u32, u8)],
+        contact: &Contact,
+        out: &mut [(u32, u8); MAX_REQS],
+    ) -> Result<usize> {
+        let mut n = 0;
+        let language = contact.language.as_ref().map(|l| SkillRequirement {
+            skill: l.skill(),
+            min_level: SkillLevel::MIN,
+        });
+        let own = contact.skills.iter().chain(language.as_ref()).map(|r| {
+            self.skill_lookup
+                .get(r.skill.as_str())
+                .map(|&s| (s, r.min_level.get()))
+                .ok_or_else(|| Error::UnknownSkill {
+                    skill: r.skill.clone(),
+                    contact: contact.id.clone(),
+                })
+        });
+        for req in queue_skills.iter().copied().map(Ok).chain(own) {
+            let (sk, l) = req?;
+            match out[..n].iter_mut().find(|x| x.0 == sk) {
+                Some(x) => x.1 = x.1.max(l),
+                None if n < MAX_REQS => {
+                    out[n] = (sk, l);
+                    n += 1;
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "skill requirements",
+                        n + 1,
+                        "a contact may need at most 16 skills (queue and contact together)",
+                    ));
+                }
+            }
+        }
+        out[..n].sort_unstable();
+        Ok(n)
     }
 
     /// Offers the best waiting contacts to an agent while it has capacity.
@@ -389,6 +427,12 @@ impl Router {
         true
     }
 }
+
+/// Most skill requirements of one contact (queue and contact together).
+pub(super) const MAX_REQS: usize = 16;
+
+/// The bits of a pool key's load that count contacts answered (the rest counts tasks).
+pub(super) const HANDLED_BITS: u32 = 0xFF_FFFF;
 
 /// Whether an agent met in a pool (of the tenant, and of the first required skill, at
 /// `level`) is eligible for `reqs`, when the pool alone tells: no requirement, or only the

@@ -7,6 +7,22 @@ impl Router {
     pub(crate) fn check_invariants(&self) -> std::result::Result<(), String> {
         use std::collections::HashSet;
         let now = self.now;
+        self.pools.check_lists()?;
+        let mut waiting = vec![[0u32; 8]; self.tenant_waiting.len()];
+        for slot in self.slots.iter().flatten() {
+            if slot.state == CState::Waiting {
+                waiting[slot.tenant as usize][slot.contact.channel.index()] += 1;
+            }
+            if slot.parked != (slot.state == CState::Waiting) {
+                return Err(format!("contact {} parked flag out of date", slot.contact.id));
+            }
+        }
+        if waiting != self.tenant_waiting {
+            return Err(format!(
+                "waiting per tenant and channel {:?}, counted {waiting:?}",
+                self.tenant_waiting
+            ));
+        }
         // Contacts: each in exactly one place.
         let mut seen_reserved = HashSet::new();
         for (s, slot) in self.slots.iter().enumerate() {
@@ -102,8 +118,8 @@ impl Router {
                     return Err(format!("agent {} pool flag out of date on {ch}", ag.state.id()));
                 }
                 if let Some(k) = ag.avail[ch.index()] {
-                    for &(c, pool, level) in &ag.memberships {
-                        if usize::from(c) == ch.index() && !self.pools.contains(pool, a as u32, level, k) {
+                    for &(c, node) in &ag.memberships {
+                        if usize::from(c) == ch.index() && !self.pools.contains(node, a as u32, k) {
                             return Err(format!("agent {} missing from a pool", ag.state.id()));
                         }
                     }
@@ -211,7 +227,7 @@ impl Router {
                     }
                 }
             }
-            let mut have = ag.classes.clone();
+            let mut have: Vec<u32> = ag.classes.iter().map(|x| x.1).collect();
             want.sort_unstable();
             have.sort_unstable();
             if want != have {

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::fasthash::FastMap;
 use crate::index::{AvailKey, Pools};
 use crate::queue::{EscalationAction, Queue, QueueConfig, WaitKey};
-use crate::stats::{AgentCounts, QueueCounters, QueueStats};
+use crate::stats::{AgentCounts, AgentTime, QueueCounters, QueueStats, TimeAcc, TimeFlags};
 use crate::strategy::{AgentOrder, Candidate, RoutingStrategy, SeededRng};
 
 /// What the center must do.
@@ -123,7 +123,6 @@ const NO_AGENT: u32 = u32::MAX;
 struct Head {
     queue: u32,
     class: u32,
-    channel: u8,
     /// The class's first key and the agent that last refused that contact ([`NO_AGENT`]).
     first: Option<(WaitKey, u32)>,
 }
@@ -157,6 +156,8 @@ struct Slot {
     timers: [Option<Instant>; TIMER_KINDS],
     /// While waiting for its preferred agent alone (until the sticky timer).
     sticky_for: Option<u32>,
+    /// In its class's set (or its preferred agent's): see [`Router::park`].
+    parked: bool,
 }
 
 #[derive(Debug)]
@@ -167,16 +168,16 @@ struct AgentSlot {
     tenants: Vec<u32>,
     /// (tenant, skill, level), sorted.
     skills: Vec<(u32, u32, u8)>,
-    /// (channel index, pool, level in the pool's skill).
-    memberships: Vec<(u8, u32, u8)>,
+    /// (channel index, node of its membership in a pool of that channel).
+    memberships: Vec<(u8, u32)>,
     avail: [Option<AvailKey>; 8],
     /// Queues this agent may serve (tenant served, queue skills held).
     queues: Vec<u32>,
     /// Contacts waiting for this agent alone (it is their preferred agent), by wait key.
     sticky: BTreeSet<WaitKey>,
-    /// The classes (numbers in the table of heads) of its queues it is eligible for, on a
-    /// channel where it has capacity.
-    classes: Vec<u32>,
+    /// The classes of its queues it is eligible for, on a channel where it has capacity:
+    /// (channel index, number in the table of heads).
+    classes: Vec<(u8, u32)>,
     /// Removed from the configuration (its index stays, for its id may come back).
     removed: bool,
 }
@@ -239,6 +240,11 @@ pub struct Router {
     tenants: Interner<TenantId>,
     tenant_queues: Vec<Vec<u32>>,
     tenant_logged_in: Vec<u32>,
+    /// Contacts waiting per tenant and channel (in classes or for a preferred agent).
+    tenant_waiting: Vec<[u32; 8]>,
+    /// Agent time integrated per tenant and per queue (see [`crate::stats`]).
+    tenant_time: Vec<TimeAcc>,
+    queue_time: Vec<TimeAcc>,
     skills: Interner<SkillId>,
     queue_ids: Interner<QueueId>,
     queues: Vec<Queue>,
@@ -275,6 +281,9 @@ impl Router {
             tenants: Interner::new(),
             tenant_queues: Vec::new(),
             tenant_logged_in: Vec::new(),
+            tenant_waiting: Vec::new(),
+            tenant_time: Vec::new(),
+            queue_time: Vec::new(),
             skills: Interner::new(),
             queue_ids: Interner::new(),
             queues: Vec::new(),
@@ -305,6 +314,8 @@ impl Router {
         let n = self.tenants.len();
         self.tenant_queues.resize_with(n, Vec::new);
         self.tenant_logged_in.resize(n, 0);
+        self.tenant_waiting.resize(n, [0; 8]);
+        self.tenant_time.resize(n, TimeAcc::default());
         Ok(t)
     }
 
@@ -375,18 +386,24 @@ impl Router {
             tenant,
             skills,
             classes: Vec::new(),
+            class_index: FastMap::default(),
             by_arrival: BTreeSet::new(),
             waiting: 0,
             in_service: 0,
             rr_cursor: u32::MAX,
             counters: QueueCounters::default(),
             strategy,
+            order,
             agents: Vec::new(),
             removed: false,
         };
         match self.queues.get_mut(q as usize) {
             Some(old) => *old = queue,
             None => self.queues.push(queue),
+        }
+        self.queue_time.resize(self.queues.len(), TimeAcc::default());
+        if let Some(time) = self.queue_time.get_mut(q as usize) {
+            *time = TimeAcc::default();
         }
         if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {
             list.push(q);
@@ -458,6 +475,7 @@ impl Router {
         if let Some(queue) = self.queues.get_mut(q as usize) {
             if rebuild {
                 queue.strategy = config.strategy.build();
+                queue.order = order;
             }
             queue.config = config;
         }
@@ -479,9 +497,15 @@ impl Router {
         {
             agent.queues.push(q);
             queue.agents.push(a as u32);
+            let flags = TimeFlags::of(agent.state.status());
+            if let (Some(now), Some(time)) = (self.now, self.queue_time.get_mut(q as usize))
+                && flags != TimeFlags::default()
+            {
+                time.change(now, TimeFlags::default(), flags);
+            }
             for class in &queue.classes {
                 if agent.state.capacity().get(class.channel) > 0 && agent.eligible(t, &class.reqs) {
-                    agent.classes.push(class.gid);
+                    agent.classes.push((class.channel.index() as u8, class.gid));
                 }
             }
         }
@@ -500,7 +524,6 @@ impl Router {
         self.heads.push(Head {
             queue: q,
             class: c as u32,
-            channel: class.channel.index() as u8,
             first: None,
         });
         for &a in &queue.agents {
@@ -508,7 +531,7 @@ impl Router {
                 && agent.state.capacity().get(class.channel) > 0
                 && agent.eligible(queue.tenant, &class.reqs)
             {
-                agent.classes.push(gid);
+                agent.classes.push((class.channel.index() as u8, gid));
             }
         }
     }
@@ -519,6 +542,7 @@ impl Router {
         let order = strategy.order();
         if let Some(queue) = self.queues.get_mut(q as usize) {
             queue.strategy = strategy;
+            queue.order = order;
         }
         self.want_order(order);
         Ok(())
@@ -530,12 +554,18 @@ impl Router {
             return;
         }
         self.pools.clear();
+        // In key order, so that every node joins the tail of its lists.
+        let mut keyed = Vec::new();
         for (a, agent) in self.agents.iter().enumerate() {
-            for &(ch, pool, level) in &agent.memberships {
+            for &(ch, node) in &agent.memberships {
                 if let Some(k) = agent.avail.get(ch as usize).copied().flatten() {
-                    self.pools.insert(pool, a as u32, level, k);
+                    keyed.push((k.since, a, node, k));
                 }
             }
+        }
+        keyed.sort_unstable_by_key(|x| (x.0, x.1, x.2));
+        for (_, _, node, k) in keyed {
+            self.pools.insert(node, k);
         }
     }
 
@@ -572,19 +602,6 @@ impl Router {
         tenants.dedup();
         skills.sort_unstable();
         skills.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-        let mut memberships = Vec::new();
-        for ch in Channel::ALL {
-            if capacity.get(ch) == 0 {
-                continue;
-            }
-            let c = ch.index() as u8;
-            for &t in &tenants {
-                memberships.push((c, self.pools.id(t, None, c), 0));
-            }
-            for &(t, s, l) in &skills {
-                memberships.push((c, self.pools.id(t, Some(s), c), l));
-            }
-        }
         let a = if let Some(a) = again {
             a
         } else {
@@ -592,6 +609,21 @@ impl Router {
             self.agent_lookup.insert(id.clone(), a);
             a
         };
+        let mut memberships = Vec::new();
+        for ch in Channel::ALL {
+            if capacity.get(ch) == 0 {
+                continue;
+            }
+            let c = ch.index() as u8;
+            for &t in &tenants {
+                let pool = self.pools.id(t, None, c);
+                memberships.push((c, self.pools.node(pool, a, 0)));
+            }
+            for &(t, s, l) in &skills {
+                let pool = self.pools.id(t, Some(s), c);
+                memberships.push((c, self.pools.node(pool, a, l)));
+            }
+        }
         let slot = AgentSlot {
             state: AgentState::new(id.clone(), capacity),
             tenant_ids: served.iter().map(|t| t.tenant.clone()).collect(),
@@ -749,7 +781,7 @@ impl Router {
         aht.saturating_mul(u32::try_from(position).unwrap_or(u32::MAX)) / staffed
     }
 
-    fn stats_of(&self, qs: &[u32], now: Instant) -> QueueStats {
+    fn stats_of(&self, qs: &[u32], now: Instant, agent_time: AgentTime) -> QueueStats {
         let mut counters = QueueCounters::default();
         let (mut waiting, mut longest, mut ewt) = (0, Duration::ZERO, Duration::ZERO);
         for q in qs.iter().filter_map(|&q| self.queues.get(q as usize)) {
@@ -771,13 +803,18 @@ impl Router {
                 agents.count(agent.state.status());
             }
         }
-        QueueStats::from_counters(counters, waiting, in_service, longest, ewt, agents)
+        QueueStats::from_counters(counters, waiting, in_service, longest, ewt, agents, agent_time)
     }
 
     /// A snapshot of one queue's statistics at `now`.
     pub fn queue_stats(&self, queue: &QueueId, now: Instant) -> Result<QueueStats> {
         let q = self.queue_index(queue)?;
-        Ok(self.stats_of(&[q], now))
+        let time = self
+            .queue_time
+            .get(q as usize)
+            .map(|x| x.at(now))
+            .unwrap_or_default();
+        Ok(self.stats_of(&[q], now, time))
     }
 
     /// The statistics of all queues of one tenant: never another tenant's contacts.
@@ -787,7 +824,12 @@ impl Router {
             .get(tenant.as_str())
             .ok_or_else(|| Error::UnknownTenant(tenant.clone()))?;
         let qs = self.tenant_queues.get(t.index()).map_or(&[][..], Vec::as_slice);
-        Ok(self.stats_of(qs, now))
+        let time = self
+            .tenant_time
+            .get(t.index())
+            .map(|x| x.at(now))
+            .unwrap_or_default();
+        Ok(self.stats_of(qs, now, time))
     }
 
     // ----- outputs ----------------------------------------------------------------------

@@ -39,7 +39,12 @@ impl Router {
         slot.removed = true;
         let queues = std::mem::take(&mut slot.queues);
         slot.classes = Vec::new();
-        slot.memberships = Vec::new();
+        let memberships = std::mem::take(&mut slot.memberships);
+        let avail = slot.avail;
+        for (c, node) in memberships {
+            self.pools
+                .free_node(node, avail.get(usize::from(c)).copied().flatten());
+        }
         for q in queues {
             if let Some(queue) = self.queues.get_mut(q as usize) {
                 queue.agents.retain(|&x| x != a);
@@ -167,7 +172,7 @@ impl Router {
                 agent.queues.retain(|&x| x != q);
                 agent
                     .classes
-                    .retain(|&g| heads.get(g as usize).is_some_and(|h| h.queue != q));
+                    .retain(|&(_, g)| heads.get(g as usize).is_some_and(|h| h.queue != q));
             }
         }
         if let Some(list) = self.tenant_queues.get_mut(tenant as usize) {

@@ -11,6 +11,9 @@ impl Router {
         let Some(slot) = self.slots.get(s as usize).and_then(Option::as_ref) else {
             return;
         };
+        if slot.parked {
+            return;
+        }
         let key = Self::key(slot, s);
         let refused = slot.refused_by.unwrap_or(NO_AGENT);
         let inserted = if let Some(a) = slot.sticky_for {
@@ -37,9 +40,23 @@ impl Router {
                 None => false,
             }
         };
+        if inserted && let Some(slot) = self.slots.get_mut(s as usize).and_then(Option::as_mut) {
+            slot.parked = true;
+        }
+        let Some(slot) = self.slots.get(s as usize).and_then(Option::as_ref) else {
+            return;
+        };
         if inserted && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.insert((slot.arrival, slot.seq));
             q.waiting += 1;
+        }
+        if inserted
+            && let Some(n) = self
+                .tenant_waiting
+                .get_mut(slot.tenant as usize)
+                .and_then(|w| w.get_mut(slot.contact.channel.index()))
+        {
+            *n += 1;
         }
     }
 
@@ -47,6 +64,9 @@ impl Router {
         let Some(slot) = self.slots.get(s as usize).and_then(Option::as_ref) else {
             return;
         };
+        if !slot.parked {
+            return;
+        }
         let key = Self::key(slot, s);
         let removed = if let Some(a) = slot.sticky_for {
             self.agents
@@ -79,9 +99,23 @@ impl Router {
                 None => false,
             }
         };
+        if removed && let Some(slot) = self.slots.get_mut(s as usize).and_then(Option::as_mut) {
+            slot.parked = false;
+        }
+        let Some(slot) = self.slots.get(s as usize).and_then(Option::as_ref) else {
+            return;
+        };
         if removed && let Some(q) = self.queues.get_mut(slot.queue as usize) {
             q.by_arrival.remove(&(slot.arrival, slot.seq));
             q.waiting -= 1;
+        }
+        if removed
+            && let Some(n) = self
+                .tenant_waiting
+                .get_mut(slot.tenant as usize)
+                .and_then(|w| w.get_mut(slot.contact.channel.index()))
+        {
+            *n = n.saturating_sub(1);
         }
     }
 

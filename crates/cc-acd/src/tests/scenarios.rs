@@ -1,12 +1,14 @@
 //! One scenario per feature.
 
+use std::time::Duration;
+
 use cc_core::{Address, AgentStatus, Channel, Destination, OfferOutcome, Pii, Priority};
 
 use super::*;
 use crate::agent::AUTO_PAUSE_REASON;
 use crate::{
-    Aging, Capacity, ContactStatus, Error, EscalationAction, EscalationStep, Presence, RoutingStrategy,
-    StrategyKind,
+    AgentTime, Aging, Capacity, ContactStatus, Error, EscalationAction, EscalationStep, Presence,
+    RoutingStrategy, StrategyKind,
 };
 
 fn external() -> Destination {
@@ -870,4 +872,71 @@ fn the_read_only_contact_side_decision_names_the_agent_offered() {
             .unwrap(),
         None
     );
+}
+
+#[test]
+fn occupancy_integrates_busy_over_staffed_time_per_queue_and_tenant() {
+    let t0 = start();
+    let mut r = router_with(|q| q.wrap_up = secs(10));
+    let mut other = QueueConfig::new(q("q2"), t("globex"));
+    other.wrap_up = Duration::ZERO;
+    r.add_queue(other).unwrap();
+    agent(&mut r, "a1", &[]);
+    agent(&mut r, "a2", &[]);
+    r.add_agent(AgentProfile::new(a("g1")).serving(t("globex"), vec![]))
+        .unwrap();
+    let none = r.queue_stats(&q("q1"), t0).unwrap();
+    assert_eq!((none.agent_time, none.occupancy), (AgentTime::default(), None));
+    // a1 and a2 staffed from 0; a1 rings at 10 s, answers at 12 s, hangs up at 70 s, wraps
+    // up until 80 s; a2 is not ready until 2 s and from 3 s to 30 s, and logs out at 40 s;
+    // g1 (another tenant) is staffed from 5 s.
+    r.login(&a("a1"), true, t0).unwrap();
+    r.login(&a("a2"), false, t0).unwrap();
+    r.not_ready(&a("a2"), "lunch", t0 + secs(1)).unwrap();
+    r.ready(&a("a2"), t0 + secs(2)).unwrap();
+    r.not_ready(&a("a2"), "meeting", t0 + secs(3)).unwrap();
+    r.login(&a("g1"), true, t0 + secs(5)).unwrap();
+    r.enqueue(voice("c1", "acme"), &q("q1"), t0 + secs(10)).unwrap();
+    let offered = offers(&drain(&mut r));
+    assert_eq!(offered, [("c1".to_owned(), "a1".to_owned())]);
+    r.accept(&c("c1"), &a("a1"), t0 + secs(12)).unwrap();
+    r.ready(&a("a2"), t0 + secs(30)).unwrap();
+    r.logout(&a("a2"), t0 + secs(40)).unwrap();
+    r.complete(&c("c1"), t0 + secs(70)).unwrap();
+    // Mid-way, the open intervals count up to `now`.
+    let mid = r.queue_stats(&q("q1"), t0 + secs(50)).unwrap().agent_time;
+    assert_eq!(mid.staffed, secs(50 + 40));
+    assert_eq!(mid.busy, secs(40));
+    assert_eq!(mid.not_ready, secs(2 + 27));
+    r.handle_timeout(t0 + secs(80));
+    let at = t0 + secs(100);
+    let stats = r.queue_stats(&q("q1"), at).unwrap();
+    let want = AgentTime {
+        staffed: secs(100 + 40),
+        busy: secs(80 - 10),
+        not_ready: secs(2 + 27),
+    };
+    assert_eq!(stats.agent_time, want);
+    assert_eq!(stats.occupancy, Some(70.0 / 140.0));
+    assert_eq!(
+        stats.agent_time.occupancy_excluding_not_ready(),
+        Some(70.0 / 111.0)
+    );
+    // The tenant counts the same agents once; another tenant only its own.
+    assert_eq!(r.tenant_stats(&t("acme"), at).unwrap().agent_time, want);
+    let globex = r.tenant_stats(&t("globex"), at).unwrap();
+    assert_eq!(
+        globex.agent_time,
+        AgentTime {
+            staffed: secs(95),
+            busy: Duration::ZERO,
+            not_ready: Duration::ZERO,
+        }
+    );
+    assert_eq!(globex.occupancy, Some(0.0));
+    // A queue added later counts its agents from the router's last input on (80 s: a1).
+    r.add_queue(QueueConfig::new(q("q3"), t("acme"))).unwrap();
+    let late = r.queue_stats(&q("q3"), at + secs(20)).unwrap().agent_time;
+    assert_eq!((late.staffed, late.busy), (secs(40), Duration::ZERO));
+    r.check_invariants().unwrap();
 }
