@@ -8,7 +8,8 @@
 #   LOAD_STEPS="50 100" HOLD_S=20 scripts/load.sh
 #
 # Knobs: LOAD_STEPS (concurrency targets, tried in order until one fails), HOLD_S (talk
-# time, default 30), RATE (new calls/s, default 100), CCD_CPUS (taskset list for ccd when
+# time, default 30), RATE (new calls/s, default 100), CCD_BIN (a ccd binary to run instead
+# of building this tree's), CCD_CPUS (taskset list for ccd when
 # the machine has more cores, e.g. 0-1; SIPp then runs on the others), KEEP=1 keeps the
 # work folder. The last line of stdout is the machine-readable summary.
 set -euo pipefail
@@ -23,8 +24,13 @@ RATE=${RATE:-100}
 CCD_CPUS=${CCD_CPUS:-}
 KEEP=${KEEP:-0}
 
-cargo build --quiet --release --locked --bin ccd
-ccd_bin=$PWD/target/release/ccd
+# CCD_BIN runs another build (e.g. an older commit's, to compare in one sitting).
+if [[ -n ${CCD_BIN:-} ]]; then
+  ccd_bin=$CCD_BIN
+else
+  cargo build --quiet --release --locked --bin ccd
+  ccd_bin=$PWD/target/release/ccd
+fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 work=$(mktemp -d /tmp/ccd-load.XXXXXX)
@@ -61,7 +67,8 @@ for calls in $LOAD_STEPS; do
   uas_port=$(free_port)
   {
     printf '[center]\ndata_dir = "%s/data"\n[sip]\nlisten = "127.0.0.1:%s"\n' "$step" "$sip_port"
-    printf '[rtp]\nport_min = 10000\nport_max = 39999\ntimeout = "120s"\n'
+    # Below the ephemeral range (32768+), where free_port picks the SIP ports.
+    printf '[rtp]\nport_min = 10000\nport_max = 31999\ntimeout = "120s"\n'
     printf '[prompts]\nroot = "%s/prompts"\nlanguages = ["en"]\ndefault_language = "en"\n' "$work"
     printf '[[tenant]]\nid = "load"\n[[number]]\ndid = "4001"\ntenant = "load"\nflow = "f"\n'
     printf '[[flow]]\nid = "f"\nfile = "%s/f.flow"\ntenant = "load"\n' "$work"

@@ -242,6 +242,9 @@ async fn tenants_see_and_act_on_their_own_center_only() {
         );
         assert_eq!(code, 409, "{body}");
         assert!(body["error"].as_str().unwrap().contains("not a number"), "{body}");
+        let force = format!("/v1/contacts/{contact}/force_transfer");
+        let (code, body) = req!("POST", &force, Some(ACME), r#"{"supervisor":"8001"}"#);
+        assert_eq!(code, 400, "{body}");
         let (caller, outcome) = call.await.unwrap();
         assert!(matches!(outcome.unwrap(), CallOutcome::CenterHungUp(_)));
 

@@ -53,7 +53,11 @@ pub enum SuperviseError {
 }
 
 impl CallControl {
-    fn may_supervise(&self, supervisor: &AgentId, contact: &ContactId) -> Result<(), SuperviseError> {
+    pub(super) fn may_supervise(
+        &self,
+        supervisor: &AgentId,
+        contact: &ContactId,
+    ) -> Result<(), SuperviseError> {
         let call = self
             .calls
             .get(contact)

@@ -512,6 +512,13 @@ fn an_agent_transfer_and_supervision_follow_the_rules() {
             .agent_transfer(sim.now, &c, &other, "sip:partner@192.0.2.9"),
         Err(TransferError::NotYourCall { .. })
     ));
+    // A supervisor may force it, but only acme's (1001 supervises acme in the demo).
+    assert!(
+        sim.cc
+            .force_transfer(sim.now, &c, &agent("2001"), "sip:partner@192.0.2.9")
+            .unwrap_err()
+            .contains("does not supervise")
+    );
     sim.cc
         .agent_transfer(sim.now, &c, &a, "sip:partner@192.0.2.9")
         .unwrap();
@@ -531,6 +538,44 @@ fn an_agent_transfer_and_supervision_follow_the_rules() {
     let roles: Vec<&str> = legs.iter().map(|l| l.role.as_str()).collect();
     assert_eq!(roles, ["caller", "agent", "external"]);
     assert!(legs[2].answered_at.is_some());
+    assert!(matches!(
+        &record.transfers[..],
+        [cc_core::Transfer {
+            to: cc_core::Destination::External { .. },
+            attended: false,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_supervisor_forces_a_transfer_to_another_queue() {
+    let mut sim = Sim::demo();
+    // The demo's supervisor (1001) takes no calls meanwhile.
+    sim.not_ready(&["1001"]);
+    let c = sim.cc.incoming(sim.now, ACME, CALLER).unwrap();
+    sim.drain();
+    sim.advance(Duration::from_secs(2));
+    let orders = sim.press(&c, '1');
+    let a = rung(&orders)[0].clone();
+    sim.cc.agent_answered(sim.now, &c, &a);
+    sim.drain();
+    let supervisor = agent("1001");
+    assert_ne!(a, supervisor);
+    sim.cc
+        .force_transfer(sim.now, &c, &supervisor, "acme_support")
+        .unwrap();
+    let orders = sim.drain();
+    assert!(matches!(&orders[0], Order::HangupAgent { .. }), "{orders:?}");
+    sim.advance(Duration::from_secs(1));
+    sim.cc.caller_hangup(sim.now, &c);
+    let orders = sim.drain();
+    let (record, _) = finished(&orders).expect("record stored");
+    assert_eq!(record.transfers.len(), 1);
+    assert_eq!(
+        record.transfers[0].by, None,
+        "a supervisor's transfer names no agent"
+    );
 }
 
 #[test]

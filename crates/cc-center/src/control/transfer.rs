@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use cc_core::{AgentId, ContactId, QueueId};
+use cc_core::{Address, AgentId, ContactId, Destination, Pii, QueueId, Transfer};
 
 use super::call::Phase;
 use super::{CallControl, Order};
@@ -36,10 +36,11 @@ pub enum TransferError {
 
 impl CallControl {
     /// The agent talking to `contact` transfers the customer to `target`: a queue of the
-    /// contact's tenant (by id), a number (dialled over the trunk) or a `sip:` address. The agent's leg ends at once ([`Order::HangupAgent`],
-    /// the agent goes to wrap-up) and the target is dialled ([`Order::Transfer`]); report the
-    /// outcome with [`transfer_result`](Self::transfer_result). A transfer that does not
-    /// connect ends the contact.
+    /// contact's tenant (by id), a number (dialled over the trunk) or a `sip:` address. The
+    /// agent's leg ends at once ([`Order::HangupAgent`], the agent goes to wrap-up) and the
+    /// target is dialled ([`Order::Transfer`]; report the outcome with
+    /// [`transfer_result`](Self::transfer_result) — a transfer out that does not connect ends
+    /// the contact) or the customer waits in the queue. The record lists the transfer.
     pub fn agent_transfer(
         &mut self,
         now: Instant,
@@ -47,11 +48,9 @@ impl CallControl {
         agent: &AgentId,
         target: &str,
     ) -> Result<(), TransferError> {
-        let wall = self.wall(now);
-        let has_trunk = self.has_trunk;
         let call = self
             .calls
-            .get_mut(contact)
+            .get(contact)
             .ok_or_else(|| TransferError::NoContact(contact.clone()))?;
         if call.phase != Phase::Connected || call.agent.as_ref() != Some(agent) {
             return Err(TransferError::NotYourCall {
@@ -59,11 +58,61 @@ impl CallControl {
                 contact: contact.clone(),
             });
         }
+        self.transfer_call(now, contact, Some(agent), target)
+    }
+
+    /// A supervisor moves a connected call elsewhere (force transfer), as the agent's own
+    /// transfer would; refused unless the supervisor `supervises` the contact's tenant.
+    pub fn force_transfer(
+        &mut self,
+        now: Instant,
+        contact: &ContactId,
+        supervisor: &AgentId,
+        target: &str,
+    ) -> Result<(), String> {
+        self.may_supervise(supervisor, contact)
+            .map_err(|e| e.to_string())?;
+        let connected = self
+            .calls
+            .get(contact)
+            .is_some_and(|c| c.phase == Phase::Connected && c.agent.is_some());
+        if !connected {
+            return Err(super::SuperviseError::NotConnected(contact.clone()).to_string());
+        }
+        self.transfer_call(now, contact, None, target)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Carries out a checked transfer of a connected call; `by` is the agent, `None` for a
+    /// supervisor.
+    fn transfer_call(
+        &mut self,
+        now: Instant,
+        contact: &ContactId,
+        by: Option<&AgentId>,
+        target: &str,
+    ) -> Result<(), TransferError> {
+        let wall = self.wall(now);
+        let has_trunk = self.has_trunk;
+        let trunk_host = self
+            .trunk_host
+            .clone()
+            .unwrap_or_else(|| "trunk.invalid".to_owned());
+        let call = self
+            .calls
+            .get_mut(contact)
+            .ok_or_else(|| TransferError::NoContact(contact.clone()))?;
         let queue = target
             .parse::<QueueId>()
             .ok()
             .filter(|q| self.queue_tenants.get(q) == Some(&call.record.tenant));
         if let Some(queue) = queue {
+            call.record.transfers.push(Transfer {
+                at: wall,
+                by: by.cloned(),
+                to: Destination::Queue { queue: queue.clone() },
+                attended: false,
+            });
             return self.transfer_to_queue(now, contact, &queue);
         }
         let is_uri = target.starts_with("sip:") || target.starts_with("sips:");
@@ -74,6 +123,17 @@ impl CallControl {
         if is_number && !has_trunk {
             return Err(TransferError::NoTrunk(target.to_owned()));
         }
+        let address = Address::parse(target)
+            .or_else(|_| Address::parse(&format!("sip:{target}@{trunk_host}")))
+            .map_err(|_| TransferError::BadTarget(target.to_owned()))?;
+        call.record.transfers.push(Transfer {
+            at: wall,
+            by: by.cloned(),
+            to: Destination::External {
+                address: Pii::new(address),
+            },
+            attended: false,
+        });
         if let Some(leg) = call
             .legs
             .iter_mut()

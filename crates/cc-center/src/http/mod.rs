@@ -19,6 +19,7 @@
 //! | `POST /v1/agents/{agent}/not_ready` | body `{"reason": "lunch"}` |
 //! | `POST /v1/contacts/{contact}/supervise` | body `{"supervisor": "8001", "mode": "listen" \| "whisper" \| "barge"}` |
 //! | `POST /v1/contacts/{contact}/leave`, `/release` | body `{"supervisor": "8001"}` |
+//! | `POST /v1/contacts/{contact}/force_transfer` | body `{"supervisor": "8001", "target": "acme_support"}` |
 //! | `POST /v1/contacts/{contact}/transfer` | body `{"agent": "1001", "target": "95555"}` (blind; a number over the trunk or a `sip:` address) |
 //! | `GET /v1/events` | server-sent events (`data:` JSON of [`CenterEvent`](crate::runtime::CenterEvent)) |
 //!

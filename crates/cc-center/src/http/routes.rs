@@ -204,6 +204,7 @@ async fn agent_action(
 struct SuperviseBody {
     supervisor: String,
     mode: Option<SuperviseMode>,
+    target: Option<String>,
 }
 
 async fn contact_action(
@@ -232,6 +233,12 @@ async fn contact_action(
         }
         "leave" => s.handle.end_supervision(&supervisor, &contact).await,
         "release" => s.handle.force_release(&supervisor, &contact).await,
+        "force_transfer" => {
+            let target = body.target.ok_or_else(|| {
+                ApiError::BadRequest("`target` names a queue, a number or a sip: address".into())
+            })?;
+            s.handle.force_transfer(&supervisor, &contact, &target).await
+        }
         other => return Err(ApiError::NotFound(format!("no contact action `{other}`"))),
     };
     result.map_err(ApiError::Conflict)?;

@@ -44,6 +44,7 @@ pub(crate) enum SuperviseAction {
     Join(SuperviseMode),
     Leave,
     Release,
+    Transfer(String),
 }
 
 pub(crate) enum AgentChange {
@@ -260,6 +261,19 @@ impl CenterHandle {
         rx.await.map_err(|_| Stopped.to_string())?
     }
 
+    /// A supervisor moves a connected call elsewhere (force transfer): to a queue of the
+    /// contact's tenant, a number over the trunk or a `sip:` address, as the agent's own
+    /// transfer would (see [`transfer`](Self::transfer)).
+    pub async fn force_transfer(
+        &self,
+        supervisor: &AgentId,
+        contact: &ContactId,
+        target: &str,
+    ) -> Result<(), String> {
+        self.supervise_request(supervisor, contact, SuperviseAction::Transfer(target.to_owned()))
+            .await
+    }
+
     /// Queues and totals now.
     pub async fn snapshot(&self) -> Result<Snapshot, Stopped> {
         let (reply, rx) = oneshot::channel();
@@ -386,6 +400,20 @@ impl Runtime {
                         "force_release",
                         self.control.force_release(now, &contact, &supervisor),
                     ),
+                    SuperviseAction::Transfer(target) => {
+                        let result = self.control.force_transfer(now, &contact, &supervisor, &target);
+                        let _ = reply.send(result.clone());
+                        if result.is_ok() {
+                            let _ = self.store_tx.send(super::writer::Job::Audit {
+                                tenant,
+                                at: cc_core::Timestamp::now(),
+                                actor: supervisor.to_string(),
+                                action: "force_transfer".to_owned(),
+                                detail: format!("{contact} -> {target}"),
+                            });
+                        }
+                        return;
+                    }
                 };
                 if result.is_ok() {
                     let _ = self.store_tx.send(super::writer::Job::Audit {
