@@ -279,12 +279,14 @@ fn make_codec(pf: &PayloadFormat) -> Result<Box<dyn Codec>> {
     })
 }
 
-/// The jitter buffer of a session receiving `pf`: 20 to 200 ms deep, starting at 40 ms;
-/// its slots hold the largest packet of the codec (120 ms of G.711, an Opus packet, 60 ms
-/// of L16), so that a G.711 session's buffer takes 60 KiB rather than 120.
+/// The jitter buffer of a session receiving `pf`: 20 to 200 ms deep, starting at 40 ms,
+/// with 64 slots (a burst of more than a second is kept); a slot holds the largest packet
+/// of the codec a peer sends in practice (60 ms of G.711 — phones and carriers use 10 to
+/// 60 —, an Opus packet, 60 ms of L16), so that a recorded G.711 call's buffer takes
+/// 30 KiB rather than 60: the memory of a busy center is mostly these buffers.
 fn jitter_config(pf: &PayloadFormat) -> JitterConfig {
     let max_payload = match pf.codec {
-        AudioCodec::Pcmu | AudioCodec::Pcma => 960,
+        AudioCodec::Pcmu | AudioCodec::Pcma => 480,
         AudioCodec::Opus { .. } => crate::codec::opus::MAX_PACKET,
         AudioCodec::L16 { rate } => (rate as usize / 1000) * 2 * 60,
     };
@@ -943,8 +945,10 @@ impl Session {
         let out_decoder = self.format.as_ref().and_then(|f| make_codec(&f.pf).ok());
         self.recording = Some(Recording {
             recorder,
-            rx: PcmQueue::new(FRAME * 25),
-            tx: PcmQueue::new(FRAME * 25),
+            // Both sides are fed on the worker's clock (decoded from the jitter buffer, or
+            // as sent), one frame a tick like the recorder takes them: 200 ms of slack.
+            rx: PcmQueue::new(FRAME * 10),
+            tx: PcmQueue::new(FRAME * 10),
             out_decoder,
         });
         Ok(())
