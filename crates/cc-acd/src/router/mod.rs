@@ -3,6 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cc_core::{
@@ -235,6 +236,8 @@ impl AgentSlot {
 #[derive(Debug)]
 pub struct Router {
     config: RouterConfig,
+    /// This router among those of the process (a [`RouteQuery`] names the one it is for).
+    instance: u64,
     now: Option<Instant>,
     rng: SeededRng,
     tenants: Interner<TenantId>,
@@ -274,9 +277,11 @@ pub struct Router {
 impl Router {
     /// An empty router.
     pub fn new(config: RouterConfig) -> Self {
+        static INSTANCES: AtomicU64 = AtomicU64::new(0);
         Self {
             rng: SeededRng::new(config.seed),
             config,
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             now: None,
             tenants: Interner::new(),
             tenant_queues: Vec::new(),
@@ -890,6 +895,7 @@ impl Router {
 mod agents;
 mod contacts;
 mod dispatch;
+pub use dispatch::RouteQuery;
 #[cfg(test)]
 mod invariants;
 mod reconfig;

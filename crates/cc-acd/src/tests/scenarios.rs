@@ -940,3 +940,56 @@ fn occupancy_integrates_busy_over_staffed_time_per_queue_and_tenant() {
     assert_eq!((late.staffed, late.busy), (secs(40), Duration::ZERO));
     r.check_invariants().unwrap();
 }
+
+#[test]
+fn a_route_query_resolved_once_answers_as_next_agent_for() {
+    let t0 = start();
+    let mut r = router_with(|q| q.strategy = StrategyKind::MostSkilled);
+    let contact = voice("c", "acme").with_skill(sk("billing"), lv(5));
+    // Resolved before any agent has the skill (no pool yet): found on each decision.
+    agent(&mut r, "x", &[("other", 5)]);
+    assert!(matches!(
+        r.route_query(&voice("c", "acme").with_skill(sk("billing"), lv(5)), &q("q1")),
+        Err(Error::UnknownSkill { .. })
+    ));
+    agent(&mut r, "a0", &[("billing", 4)]);
+    let early = r.route_query(&contact, &q("q1")).unwrap();
+    assert_eq!(r.next_agent_for_query(&early).unwrap(), None);
+    for (i, level) in [6u8, 9, 7].into_iter().enumerate() {
+        let id = format!("a{}", i + 1);
+        agent(&mut r, &id, &[("billing", level)]);
+        r.login(&a(&id), true, t0 + secs(i as u64)).unwrap();
+    }
+    r.login(&a("a0"), true, t0).unwrap();
+    let query = r.route_query(&contact, &q("q1")).unwrap();
+    for query in [early, query] {
+        assert_eq!(r.next_agent_for_query(&query).unwrap(), Some(&a("a2")));
+    }
+    assert_eq!(
+        r.next_agent_for(&contact, &q("q1")).unwrap(),
+        r.next_agent_for_query(&query).unwrap()
+    );
+    // The preferred agent, when available and eligible.
+    let mut preferring = contact.clone();
+    preferring.preferred_agent = Some(a("a3"));
+    let preferring = r.route_query(&preferring, &q("q1")).unwrap();
+    assert_eq!(r.next_agent_for_query(&preferring).unwrap(), Some(&a("a3")));
+    // The answer follows the agents' states.
+    r.enqueue(contact, &q("q1"), t0 + secs(10)).unwrap();
+    drain(&mut r);
+    assert_eq!(r.next_agent_for_query(&query).unwrap(), Some(&a("a3")));
+    // Another router's query, and a removed queue: typed errors.
+    let other = router_with(|_| {});
+    assert!(matches!(
+        other.next_agent_for_query(&query),
+        Err(Error::InvalidValue { .. })
+    ));
+    let mut r = router_with(|_| {});
+    agent(&mut r, "a0", &[("billing", 4)]);
+    let query = r.route_query(&voice("d", "acme"), &q("q1")).unwrap();
+    r.remove_queue(&q("q1"), None, start()).unwrap();
+    assert!(matches!(
+        r.next_agent_for_query(&query),
+        Err(Error::UnknownQueue(_))
+    ));
+}
