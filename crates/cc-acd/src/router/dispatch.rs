@@ -2,6 +2,8 @@
 
 use cc_core::{SkillLevel, SkillRequirement};
 
+use crate::index::HANDLED_BITS;
+
 use super::{
     AgentId, AgentOrder, CState, Candidate, Channel, Command, Contact, ContactChange, ContactId, ControlFlow,
     Dense, Error, Instant, NO_AGENT, Queue, QueueId, Result, Router, T_LEASE, WaitKey,
@@ -46,6 +48,7 @@ impl Router {
         let window = queue.strategy.window().max(1);
         let pool_skill = class.pool_skill;
         let agents = &self.agents;
+        let keys_hold_handled = self.pools.keys_hold_handled();
         let scratch = &mut self.scratch;
         scratch.clear();
         let reqs = class.reqs.as_slice();
@@ -62,10 +65,16 @@ impl Router {
                 return ControlFlow::Continue(());
             }
             let candidate = if let Some((since, load)) = m.key {
+                // The offer reads this agent next: its answered count costs no new line.
+                let handled = if keys_hold_handled {
+                    load & HANDLED_BITS
+                } else {
+                    agents.get(a as usize).map_or(0, |x| x.state.handled())
+                };
                 Candidate {
                     agent: Dense::from_raw(a),
                     level: if pool_skill.is_some() { m.level } else { 0 },
-                    handled: load & HANDLED_BITS,
+                    handled,
                     available_since: since,
                 }
             } else {
@@ -538,9 +547,6 @@ const NO_POOL: u32 = u32::MAX;
 
 /// Most skill requirements of one contact (queue and contact together).
 pub(super) const MAX_REQS: usize = 16;
-
-/// The bits of a pool key's load that count contacts answered (the rest counts tasks).
-pub(super) const HANDLED_BITS: u32 = 0xFF_FFFF;
 
 /// Whether an agent met in a pool (of the tenant, and of the first required skill, at
 /// `level`) is eligible for `reqs`, when the pool alone tells: no requirement, or only the
