@@ -130,6 +130,7 @@ impl Node {
 
 /// Links node `n` into `list` at its place by `(since, agent)`: at the tail unless a node
 /// there ranks after it (then walking back to its place).
+#[inline]
 fn link(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
     let Some(&node) = nodes.get(n as usize) else {
         return;
@@ -162,6 +163,7 @@ fn link(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
 }
 
 /// Unlinks node `n` from `list`.
+#[inline]
 fn unlink(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
     let Some(l) = nodes
         .get_mut(n as usize)

@@ -65,11 +65,15 @@ impl Router {
                 return ControlFlow::Continue(());
             }
             let candidate = if let Some((since, load)) = m.key {
-                // The offer reads this agent next: its answered count costs no new line.
+                // Contacts answered: from the key where it holds them, else from the agent
+                // only where the strategy chooses among several (with one candidate the
+                // count cannot change the choice, and the walk reads no agent).
                 let handled = if keys_hold_handled {
                     load & HANDLED_BITS
-                } else {
+                } else if window > 1 {
                     agents.get(a as usize).map_or(0, |x| x.state.handled())
+                } else {
+                    0
                 };
                 Candidate {
                     agent: Dense::from_raw(a),
