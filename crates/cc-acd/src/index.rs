@@ -16,6 +16,11 @@
 //! after a refill, walks back from the tail to its place, which keeps the exact order.)
 //! The other orders (least occupied, round robin, random) rank by keys that do not grow
 //! with time and keep ordered sets, only while some queue uses them.
+//!
+//! Only what some walk reads is kept: a key's load holds the contacts answered only while
+//! the least-occupied order is kept (so an answer re-keys no channel otherwise), and a
+//! tenant's pools of no skill fill only once one of its queues requires no skill (until
+//! then a per-node flag, read before the node, keeps their nodes out of every list).
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
