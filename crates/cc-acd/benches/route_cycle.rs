@@ -12,8 +12,10 @@
 //! written here (the obvious loop over every agent, or every waiting contact, that a
 //! simple implementation would do, on the same data):
 //!
-//! - `next_agent`: the contact-side decision alone (`Router::next_agent_for`, read only),
-//!   beside `chat_best_agent_naive_scan`;
+//! - `next_agent`: the contact-side decision alone (`Router::next_agent_for`, read only,
+//!   resolving the contact's and queue's ids on each call), and `next_agent_query` the
+//!   same decision on a query resolved once (`Router::route_query`, as the naive scan's
+//!   cases hold dense tenant, skill and level), beside `chat_best_agent_naive_scan`;
 //! - `chat_arrive_offer_abandon`: a full cycle: a chat arrives and is offered to the
 //!   chosen agent (decision + reservation + index updates), then the customer leaves (the
 //!   agent is released, index updates, and the agent looks for a waiting chat);
@@ -37,7 +39,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cc_acd::{
-    AgentProfile, Capacity, Command, ContactStatus, QueueConfig, Router, RouterConfig, SeededRng,
+    AgentProfile, Capacity, Command, ContactStatus, QueueConfig, RouteQuery, Router, RouterConfig, SeededRng,
     StrategyKind,
 };
 use cc_core::{
@@ -350,14 +352,34 @@ fn spin_cycles(
     let n_agents = run.agents.len();
     let start = Instant::now();
     let (mut done, mut idx, mut now) = (0u64, 0usize, run.now);
-    let decide = std::env::var("ROUTE_CYCLE_SPIN").is_ok_and(|s| s.starts_with("decide"));
+    let spin = std::env::var("ROUTE_CYCLE_SPIN").unwrap_or_default();
+    let query = spin.starts_with("query");
+    let decide = query || spin.starts_with("decide");
+    let queries: Vec<RouteQuery> = if query {
+        cases
+            .iter()
+            .map(|(contact, queue, ..)| run.router.route_query(contact, queue).expect("query"))
+            .collect()
+    } else {
+        Vec::new()
+    };
     while done < n && limit.is_none_or(|l| done % 1024 != 0 || start.elapsed() < l) {
         now += Duration::from_micros(10);
         done += 1;
         if decide {
             idx = (idx + 1) % cases.len();
             let (contact, queue, ..) = &cases[idx];
-            black_box(run.router.next_agent_for(contact, queue).ok().flatten().is_some());
+            if query {
+                black_box(
+                    run.router
+                        .next_agent_for_query(&queries[idx])
+                        .ok()
+                        .flatten()
+                        .is_some(),
+                );
+            } else {
+                black_box(run.router.next_agent_for(contact, queue).ok().flatten().is_some());
+            }
         } else if chat {
             idx = (idx + 1) % cases.len();
             let (contact, queue, ..) = &cases[idx];
@@ -416,7 +438,8 @@ fn blended(c: &mut Criterion) {
             cases.push((contact, queue_id(tenant, queue_n), tenant, skill, level));
         }
 
-        // For profiling: `ROUTE_CYCLE_SPIN=chat` (or `voice`) repeats that cycle for 5 s;
+        // For profiling: `ROUTE_CYCLE_SPIN=chat` (or `voice`, `decide`, `query`) repeats
+        // that cycle (or decision) for 5 s;
         // `chat:N` runs N cycles (in `spin_cycles`, e.g. for callgrind's
         // `--toggle-collect=*spin_cycles*`); `ROUTE_CYCLE_ONLY=longest_idle` skips the
         // other strategy.
@@ -440,10 +463,18 @@ fn blended(c: &mut Criterion) {
             continue;
         }
 
-        // Contact side, read only, beside the naive scan (interleaved: one of each).
+        // Contact side, read only, beside the naive scan (interleaved: one of each). The
+        // naive scan's cases hold dense tenant, skill and level; so do the resolved
+        // queries (`Router::route_query`, made once per case), while `next_agent_for`
+        // resolves the contact's and queue's ids on every call.
+        let queries: Vec<RouteQuery> = cases
+            .iter()
+            .map(|(contact, queue, ..)| run.router.route_query(contact, queue).expect("query"))
+            .collect();
         let chats = vec![0u8; n_agents];
         let mut idx = 0usize;
         let mut naive_times = Vec::with_capacity(SAMPLES);
+        let mut query_times = Vec::with_capacity(SAMPLES);
         let decision = {
             let router = &run.router;
             let naive_agents = &run.naive_agents;
@@ -463,10 +494,23 @@ fn blended(c: &mut Criterion) {
                     naive_times.push(start.elapsed());
                 }
                 let start = Instant::now();
+                black_box(
+                    router
+                        .next_agent_for_query(&queries[idx])
+                        .ok()
+                        .flatten()
+                        .is_some(),
+                );
+                query_times.push(start.elapsed());
+                let start = Instant::now();
                 black_box(router.next_agent_for(contact, queue).ok().flatten().is_some());
                 start.elapsed()
             })
         };
+        let mut query_iter = query_times.into_iter();
+        let query = report_latency(&format!("{BLENDED}/next_agent_query_{name}"), SAMPLES, || {
+            query_iter.next().unwrap_or_default()
+        });
         let mut naive_iter = naive_times.into_iter();
         let naive = report_latency(
             &format!("{BLENDED}/chat_best_agent_naive_scan_{name}"),
@@ -478,11 +522,28 @@ fn blended(c: &mut Criterion) {
             naive.p50.as_secs_f64() / decision.p50.as_secs_f64(),
             naive.mean.as_secs_f64() / decision.mean.as_secs_f64()
         );
+        println!(
+            "ratio {BLENDED}/next_agent_query_{name}: naive scan / decision = {:.0}x (medians), {:.0}x (means)",
+            naive.p50.as_secs_f64() / query.p50.as_secs_f64(),
+            naive.mean.as_secs_f64() / query.mean.as_secs_f64()
+        );
         group.bench_function(format!("next_agent_{name}/{BLENDED}"), |bench| {
             bench.iter(|| {
                 idx = (idx + 1) % cases.len();
                 let (contact, queue, ..) = &cases[idx];
                 black_box(run.router.next_agent_for(contact, queue).ok().flatten().is_some())
+            });
+        });
+        group.bench_function(format!("next_agent_query_{name}/{BLENDED}"), |bench| {
+            bench.iter(|| {
+                idx = (idx + 1) % cases.len();
+                black_box(
+                    run.router
+                        .next_agent_for_query(&queries[idx])
+                        .ok()
+                        .flatten()
+                        .is_some(),
+                )
             });
         });
         group.bench_function(format!("chat_best_agent_naive_scan_{name}/{BLENDED}"), |bench| {

@@ -16,6 +16,11 @@
 //! after a refill, walks back from the tail to its place, which keeps the exact order.)
 //! The other orders (least occupied, round robin, random) rank by keys that do not grow
 //! with time and keep ordered sets, only while some queue uses them.
+//!
+//! Only what some walk reads is kept: a key's load holds the contacts answered only while
+//! the least-occupied order is kept (so an answer re-keys no channel otherwise), and a
+//! tenant's pools of no skill fill only once one of its queues requires no skill (until
+//! then a per-node flag, read before the node, keeps their nodes out of every list).
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
@@ -32,6 +37,9 @@ pub(crate) struct AvailKey {
     pub(crate) load: u32,
     pub(crate) rand: u64,
 }
+
+/// The bits of a key's load that count contacts answered (the rest counts tasks).
+pub(crate) const HANDLED_BITS: u32 = 0xFF_FFFF;
 
 /// No node (end of a list).
 const NIL: u32 = u32::MAX;
@@ -75,6 +83,10 @@ struct Node {
 /// The available agents of one (tenant, skill, channel).
 #[derive(Debug)]
 struct Pool {
+    /// Whether some routing walk may visit it: a pool of a skill always; a tenant's pool
+    /// of no skill only once the tenant has a queue requiring no skill (a contact's
+    /// requirements are merged with its queue's). Until then its nodes join no list.
+    walked: bool,
     idle: List,
     levels: [List; LEVELS],
     /// Bit `l` set when `levels[l]` is not empty.
@@ -87,6 +99,7 @@ struct Pool {
 impl Default for Pool {
     fn default() -> Self {
         Self {
+            walked: true,
             idle: EMPTY,
             levels: [EMPTY; LEVELS],
             level_mask: 0,
@@ -122,6 +135,7 @@ impl Node {
 
 /// Links node `n` into `list` at its place by `(since, agent)`: at the tail unless a node
 /// there ranks after it (then walking back to its place).
+#[inline]
 fn link(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
     let Some(&node) = nodes.get(n as usize) else {
         return;
@@ -154,6 +168,7 @@ fn link(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
 }
 
 /// Unlinks node `n` from `list`.
+#[inline]
 fn unlink(nodes: &mut [Node], list: &mut List, n: u32, via: Via) {
     let Some(l) = nodes
         .get_mut(n as usize)
@@ -207,6 +222,9 @@ pub(crate) struct Pools {
     all: Vec<Pool>,
     by_key: FastMap<(u32, u32, u8), u32>,
     nodes: Vec<Node>,
+    /// Per node, whether its pool is walked (read before the node, so that an agent's
+    /// memberships in pools no walk visits cost no cache line of their own).
+    walked: Vec<bool>,
     free_nodes: Vec<u32>,
     /// The orders some queue uses (bit per [`AgentOrder`]); only these are kept.
     orders: u8,
@@ -223,10 +241,49 @@ impl Pools {
         new
     }
 
+    /// The load of an availability key for `used` tasks on the channel and `handled`
+    /// contacts answered: the tasks in the high byte, and the contacts answered below only
+    /// while the least-occupied order (which ranks by them) is kept.
+    pub(crate) fn load_key(&self, used: u32, handled: u32) -> u32 {
+        let handled = if self.orders & AgentOrder::LeastOccupied.bit() != 0 {
+            handled.min(HANDLED_BITS)
+        } else {
+            0
+        };
+        (used << 24) | handled
+    }
+
+    /// Whether the keys hold the contacts answered (see [`load_key`](Self::load_key)).
+    pub(crate) fn keys_hold_handled(&self) -> bool {
+        self.orders & AgentOrder::LeastOccupied.bit() != 0
+    }
+
+    /// Marks the pool of no skill of (tenant, channel) as walked (a queue of the tenant
+    /// requires no skill). Returns whether it was not (then the caller refills, as after
+    /// [`want`](Self::want)).
+    pub(crate) fn walk_no_skill(&mut self, tenant: u32, channel: u8) -> bool {
+        let id = self.id(tenant, None, channel);
+        match self.all.get_mut(id as usize) {
+            Some(p) if !p.walked => {
+                p.walked = true;
+                for (x, w) in self.nodes.iter().zip(&mut self.walked) {
+                    if x.pool == id {
+                        *w = true;
+                    }
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Empties every pool (before a refill with a new set of orders).
     pub(crate) fn clear(&mut self) {
         for p in &mut self.all {
-            *p = Pool::default();
+            *p = Pool {
+                walked: p.walked,
+                ..Pool::default()
+            };
         }
         for n in &mut self.nodes {
             n.linked = false;
@@ -241,7 +298,10 @@ impl Pools {
         let next = self.all.len() as u32;
         let id = *self.by_key.entry(key).or_insert(next);
         if id == next {
-            self.all.push(Pool::default());
+            self.all.push(Pool {
+                walked: skill.is_some(),
+                ..Pool::default()
+            });
         }
         id
     }
@@ -264,13 +324,18 @@ impl Pools {
             idle: UNLINKED,
             rank: UNLINKED,
         };
+        let walked = self.all.get(pool as usize).is_some_and(|p| p.walked);
         if let Some(n) = self.free_nodes.pop() {
             if let Some(x) = self.nodes.get_mut(n as usize) {
                 *x = node;
             }
+            if let Some(w) = self.walked.get_mut(n as usize) {
+                *w = walked;
+            }
             n
         } else {
             self.nodes.push(node);
+            self.walked.push(walked);
             (self.nodes.len() - 1) as u32
         }
     }
@@ -288,6 +353,9 @@ impl Pools {
     /// Puts node `n` (an agent now available) in its pool, keyed by `k`.
     pub(crate) fn insert(&mut self, n: u32, k: AvailKey) {
         let orders = self.orders;
+        if !self.walked.get(n as usize).is_some_and(|&w| w) {
+            return;
+        }
         let Some(node) = self.nodes.get_mut(n as usize) else {
             return;
         };
@@ -324,6 +392,9 @@ impl Pools {
     /// Takes node `n` out of its pool; `k` is the key it was inserted with.
     pub(crate) fn remove(&mut self, n: u32, k: AvailKey) {
         let orders = self.orders;
+        if !self.walked.get(n as usize).is_some_and(|&w| w) {
+            return;
+        }
         let Some(node) = self.nodes.get_mut(n as usize) else {
             return;
         };
@@ -366,6 +437,9 @@ impl Pools {
         let Some(p) = self.all.get(node.pool as usize) else {
             return false;
         };
+        if !p.walked {
+            return node.agent == agent && !node.linked;
+        }
         let level = node.level;
         let in_list = |list: &List, via: Via| {
             let mut at = list.head;

@@ -69,7 +69,7 @@ pub use agent::{AgentProfile, AgentState, Capacity, Presence, Task, TaskState, T
 pub use config::RouterConfig;
 pub use error::{Error, Result};
 pub use queue::{Aging, EscalationAction, EscalationStep, OverflowRules, QueueConfig};
-pub use router::{Command, ContactStatus, Router};
+pub use router::{Command, ContactStatus, RouteQuery, Router};
 pub use stats::{AgentCounts, AgentTime, QueueCounters, QueueStats};
 pub use strategy::{AgentOrder, Candidate, RoutingStrategy, SeededRng, StrategyKind};
 

@@ -60,9 +60,10 @@ impl Router {
             let available = agent.state.available(ch);
             let old = agent.avail[i];
             let used = agent.state.tasks().iter().filter(|t| t.channel == ch).count() as u32;
-            // The load key: tasks on the channel first, then contacts answered. The key (and
-            // its `since`) stays while neither changed.
-            let load = (used << 24) | agent.state.handled().min(super::dispatch::HANDLED_BITS);
+            // The load key: tasks on the channel first, then contacts answered where an
+            // order ranks by it (least occupied). The key (and its `since`) stays while
+            // neither changed: an answer re-keys no channel unless that order is kept.
+            let load = self.pools.load_key(used, agent.state.handled());
             let unchanged = old.is_some_and(|k| k.load == load);
             if available && unchanged {
                 continue;

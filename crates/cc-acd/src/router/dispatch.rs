@@ -2,9 +2,11 @@
 
 use cc_core::{SkillLevel, SkillRequirement};
 
+use crate::index::HANDLED_BITS;
+
 use super::{
     AgentId, AgentOrder, CState, Candidate, Channel, Command, Contact, ContactChange, ContactId, ControlFlow,
-    Dense, Error, Instant, QueueId, Result, Router, T_LEASE, WaitKey,
+    Dense, Error, Instant, NO_AGENT, Queue, QueueId, Result, Router, T_LEASE, WaitKey,
 };
 
 impl Router {
@@ -46,6 +48,7 @@ impl Router {
         let window = queue.strategy.window().max(1);
         let pool_skill = class.pool_skill;
         let agents = &self.agents;
+        let keys_hold_handled = self.pools.keys_hold_handled();
         let scratch = &mut self.scratch;
         scratch.clear();
         let reqs = class.reqs.as_slice();
@@ -62,10 +65,20 @@ impl Router {
                 return ControlFlow::Continue(());
             }
             let candidate = if let Some((since, load)) = m.key {
+                // Contacts answered: from the key where it holds them, else from the agent
+                // only where the strategy chooses among several (with one candidate the
+                // count cannot change the choice, and the walk reads no agent).
+                let handled = if keys_hold_handled {
+                    load & HANDLED_BITS
+                } else if window > 1 {
+                    agents.get(a as usize).map_or(0, |x| x.state.handled())
+                } else {
+                    0
+                };
                 Candidate {
                     agent: Dense::from_raw(a),
                     level: if pool_skill.is_some() { m.level } else { 0 },
-                    handled: load & HANDLED_BITS,
+                    handled,
                     available_since: since,
                 }
             } else {
@@ -198,7 +211,21 @@ impl Router {
     /// is the first candidate of its order (for ring-all, the first agent rung). `None`
     /// when no eligible agent is available. Allocates nothing for a contact without a
     /// language (the `lang:` skill name is built for one with).
+    ///
+    /// The same as [`route_query`](Self::route_query) then
+    /// [`next_agent_for_query`](Self::next_agent_for_query): a caller asking again for the
+    /// same contact keeps the query and skips resolving its ids.
     pub fn next_agent_for(&self, contact: &Contact, queue: &QueueId) -> Result<Option<&AgentId>> {
+        let (q, qref) = self.queue_of(contact, queue)?;
+        let mut reqs = [(0u32, 0u8); MAX_REQS];
+        let n = self.merged_reqs(&qref.skills, contact, &mut reqs)?;
+        let reqs = reqs.get(..n).unwrap_or_default();
+        let preferred = self.preferred_of(contact);
+        Ok(self.decide(q, qref.tenant, contact.channel, preferred, NO_POOL, reqs))
+    }
+
+    /// The queue `queue` (its index and itself), if it exists and is of `contact`'s tenant.
+    fn queue_of(&self, contact: &Contact, queue: &QueueId) -> Result<(u32, &Queue)> {
         let q = self.queue_index(queue)?;
         let Some(qref) = self.queues.get(q as usize) else {
             return Err(Error::UnknownQueue(queue.clone()));
@@ -211,26 +238,102 @@ impl Router {
                 queue_tenant: qref.config.tenant.clone(),
             });
         }
-        let mut reqs = [(0u32, 0u8); MAX_REQS];
-        let n = self.merged_reqs(&qref.skills, contact, &mut reqs)?;
-        let reqs = reqs.get(..n).unwrap_or_default();
-        let (tenant, channel) = (qref.tenant, contact.channel);
-        if let Some(p) = contact
+        Ok((q, qref))
+    }
+
+    /// The dense preferred agent of `contact` ([`NO_AGENT`] for none or an unknown one).
+    fn preferred_of(&self, contact: &Contact) -> u32 {
+        contact
             .preferred_agent
             .as_ref()
             .and_then(|p| self.agent_lookup.get(p.as_str()))
             .copied()
-            && let Some(agent) = self.agents.get(p as usize)
+            .unwrap_or(NO_AGENT)
+    }
+
+    /// Resolves what a routing decision for `contact` in `queue` needs once: the queue,
+    /// tenant and skills as dense indices (the contact's requirements merged with the
+    /// queue's), the preferred agent, and the pool to walk. The query stays valid while
+    /// the router lives (a queue's tenant and skills never change; a removed queue makes
+    /// [`next_agent_for_query`](Self::next_agent_for_query) answer
+    /// [`Error::UnknownQueue`]). Typed errors as for
+    /// [`next_agent_for`](Self::next_agent_for): unknown queue or skill, a contact of
+    /// another tenant, too many skills.
+    pub fn route_query(&self, contact: &Contact, queue: &QueueId) -> Result<RouteQuery> {
+        let (q, qref) = self.queue_of(contact, queue)?;
+        let mut reqs = [(0u32, 0u8); MAX_REQS];
+        let n = self.merged_reqs(&qref.skills, contact, &mut reqs)?;
+        let (tenant, channel) = (qref.tenant, contact.channel);
+        let first = reqs.get(..n).and_then(<[_]>::first).map(|r| r.0);
+        let pool = self
+            .pools
+            .get(tenant, first, channel.index() as u8)
+            .unwrap_or(NO_POOL);
+        Ok(RouteQuery {
+            router: self.instance,
+            queue: q,
+            tenant,
+            channel,
+            preferred: self.preferred_of(contact),
+            pool,
+            n: n as u8,
+            reqs,
+        })
+    }
+
+    /// [`next_agent_for`](Self::next_agent_for) for a query already resolved with
+    /// [`route_query`](Self::route_query): reads no id and hashes nothing (bar the
+    /// pool's lookup when no pool of its skill existed at resolution). A query of another
+    /// router is refused ([`Error::InvalidValue`]).
+    pub fn next_agent_for_query(&self, query: &RouteQuery) -> Result<Option<&AgentId>> {
+        if query.router != self.instance {
+            return Err(Error::invalid(
+                "route query",
+                query.queue,
+                "a query made by this router (Router::route_query)",
+            ));
+        }
+        if let Some(qref) = self.queues.get(query.queue as usize)
+            && qref.removed
+        {
+            return Err(Error::UnknownQueue(qref.config.id.clone()));
+        }
+        let reqs = query.reqs.get(..usize::from(query.n)).unwrap_or_default();
+        Ok(self.decide(
+            query.queue,
+            query.tenant,
+            query.channel,
+            query.preferred,
+            query.pool,
+            reqs,
+        ))
+    }
+
+    /// The contact-side decision on dense inputs: the preferred agent when available and
+    /// eligible, else the first eligible agent of queue `q`'s order in `pool` (looked up
+    /// when [`NO_POOL`]).
+    #[inline]
+    fn decide(
+        &self,
+        q: u32,
+        tenant: u32,
+        channel: Channel,
+        preferred: u32,
+        pool: u32,
+        reqs: &[(u32, u8)],
+    ) -> Option<&AgentId> {
+        let qref = self.queues.get(q as usize)?;
+        if let Some(agent) = self.agents.get(preferred as usize)
             && agent.state.available(channel)
             && agent.eligible(tenant, reqs)
         {
-            return Ok(Some(agent.state.id()));
+            return Some(agent.state.id());
         }
-        let Some(pool) = self
-            .pools
-            .get(tenant, reqs.first().map(|r| r.0), channel.index() as u8)
-        else {
-            return Ok(None);
+        let pool = if pool == NO_POOL {
+            self.pools
+                .get(tenant, reqs.first().map(|r| r.0), channel.index() as u8)?
+        } else {
+            pool
         };
         let mut found = None;
         self.pools.visit(pool, qref.order, qref.rr_cursor, |m| {
@@ -247,7 +350,7 @@ impl Router {
                 ControlFlow::Continue(())
             }
         });
-        Ok(found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a))))
+        found.and_then(|a| self.agent_ids.resolve(Dense::from_raw(a)))
     }
 
     /// The requirements of `contact` in a queue requiring `queue_skills`: merged per
@@ -428,11 +531,26 @@ impl Router {
     }
 }
 
+/// A contact-side routing decision resolved once ([`Router::route_query`]): dense queue,
+/// tenant, channel, merged skill requirements, preferred agent and pool, for
+/// [`Router::next_agent_for_query`]. Small and `Copy`; holds no id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteQuery {
+    router: u64,
+    queue: u32,
+    tenant: u32,
+    channel: Channel,
+    preferred: u32,
+    pool: u32,
+    n: u8,
+    reqs: [(u32, u8); MAX_REQS],
+}
+
+/// No pool of the query's (tenant, skill, channel) when it was resolved.
+const NO_POOL: u32 = u32::MAX;
+
 /// Most skill requirements of one contact (queue and contact together).
 pub(super) const MAX_REQS: usize = 16;
-
-/// The bits of a pool key's load that count contacts answered (the rest counts tasks).
-pub(super) const HANDLED_BITS: u32 = 0xFF_FFFF;
 
 /// Whether an agent met in a pool (of the tenant, and of the first required skill, at
 /// `level`) is eligible for `reqs`, when the pool alone tells: no requirement, or only the

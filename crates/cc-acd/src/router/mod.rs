@@ -3,6 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cc_core::{
@@ -235,6 +236,8 @@ impl AgentSlot {
 #[derive(Debug)]
 pub struct Router {
     config: RouterConfig,
+    /// This router among those of the process (a [`RouteQuery`] names the one it is for).
+    instance: u64,
     now: Option<Instant>,
     rng: SeededRng,
     tenants: Interner<TenantId>,
@@ -274,9 +277,11 @@ pub struct Router {
 impl Router {
     /// An empty router.
     pub fn new(config: RouterConfig) -> Self {
+        static INSTANCES: AtomicU64 = AtomicU64::new(0);
         Self {
             rng: SeededRng::new(config.seed),
             config,
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             now: None,
             tenants: Interner::new(),
             tenant_queues: Vec::new(),
@@ -372,6 +377,7 @@ impl Router {
         }
         let tenant = self.tenant(&config.tenant)?;
         let skills = self.dense_reqs(&config.skills, None)?;
+        let no_skill = skills.is_empty();
         let q = if let Some(q) = again {
             q
         } else {
@@ -411,7 +417,17 @@ impl Router {
         for a in 0..self.agents.len() {
             self.link_agent_queue(a, q);
         }
-        self.want_order(order);
+        // A queue requiring no skill walks its tenant's pools of no skill: kept from now.
+        let mut refill = false;
+        if no_skill {
+            for ch in Channel::ALL {
+                refill |= self.pools.walk_no_skill(tenant, ch.index() as u8);
+            }
+        }
+        refill |= self.pools.want(order);
+        if refill {
+            self.refill_pools();
+        }
         Ok(())
     }
 
@@ -550,10 +566,24 @@ impl Router {
 
     /// Makes the pools keep `order`, refilling them if it is new.
     fn want_order(&mut self, order: AgentOrder) {
-        if !self.pools.want(order) {
-            return;
+        if self.pools.want(order) {
+            self.refill_pools();
         }
+    }
+
+    /// Empties the pools and puts every available agent back (after a change of the
+    /// orders kept or of the pools walked), with loads recomputed for the orders kept.
+    fn refill_pools(&mut self) {
         self.pools.clear();
+        for agent in &mut self.agents {
+            for ch in Channel::ALL {
+                let i = ch.index();
+                if let Some(k) = agent.avail.get_mut(i).and_then(Option::as_mut) {
+                    let used = agent.state.tasks().iter().filter(|t| t.channel == ch).count() as u32;
+                    k.load = self.pools.load_key(used, agent.state.handled());
+                }
+            }
+        }
         // In key order, so that every node joins the tail of its lists.
         let mut keyed = Vec::new();
         for (a, agent) in self.agents.iter().enumerate() {
@@ -890,6 +920,7 @@ impl Router {
 mod agents;
 mod contacts;
 mod dispatch;
+pub use dispatch::RouteQuery;
 #[cfg(test)]
 mod invariants;
 mod reconfig;

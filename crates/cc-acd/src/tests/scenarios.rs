@@ -940,3 +940,114 @@ fn occupancy_integrates_busy_over_staffed_time_per_queue_and_tenant() {
     assert_eq!((late.staffed, late.busy), (secs(40), Duration::ZERO));
     r.check_invariants().unwrap();
 }
+
+#[test]
+fn a_route_query_resolved_once_answers_as_next_agent_for() {
+    let t0 = start();
+    let mut r = router_with(|q| q.strategy = StrategyKind::MostSkilled);
+    let contact = voice("c", "acme").with_skill(sk("billing"), lv(5));
+    // Resolved before any agent has the skill (no pool yet): found on each decision.
+    agent(&mut r, "x", &[("other", 5)]);
+    assert!(matches!(
+        r.route_query(&voice("c", "acme").with_skill(sk("billing"), lv(5)), &q("q1")),
+        Err(Error::UnknownSkill { .. })
+    ));
+    agent(&mut r, "a0", &[("billing", 4)]);
+    let early = r.route_query(&contact, &q("q1")).unwrap();
+    assert_eq!(r.next_agent_for_query(&early).unwrap(), None);
+    for (i, level) in [6u8, 9, 7].into_iter().enumerate() {
+        let id = format!("a{}", i + 1);
+        agent(&mut r, &id, &[("billing", level)]);
+        r.login(&a(&id), true, t0 + secs(i as u64)).unwrap();
+    }
+    r.login(&a("a0"), true, t0).unwrap();
+    let query = r.route_query(&contact, &q("q1")).unwrap();
+    for query in [early, query] {
+        assert_eq!(r.next_agent_for_query(&query).unwrap(), Some(&a("a2")));
+    }
+    assert_eq!(
+        r.next_agent_for(&contact, &q("q1")).unwrap(),
+        r.next_agent_for_query(&query).unwrap()
+    );
+    // The preferred agent, when available and eligible.
+    let mut preferring = contact.clone();
+    preferring.preferred_agent = Some(a("a3"));
+    let preferring = r.route_query(&preferring, &q("q1")).unwrap();
+    assert_eq!(r.next_agent_for_query(&preferring).unwrap(), Some(&a("a3")));
+    // The answer follows the agents' states.
+    r.enqueue(contact, &q("q1"), t0 + secs(10)).unwrap();
+    drain(&mut r);
+    assert_eq!(r.next_agent_for_query(&query).unwrap(), Some(&a("a3")));
+    // Another router's query, and a removed queue: typed errors.
+    let other = router_with(|_| {});
+    assert!(matches!(
+        other.next_agent_for_query(&query),
+        Err(Error::InvalidValue { .. })
+    ));
+    let mut r = router_with(|_| {});
+    agent(&mut r, "a0", &[("billing", 4)]);
+    let query = r.route_query(&voice("d", "acme"), &q("q1")).unwrap();
+    r.remove_queue(&q("q1"), None, start()).unwrap();
+    assert!(matches!(
+        r.next_agent_for_query(&query),
+        Err(Error::UnknownQueue(_))
+    ));
+}
+
+#[test]
+fn pools_kept_only_when_walked_come_back_in_order_when_a_queue_needs_them() {
+    // Tenant acme starts with a queue requiring a skill: its pools of no skill are not
+    // kept. Agents answer contacts (their answered counts differ), then a queue requiring
+    // no skill (least occupied) and one of no skill (longest idle) arrive: both route as
+    // if their pools had always been kept.
+    let t0 = start();
+    let mut r = router_with(|q| {
+        q.skills = vec![cc_core::SkillRequirement {
+            skill: sk("billing"),
+            min_level: lv(1),
+        }];
+    });
+    for (i, id) in ["a0", "a1", "a2"].into_iter().enumerate() {
+        agent(&mut r, id, &[("billing", 5)]);
+        if i < 2 {
+            r.login(&a(id), true, t0 + secs(i as u64)).unwrap();
+        }
+    }
+    // a0 answers two contacts, a1 one, then a2 logs in: idle order a1, a0, a2.
+    for (n, who) in ["a0", "a1", "a0"].into_iter().enumerate() {
+        let now = t0 + secs(10 + 10 * n as u64);
+        let id = format!("b{n}");
+        r.enqueue(voice(&id, "acme"), &q("q1"), now).unwrap();
+        let offered = offers(&drain(&mut r));
+        assert_eq!(offered, vec![(id.clone(), who.to_owned())], "contact {n}");
+        r.accept(&c(&id), &a(who), now).unwrap();
+        r.complete(&c(&id), now + secs(1)).unwrap();
+        drain(&mut r);
+        r.check_invariants().unwrap();
+    }
+    r.login(&a("a2"), true, t0 + secs(40)).unwrap();
+    let mut least = QueueConfig::new(q("least"), t("acme"));
+    least.strategy = StrategyKind::LeastOccupied;
+    r.add_queue(least).unwrap();
+    r.check_invariants().unwrap();
+    let plain = QueueConfig::new(q("plain"), t("acme"));
+    r.add_queue(plain).unwrap();
+    r.check_invariants().unwrap();
+    let now = t0 + secs(100);
+    assert_eq!(
+        r.next_agent_for(&voice("x", "acme"), &q("plain")).unwrap(),
+        Some(&a("a1")),
+        "longest idle over the pool of no skill"
+    );
+    r.enqueue(voice("l0", "acme"), &q("least"), now).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("l0".to_owned(), "a2".to_owned())]);
+    r.enqueue(voice("l1", "acme"), &q("least"), now).unwrap();
+    assert_eq!(
+        offers(&drain(&mut r)),
+        vec![("l1".to_owned(), "a1".to_owned())],
+        "fewest answered first"
+    );
+    r.enqueue(voice("p0", "acme"), &q("plain"), now).unwrap();
+    assert_eq!(offers(&drain(&mut r)), vec![("p0".to_owned(), "a0".to_owned())]);
+    r.check_invariants().unwrap();
+}
