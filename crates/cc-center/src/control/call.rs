@@ -40,6 +40,22 @@ impl Call {
             end_cause: None,
         });
     }
+
+    /// The latest leg of `role` still open.
+    pub(super) fn live_leg(&mut self, role: &str) -> Option<&mut LegRecord> {
+        self.legs
+            .iter_mut()
+            .rev()
+            .find(|l| l.role == role && l.ended_at.is_none())
+    }
+
+    /// Ends the latest open leg of `role`, if any, at `wall` for `cause`.
+    pub(super) fn end_leg(&mut self, role: &str, wall: cc_core::Timestamp, cause: String) {
+        if let Some(leg) = self.live_leg(role) {
+            leg.ended_at = Some(wall);
+            leg.end_cause = Some(cause);
+        }
+    }
 }
 
 /// One contact in progress.

@@ -517,15 +517,7 @@ impl CallControl {
         let wall = self.wall(now);
         if let Some(call) = self.calls.get_mut(id) {
             end_offer(call, agent, wall, outcome);
-            if let Some(leg) = call
-                .legs
-                .iter_mut()
-                .rev()
-                .find(|l| l.role == "agent" && l.ended_at.is_none())
-            {
-                leg.ended_at = Some(wall);
-                leg.end_cause = Some(format!("{outcome:?}").to_lowercase());
-            }
+            call.end_leg("agent", wall, format!("{outcome:?}").to_lowercase());
             if call.agent.as_ref() == Some(agent) {
                 call.agent = None;
             }
@@ -542,15 +534,7 @@ impl CallControl {
         if call.phase != Phase::Connected && call.phase != Phase::DialingCustomer {
             return;
         }
-        if let Some(leg) = call
-            .legs
-            .iter_mut()
-            .rev()
-            .find(|l| l.role == "agent" && l.ended_at.is_none())
-        {
-            leg.ended_at = Some(wall);
-            leg.end_cause = Some("agent hung up".into());
-        }
+        call.end_leg("agent", wall, "agent hung up".into());
         let _ = self.router.complete(id, now);
         if call.session.is_some() {
             call.phase = Phase::Ivr;
@@ -569,6 +553,7 @@ impl CallControl {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
+        // The legs alone: the session is borrowed beside them below.
         let outside = call
             .legs
             .iter_mut()

@@ -161,7 +161,7 @@ impl CallControl {
     pub fn supervisor_answered(&mut self, now: Instant, contact: &ContactId) {
         let wall = self.wall(now);
         if let Some(call) = self.calls.get_mut(contact)
-            && let Some(leg) = open_supervisor_leg(&mut call.legs)
+            && let Some(leg) = call.live_leg("supervisor")
         {
             leg.answered_at = Some(wall);
         }
@@ -172,10 +172,7 @@ impl CallControl {
         let wall = self.wall(now);
         if let Some(call) = self.calls.get_mut(contact) {
             call.supervisor = None;
-            if let Some(leg) = open_supervisor_leg(&mut call.legs) {
-                leg.ended_at = Some(wall);
-                leg.end_cause = Some(cause.to_owned());
-            }
+            call.end_leg("supervisor", wall, cause.to_owned());
         }
     }
 
@@ -192,10 +189,4 @@ impl CallControl {
         self.pump(now);
         Ok(())
     }
-}
-
-fn open_supervisor_leg(legs: &mut [crate::store::LegRecord]) -> Option<&mut crate::store::LegRecord> {
-    legs.iter_mut()
-        .rev()
-        .find(|l| l.role == "supervisor" && l.ended_at.is_none())
 }

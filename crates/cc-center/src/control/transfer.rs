@@ -134,15 +134,7 @@ impl CallControl {
             },
             attended: false,
         });
-        if let Some(leg) = call
-            .legs
-            .iter_mut()
-            .rev()
-            .find(|l| l.role == "agent" && l.ended_at.is_none())
-        {
-            leg.ended_at = Some(wall);
-            leg.end_cause = Some(format!("transferred to {target}"));
-        }
+        call.end_leg("agent", wall, format!("transferred to {target}"));
         // The flow does not get the caller back (no survey after a transfer).
         call.session = None;
         call.agent_transferred = true;
@@ -171,15 +163,7 @@ impl CallControl {
         let Some(call) = self.calls.get_mut(contact) else {
             return Err(TransferError::NoContact(contact.clone()));
         };
-        if let Some(leg) = call
-            .legs
-            .iter_mut()
-            .rev()
-            .find(|l| l.role == "agent" && l.ended_at.is_none())
-        {
-            leg.ended_at = Some(wall);
-            leg.end_cause = Some(format!("transferred to queue {queue}"));
-        }
+        call.end_leg("agent", wall, format!("transferred to queue {queue}"));
         call.agent = None;
         call.requeued = true;
         let (priority, attributes) = call.queued_with.clone().unwrap_or_default();
